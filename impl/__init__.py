@@ -1,0 +1,26 @@
+"""The seed network in PyTorch with manual gradients (no autograd)."""
+
+from impl.mlp import (
+    DTYPES,
+    backward,
+    backward_batch,
+    forward,
+    forward_batch,
+    loss,
+    loss_batch,
+    relu,
+)
+from impl.train import accuracy, train
+
+__all__ = [
+    "DTYPES",
+    "accuracy",
+    "backward",
+    "backward_batch",
+    "forward",
+    "forward_batch",
+    "loss",
+    "loss_batch",
+    "relu",
+    "train",
+]

@@ -1,0 +1,29 @@
+"""NumPy reference implementation of f = W2 ReLU(W1 x + b1) + b2 with L = 1/2 (f - y)^2."""
+
+from reference.data import init_params, make_quadrant_data
+from reference.mlp import (
+    DTYPES,
+    backward,
+    backward_batch,
+    forward,
+    forward_batch,
+    loss,
+    loss_batch,
+    relu,
+)
+from reference.train import accuracy, train
+
+__all__ = [
+    "DTYPES",
+    "accuracy",
+    "backward",
+    "backward_batch",
+    "forward",
+    "forward_batch",
+    "init_params",
+    "loss",
+    "loss_batch",
+    "make_quadrant_data",
+    "relu",
+    "train",
+]

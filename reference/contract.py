@@ -1,0 +1,110 @@
+"""The call contract shared by `reference` (NumPy) and `impl` (PyTorch).
+
+Both packages validate their public entry points with these functions, so a wrong shape or
+dtype reads the same in either. Everything here works on shapes (tuples of ints) and dtype
+names (strings); each package extracts those from its own arrays.
+
+Conventions (the seed notebook's): x (d,), W1 (h, d), b1 (h,), W2 (1, h), b2 (1,), f and y
+scalars (0-d). Batched: X (B, d), Y (B,), A1 and H (B, h), F (B,).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+Shape = tuple[int, ...]
+
+
+def _fmt(shape: Sequence[int]) -> str:
+    return "(" + ", ".join(str(s) for s in shape) + ("," if len(shape) == 1 else "") + ")"
+
+
+def check_param_shapes(fn: str, shapes: Mapping[str, Shape]) -> tuple[int, int]:
+    """Return (d, h) from W1, b1, W2, b2 shapes; raise ValueError naming the first mismatch."""
+    w1 = shapes["W1"]
+    if len(w1) != 2:
+        raise ValueError(f"{fn}: W1 must be 2-D with shape (h, d), got shape {_fmt(w1)}")
+    h, d = w1
+    if h < 1 or d < 1:
+        raise ValueError(f"{fn}: W1 must have h >= 1 and d >= 1, got shape {_fmt(w1)}")
+    expected = {"b1": (h,), "W2": (1, h), "b2": (1,)}
+    meaning = {"b1": "(h,)", "W2": "(1, h)", "b2": "(1,)"}
+    for name, want in expected.items():
+        if name in shapes and tuple(shapes[name]) != want:
+            raise ValueError(
+                f"{fn}: {name} must have shape {meaning[name]} = {_fmt(want)} "
+                f"for W1 of shape {_fmt(w1)}, got {_fmt(shapes[name])}"
+            )
+    return d, h
+
+
+def check_shape(fn: str, name: str, shape: Shape, want: Shape, meaning: str) -> None:
+    """Raise ValueError unless `shape == want`; `meaning` spells the shape symbolically."""
+    if tuple(shape) != tuple(want):
+        raise ValueError(
+            f"{fn}: {name} must have shape {meaning} = {_fmt(want)}, got {_fmt(shape)}"
+        )
+
+
+def check_batch_shapes(fn: str, name: str, shape: Shape, d: int) -> int:
+    """Return B for a batch X of shape (B, d)."""
+    if len(shape) != 2 or shape[1] != d:
+        raise ValueError(f"{fn}: {name} must have shape (B, d) = (B, {d}), got {_fmt(shape)}")
+    if shape[0] < 1:
+        raise ValueError(f"{fn}: {name} must hold at least one sample, got shape {_fmt(shape)}")
+    return shape[0]
+
+
+def check_dtypes(fn: str, dtypes: Mapping[str, str], allowed: Sequence[str]) -> str:
+    """Return the one dtype all arguments share; TypeError for a non-floating or mixed dtype."""
+    for name, dt in dtypes.items():
+        if dt not in allowed:
+            raise TypeError(
+                f"{fn}: {name} has dtype {dt}; expected a floating dtype ({', '.join(allowed)})"
+            )
+    distinct = dict.fromkeys(dtypes.values())
+    if len(distinct) > 1:
+        first_name, first = next(iter(dtypes.items()))
+        other_name, other = next((n, t) for n, t in dtypes.items() if t != first)
+        raise TypeError(
+            f"{fn}: mixed dtypes: {first_name} is {first} but {other_name} is {other}; "
+            "all arguments must share one dtype (no silent promotion)"
+        )
+    return next(iter(distinct))
+
+
+def check_finite(fn: str, name: str, finite: bool) -> None:
+    if not finite:
+        raise ValueError(f"{fn}: {name} contains NaN or Inf; inputs must be finite")
+
+
+def check_positive_int(fn: str, name: str, value: object) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ValueError(f"{fn}: {name} must be a positive int, got {value!r}")
+    return value
+
+
+def check_lr(fn: str, lr: object) -> float:
+    if (
+        isinstance(lr, bool)
+        or not isinstance(lr, (int, float))
+        or not (lr == lr)
+        or lr
+        in (
+            float("inf"),
+            float("-inf"),
+        )
+    ):
+        raise ValueError(f"{fn}: lr must be a finite real number, got {lr!r}")
+    return float(lr)
+
+
+def check_params_tuple(fn: str, params: object) -> tuple:
+    if not isinstance(params, (tuple, list)) or len(params) != 4:
+        got = (
+            f"{type(params).__name__} of length {len(params)}"
+            if isinstance(params, (tuple, list))
+            else type(params).__name__
+        )
+        raise TypeError(f"{fn}: params must be a tuple (W1, b1, W2, b2), got {got}")
+    return tuple(params)

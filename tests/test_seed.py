@@ -1,0 +1,57 @@
+"""`python -m impl` reproduces the seed notebook's printed figures.
+
+The expected lines are what the notebook's own code prints (run unchanged with N = 500,
+seed 42, h = 4, lr 0.1, 50 epochs, float32): they are observations of the seed, not tolerances.
+Both backends must print them, since both train the same float32 trajectory to within a few ULP
+(tests/test_training.py bounds that distance).
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from impl.__main__ import main
+
+NOTEBOOK_LINES = [
+    "NumPy output f_np = -0.005928472150117159",
+    "Torch output f_t = -0.005928472150117159",
+    "Absolute difference = 0.0",
+    "epoch 010 | mean loss 0.0929",
+    "epoch 020 | mean loss 0.0927",
+    "epoch 030 | mean loss 0.0927",
+    "epoch 040 | mean loss 0.0927",
+    "epoch 050 | mean loss 0.0927",
+    "Final training accuracy (manual gradients): 0.6940",
+]
+
+
+@pytest.mark.parametrize("backend", ["torch", "numpy"])
+def test_python_m_impl_reproduces_the_notebook(backend, capsys):
+    main(["--backend", backend])
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[: len(NOTEBOOK_LINES)] == NOTEBOOK_LINES
+    assert lines[len(NOTEBOOK_LINES)].startswith("time per training step: ")
+
+
+def test_help_explains_every_option(capsys):
+    with pytest.raises(SystemExit) as exit_:
+        main(["--help"])
+    assert exit_.value.code == 0
+    text = capsys.readouterr().out
+    for option in ("--epochs", "--lr", "--hidden", "--n", "--seed", "--dtype", "--backend"):
+        assert option in text
+
+
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (["--epochs", "0"], "--epochs must be a positive integer, got 0"),
+        (["--backend", "numpy", "--dtype", "bfloat16"], "--backend numpy supports --dtype"),
+        (["--dtype", "int32"], "invalid choice: 'int32'"),
+    ],
+)
+def test_bad_options_explained(argv, message, capsys):
+    with pytest.raises(SystemExit) as exit_:
+        main(argv)
+    assert exit_.value.code == 2
+    assert message in capsys.readouterr().err
