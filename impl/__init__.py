@@ -10,7 +10,13 @@ from impl.mlp import (
     loss_batch,
     relu,
 )
-from impl.train import accuracy, train
+from impl.train import (
+    accuracy,
+    train,
+    train_minibatch,
+    train_minibatch_trajectory,
+    train_trajectory,
+)
 
 __all__ = [
     "DTYPES",
@@ -23,4 +29,7 @@ __all__ = [
     "loss_batch",
     "relu",
     "train",
+    "train_minibatch",
+    "train_minibatch_trajectory",
+    "train_trajectory",
 ]

@@ -11,7 +11,14 @@ from reference.mlp import (
     loss_batch,
     relu,
 )
-from reference.train import accuracy, train
+from reference.train import (
+    accuracy,
+    minibatch_order,
+    train,
+    train_minibatch,
+    train_minibatch_trajectory,
+    train_trajectory,
+)
 
 __all__ = [
     "DTYPES",
@@ -24,6 +31,10 @@ __all__ = [
     "loss",
     "loss_batch",
     "make_quadrant_data",
+    "minibatch_order",
     "relu",
     "train",
+    "train_minibatch",
+    "train_minibatch_trajectory",
+    "train_trajectory",
 ]
