@@ -1,0 +1,230 @@
+"""Whole SGD trajectories: the problems, the float64 reference, and the step-by-step check.
+
+A trajectory is the flat parameter vector theta = (W1 row-major, b1, W2, b2) recorded after
+chosen numbers of updates (0 = the start), with the mean loss of every epoch. `expect_trajectory`
+compares one with the float64 reference trajectory of the same problem element by element,
+against `tolerances.trajectory_tolerance` (derived there), and on failure names the first
+recorded step that broke: epoch, sample (or batch), tensor, element, error, allowed, and how
+that element's error grew over the checkpoints before it.
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+
+import numpy as np
+
+import reference
+from tests.harness.tolerances import TrajectoryTolerance, trajectory_tolerance
+
+PARAM_NAMES = ("W1", "b1", "W2", "b2")
+
+
+@dataclass(frozen=True)
+class Trajectory:
+    name: str
+    steps: np.ndarray  # (R,) int64: updates done when each row was recorded
+    thetas: np.ndarray  # (R, P) float64: flat (W1 row-major, b1, W2, b2)
+    losses: np.ndarray  # (epochs,) float64: mean 1/2 (f - y)^2 of each epoch
+
+
+@dataclass(frozen=True)
+class Problem:
+    """Data, start and schedule of one SGD run; hashable, so its reference is computed once.
+
+    Data and start are the seed notebook's draws from np.random.default_rng(seed);
+    batch_size None is per-sample SGD in the seed's order, an int is mini-batch SGD with the
+    permutations of np.random.default_rng(order_seed).
+    """
+
+    n: int = 500
+    h: int = 4
+    seed: int = 42
+    dtype: str = "float32"
+    lr: float = 0.1
+    epochs: int = 50
+    batch_size: int | None = None
+    order_seed: int = 0
+
+    @property
+    def id(self) -> str:
+        sched = "per-sample" if self.batch_size is None else f"B={self.batch_size}"
+        return f"N={self.n},h={self.h},seed={self.seed},{self.dtype},lr={self.lr},E={self.epochs},{sched}"
+
+    def data(self) -> tuple[np.ndarray, np.ndarray, tuple[np.ndarray, ...]]:
+        """(X, y, (W1, b1, W2, b2)) as NumPy arrays of `dtype` (fresh copies)."""
+        X, y, params = _data(self.n, self.h, self.seed, self.dtype)
+        return X.copy(), y.copy(), tuple(p.copy() for p in params)
+
+    @property
+    def steps_per_epoch(self) -> int:
+        return self.n if self.batch_size is None else -(-self.n // self.batch_size)
+
+    @property
+    def total_steps(self) -> int:
+        return self.epochs * self.steps_per_epoch
+
+    def batches(self) -> list[np.ndarray]:
+        """Step k's sample indices, k = 0..total_steps - 1."""
+        if self.batch_size is None:
+            return [np.array([i]) for _ in range(self.epochs) for i in range(self.n)]
+        order = reference.minibatch_order(self.n, self.epochs, self.batch_size, self.order_seed)
+        return [idx for epoch in order for idx in epoch]
+
+    def where(self, step: int) -> str:
+        """'epoch e, sample i' (or 'batch b') of the update that produced row `step`."""
+        if step == 0:
+            return "the start (before any update)"
+        epoch, within = divmod(step - 1, self.steps_per_epoch)
+        unit = "sample" if self.batch_size is None else "batch"
+        return f"epoch {epoch + 1}, {unit} {within} (update {step})"
+
+
+@functools.lru_cache(maxsize=8)
+def _data(n: int, h: int, seed: int, dtype: str):
+    rng = np.random.default_rng(seed)
+    X, y = reference.make_quadrant_data(n, rng, dtype=dtype)
+    return X, y, reference.init_params(X.shape[1], h, rng, dtype=dtype)
+
+
+def _as64(arrays):
+    return tuple(np.asarray(a, dtype=np.float64) for a in arrays)
+
+
+@functools.lru_cache(maxsize=8)
+def reference_run(problem: Problem) -> tuple[Trajectory, TrajectoryTolerance]:
+    """The float64 reference after every update, and the tolerance of a `problem.dtype` run.
+
+    The reference starts from the problem's parameters and data exactly (float32 -> float64 is
+    exact) and uses lr as a Python float, as the mathematics says.
+    """
+    X, y, params = problem.data()
+    X64, y64, p64 = *_as64((X, y)), _as64(params)
+    if problem.batch_size is None:
+        steps, thetas, losses = reference.train_trajectory(
+            p64, X64, y64, problem.lr, problem.epochs
+        )
+    else:
+        steps, thetas, losses = reference.train_minibatch_trajectory(
+            p64, X64, y64, problem.lr, problem.epochs, problem.batch_size, problem.order_seed
+        )
+    ref = Trajectory("reference float64", steps, thetas, losses)
+    tol = trajectory_tolerance(
+        thetas, X64, y64, problem.lr, problem.batches(), problem.steps_per_epoch, problem.dtype
+    )
+    return ref, tol
+
+
+def element_name(flat: int, d: int, h: int) -> str:
+    """'W1[j, k]', 'b1[j]', 'W2[0, j]' or 'b2[0]' of a flat index."""
+    if flat < h * d:
+        return f"W1[{flat // d}, {flat % d}]"
+    flat -= h * d
+    if flat < h:
+        return f"b1[{flat}]"
+    flat -= h
+    return f"W2[0, {flat}]" if flat < h else "b2[0]"
+
+
+class TrajectoryMismatch(AssertionError):
+    """A trajectory left its tolerance; the message is the first-failure report."""
+
+
+@dataclass(frozen=True)
+class TrajectoryCheck:
+    """What a passing comparison saw: the worst error/allowed over all steps and epochs."""
+
+    worst_ratio: float
+    worst_loss_ratio: float
+    final_error: np.ndarray  # (P,) |theta^ - theta| after the last update
+    final_allowed: np.ndarray  # (P,)
+    ambiguous_steps: int
+
+
+def expect_trajectory(traj: Trajectory, problem: Problem) -> TrajectoryCheck:
+    """Raise TrajectoryMismatch at the first recorded step where `traj` leaves the tolerance."""
+    ref, tol = reference_run(problem)
+    steps = np.asarray(traj.steps, dtype=np.int64)
+    if steps.ndim != 1 or steps.size == 0 or steps[-1] != problem.total_steps:
+        raise TrajectoryMismatch(
+            f"{traj.name}: recorded steps must end at the last update {problem.total_steps}, "
+            f"got {steps[-5:].tolist()}"
+        )
+    thetas = np.asarray(traj.thetas, dtype=np.float64)
+    if thetas.shape != (steps.size, ref.thetas.shape[1]):
+        raise TrajectoryMismatch(
+            f"{traj.name}: thetas must have shape ({steps.size}, {ref.thetas.shape[1]}), "
+            f"got {thetas.shape}"
+        )
+    err = np.abs(thetas - ref.thetas[steps])
+    allowed = tol.theta[steps]
+    bad = ~(err <= allowed)  # NaN fails
+    if bad.any():
+        raise TrajectoryMismatch(_report(traj, problem, steps, err, allowed, bad, tol))
+    loss_err = np.abs(np.asarray(traj.losses, dtype=np.float64) - ref.losses)
+    bad_loss = ~(loss_err <= tol.loss)
+    if bad_loss.any():
+        e = int(np.argmax(bad_loss))
+        raise TrajectoryMismatch(
+            f"{traj.name} on {problem.id}: the mean loss of epoch {e + 1} is "
+            f"{traj.losses[e]!r}, the reference's {ref.losses[e]!r}: error {loss_err[e]:.3e} > "
+            f"allowed {tol.loss[e]:.3e} (the parameters stayed within tolerance: the loss "
+            "itself is computed or accumulated wrongly)"
+        )
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = np.where(allowed > 0, err / allowed, 0.0)
+        loss_ratio = np.where(tol.loss > 0, loss_err / tol.loss, 0.0)
+    return TrajectoryCheck(
+        float(ratio.max()),
+        float(loss_ratio.max()),
+        err[-1],
+        allowed[-1],
+        int(tol.ambiguous.sum()),
+    )
+
+
+def _report(traj, problem, steps, err, allowed, bad, tol) -> str:
+    row = int(np.argmax(bad.any(axis=1)))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        excess = np.where(bad[row], err[row] / np.where(allowed[row] > 0, allowed[row], np.inf), -1)
+    col = int(np.argmax(np.where(np.isnan(err[row]), np.inf, excess)))
+    step = int(steps[row])
+    name = element_name(col, problem.data()[0].shape[1], problem.h)
+    lines = [
+        f"{traj.name} left the float64 reference trajectory on {problem.id}",
+        f"first failing step: {problem.where(step)}"
+        + (f" (last good record: update {int(steps[row - 1])})" if row > 0 else ""),
+        f"  {name}: got {float(traj.thetas[row][col])!r}, reference {_ref_value(problem, step, col)!r}, "
+        f"error {err[row, col]:.3e}, allowed {allowed[row, col]:.3e}",
+        "  elements out of tolerance at that step: "
+        + ", ".join(
+            element_name(int(c), problem.data()[0].shape[1], problem.h)
+            for c in np.flatnonzero(bad[row])
+        ),
+        f"  error of {name} at earlier records (update: error / allowed):",
+    ]
+    earlier = sorted({max(0, row - k) for k in (1, 2, 3, 4, 8, 16, 64, 256, 1024)} - {row})
+    for r in earlier[-8:]:
+        lines.append(f"    {int(steps[r]):>8}: {err[r, col]:.3e} / {allowed[r, col]:.3e}")
+    if tol.ambiguous[: max(step, 1)].any():
+        lines.append(
+            f"  ({int(tol.ambiguous[:step].sum())} earlier updates had a ReLU within reach of its "
+            "kink; their possible jumps are inside the allowance)"
+        )
+    return "\n".join(lines)
+
+
+def _ref_value(problem: Problem, step: int, col: int) -> float:
+    ref, _ = reference_run(problem)
+    return float(ref.thetas[step, col])
+
+
+def ulp_distance(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Number of float32 values between a and b (both float32), elementwise."""
+
+    def ordered(x):
+        i = np.asarray(x, dtype=np.float32).view(np.int32).astype(np.int64)
+        return np.where(i < 0, -(2**31) - i, i)
+
+    return np.abs(ordered(a) - ordered(b))

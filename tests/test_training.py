@@ -1,0 +1,269 @@
+"""Whole training trajectories against the float64 reference, step by step.
+
+A gradient can be right at one point and a training loop still wrong (state carried between
+steps, an update applied twice, a mask cached), so every trainer's parameters are compared
+with the float64 reference after every update, against `tolerances.trajectory_tolerance`
+(the derivation is written there), and planted loop bugs must fail with a report naming the
+first step that broke.
+"""
+
+from __future__ import annotations
+
+import functools
+
+import numpy as np
+import pytest
+import torch
+
+import impl
+import reference
+from tests.harness.sgd import (
+    MINIBATCH_TRAINERS,
+    SLOW_TRAINERS,
+    TRAINERS,
+    harness_loop_trainer,
+    impl_trainer,
+    numba_missing,
+    reference_trainer,
+    to_trajectory,
+    trainer_params,
+)
+from tests.harness.tolerances import trajectory_tolerance, ulp
+from tests.harness.trajectory import (
+    Problem,
+    Trajectory,
+    TrajectoryMismatch,
+    expect_trajectory,
+    reference_run,
+    ulp_distance,
+)
+from tests.mutants_training import cached_mask, double_update, loss_after_update, stale_order
+
+SEED = Problem()  # N = 500, seed 42, lr 0.1, 50 epochs, h = 4, float32: the notebook's run
+SHORT = Problem(epochs=5)  # the same start and data, for the slow loops
+FAST = [n for n in TRAINERS if n not in SLOW_TRAINERS]
+
+
+@functools.lru_cache(maxsize=16)
+def run(trainer, problem: Problem, record_every: int = 1) -> Trajectory:
+    """Each trainer runs each problem once per session; tests share the result."""
+    return trainer(problem, record_every)
+
+
+# --------------------------------------------------------------------------- parity
+@pytest.mark.parametrize("trainer", trainer_params(FAST))
+def test_seed_trajectory_matches_reference_at_every_step(trainer):
+    expect_trajectory(run(trainer, SEED), SEED)
+
+
+@pytest.mark.parametrize("trainer", trainer_params(sorted(SLOW_TRAINERS)))
+def test_slow_loops_match_reference_at_every_step(trainer):
+    expect_trajectory(run(trainer, SHORT), SHORT)
+
+
+@pytest.mark.parametrize("trainer", trainer_params(["impl", "fused"]))
+def test_float64_trajectory_matches_reference(trainer):
+    problem = Problem(dtype="float64", epochs=10)
+    expect_trajectory(trainer(problem, 1), problem)
+
+
+@pytest.mark.parametrize(
+    "problem",
+    [Problem(batch_size=32, epochs=20), Problem(batch_size=7, epochs=5, order_seed=3, h=16)],
+    ids=lambda p: p.id,
+)
+@pytest.mark.parametrize("trainer", trainer_params(MINIBATCH_TRAINERS))
+def test_minibatch_trajectory_matches_reference(trainer, problem):
+    expect_trajectory(trainer(problem, 1), problem)
+
+
+def test_every_kth_record_is_checked_too():
+    check = expect_trajectory(impl_trainer(SHORT, 37), SHORT)
+    assert check.worst_ratio <= 1
+
+
+# --------------------------------------------------------------------------- the seed figures
+def test_seed_figures_and_final_weights_within_derived_ulp():
+    """Mean loss 0.0929 at epoch 10, 0.0927 at 20-50, accuracy 0.6940 (the notebook's own
+    output), and impl's final float32 weights within the ULP distance of reference's that the
+    trajectory tolerance allows: each is within tol of the float64 reference, so they are
+    within 2 tol of each other, i.e. ceil(2 tol / spacing) ULP at the smaller magnitude.
+    (The runs are `train`'s own loops: see test_trajectory_functions_are_the_training_loops.)"""
+    X, y, _ = SEED.data()
+    ref, imp = run(reference_trainer, SEED), run(impl_trainer, SEED)
+    for traj in (ref, imp):
+        assert [f"{v:.4f}" for v in traj.losses[9::10]] == ["0.0929"] + ["0.0927"] * 4
+        W1, b1, W2, b2 = np.split(traj.thetas[-1].astype(np.float32), [8, 12, 16])
+        params = (W1.reshape(4, 2), b1, W2.reshape(1, 4), b2)
+        assert f"{reference.accuracy(params, X, y):.4f}" == "0.6940"
+    a, b = ref.thetas[-1], imp.thetas[-1]
+    _, tol = reference_run(SEED)
+    spacing = ulp(np.minimum(np.abs(a), np.abs(b)), "float32")
+    allowed = np.ceil(2 * tol.theta[-1] / spacing)
+    measured = ulp_distance(a, b)
+    assert (measured <= allowed).all(), (measured, allowed)
+
+
+# --------------------------------------------------------------------------- the tolerance
+def test_tolerance_starts_at_zero_and_sees_a_one_in_ten_thousand_lr_change():
+    """The start must match exactly, and the allowance is tight enough that training with
+    lr * (1 + 1e-4) is told apart from lr."""
+    _, tol = reference_run(SEED)
+    assert (tol.theta[0] == 0).all()
+    X, y, params = SHORT.data()
+    nudged = reference.train_trajectory(params, X, y, SHORT.lr * (1 + 1e-4), SHORT.epochs, 1)
+    with pytest.raises(TrajectoryMismatch, match="first failing step"):
+        expect_trajectory(to_trajectory("lr * (1 + 1e-4)", *nudged), SHORT)
+
+
+@pytest.mark.parametrize(
+    "problem", [Problem(n=40, h=3, epochs=3), Problem(n=40, h=3, epochs=2, batch_size=9)]
+)
+def test_dense_and_structured_propagation_agree(problem):
+    ref, _ = reference_run(problem)
+    X, y, _ = problem.data()
+    args = (ref.thetas, X.astype(np.float64), y.astype(np.float64), problem.lr)
+    args += (problem.batches(), problem.steps_per_epoch, problem.dtype)
+    dense = trajectory_tolerance(*args, dense=True)
+    structured = trajectory_tolerance(*args, dense=False)
+    np.testing.assert_allclose(structured.theta, dense.theta, rtol=1e-9, atol=0)
+    np.testing.assert_allclose(structured.loss, dense.loss, rtol=1e-9, atol=0)
+
+
+# --------------------------------------------------------------------------- planted bugs
+def _mutant_report(trajectory: Trajectory, problem: Problem) -> str:
+    with pytest.raises(TrajectoryMismatch) as info:
+        expect_trajectory(trajectory, problem)
+    return str(info.value)
+
+
+def test_double_update_every_97_steps_fails_at_step_97():
+    double_update.reset()
+    run = harness_loop_trainer(double_update, "torch", "double update")(SHORT, 1)
+    report = _mutant_report(run, SHORT)
+    assert "first failing step: epoch 1, sample 96 (update 97)" in report
+    assert "allowed" in report and "earlier records" in report
+
+
+def test_cached_relu_mask_fails_with_first_step_report():
+    cached_mask.reset()
+    run = harness_loop_trainer(cached_mask, "torch", "cached mask")(SHORT, 1)
+    report = _mutant_report(run, SHORT)
+    assert "first failing step: epoch 1, sample" in report
+    assert "error of" in report and "allowed" in report
+
+
+def test_parameters_updated_out_of_order_fail():
+    X, y, params = SHORT.data()
+    out = stale_order.train_trajectory(
+        tuple(torch.from_numpy(p) for p in params), torch.from_numpy(X), torch.from_numpy(y), 0.1, 5
+    )
+    report = _mutant_report(to_trajectory("W2 updated first", *out), SHORT)
+    assert "first failing step: epoch 1" in report
+
+
+def test_epoch_loss_after_the_updates_fails_the_loss_check():
+    X, y, params = SHORT.data()
+    out = loss_after_update.train_trajectory(
+        tuple(torch.from_numpy(p) for p in params), torch.from_numpy(X), torch.from_numpy(y), 0.1, 5
+    )
+    report = _mutant_report(to_trajectory("loss after update", *out), SHORT)
+    assert "the mean loss of epoch 1" in report
+
+
+def test_report_names_epoch_sample_tensor_and_growth():
+    X, y, params = SHORT.data()
+    steps, thetas, losses = reference.train_trajectory(params, X, y, 0.1, 5, 1)
+    thetas = thetas.astype(np.float64)
+    thetas[1234:, 9] += 1e-3  # b1[1] off from update 1234 on
+    report = _mutant_report(Trajectory("shifted", steps, thetas, losses), SHORT)
+    assert "first failing step: epoch 3, sample 233 (update 1234)" in report
+    assert "b1[1]: got" in report
+    assert "    1233: " in report  # the record before, with its error and allowance
+
+
+# --------------------------------------------------------------------------- the API
+@pytest.mark.parametrize("pkg", [reference, impl], ids=["reference", "impl"])
+@pytest.mark.parametrize(
+    "kwargs, exc, message",
+    [
+        ({"batch_size": 0}, ValueError, r"batch_size must be a positive int, got 0"),
+        ({"batch_size": 501}, ValueError, r"batch_size must be at most N = 500, got 501"),
+        ({"batch_size": True}, ValueError, r"batch_size must be a positive int, got True"),
+        ({"seed": -1}, ValueError, r"seed must be a non-negative int, got -1"),
+        ({"lr": float("nan")}, ValueError, r"lr must be a finite real number"),
+        ({"epochs": 0}, ValueError, r"epochs must be a positive int, got 0"),
+    ],
+)
+def test_train_minibatch_rejects_bad_arguments(pkg, kwargs, exc, message):
+    X, y, params = SHORT.data()
+    if pkg is impl:
+        X, y, params = (
+            torch.from_numpy(X),
+            torch.from_numpy(y),
+            tuple(map(torch.from_numpy, params)),
+        )
+    with pytest.raises(exc, match=message):
+        pkg.train_minibatch(params, X, y, **({"lr": 0.1, "epochs": 1} | kwargs))
+
+
+@pytest.mark.parametrize("pkg", [reference, impl], ids=["reference", "impl"])
+def test_trajectory_functions_are_the_training_loops(pkg):
+    """train_* and train_*_trajectory run one loop: same final parameters, same losses,
+    and the inputs are not modified."""
+    X, y, params = Problem(epochs=3).data()
+    if pkg is impl:
+        X, y, params = (
+            torch.from_numpy(X),
+            torch.from_numpy(y),
+            tuple(map(torch.from_numpy, params)),
+        )
+    before = [np.array(p, copy=True) if isinstance(p, np.ndarray) else p.clone() for p in params]
+    for plain, recorded, kw in (
+        (pkg.train, pkg.train_trajectory, {}),
+        (pkg.train_minibatch, pkg.train_minibatch_trajectory, {"batch_size": 16, "seed": 5}),
+    ):
+        trained, losses = plain(params, X, y, 0.1, 3, **kw)
+        steps, thetas, losses2 = recorded(params, X, y, 0.1, 3, **kw, record_every=7)
+        flat = np.concatenate([np.asarray(p).ravel() for p in trained])
+        np.testing.assert_array_equal(np.asarray(thetas[-1]), flat)
+        np.testing.assert_array_equal(np.asarray(losses), np.asarray(losses2))
+        assert steps[0] == 0 and (np.diff(steps)[:-1] == 7).all()
+    for p, b in zip(params, before):
+        np.testing.assert_array_equal(np.asarray(p), b)
+
+
+def test_minibatch_order_is_a_seeded_permutation_per_epoch():
+    order = reference.minibatch_order(10, 3, 4, seed=1)
+    assert [len(b) for b in order[0]] == [4, 4, 2]
+    for epoch in order:
+        assert sorted(np.concatenate(epoch).tolist()) == list(range(10))
+    again = reference.minibatch_order(10, 3, 4, seed=1)
+    assert all(np.array_equal(a, b) for e, f in zip(order, again) for a, b in zip(e, f))
+    assert not np.array_equal(np.concatenate(order[0]), np.concatenate(order[1]))
+
+
+def test_fused_explains_its_dtypes():
+    if reason := numba_missing():
+        pytest.skip(reason)
+    from impl import fused
+
+    X, y, params = SHORT.data()
+    with pytest.raises(TypeError, match="dtype must be one of float32, float64, got float16"):
+        fused.train_fused(
+            tuple(p.astype(np.float16) for p in params), X.astype(np.float16), y.astype(np.float16)
+        )
+
+
+def test_harness_loop_refuses_mixed_array_types():
+    from tests.harness.sgd import sgd_trajectory
+
+    X, y, params = SHORT.data()
+    with pytest.raises(TypeError, match=r"X must be a torch\.Tensor, got ndarray"):
+        sgd_trajectory(impl.forward, impl.backward, params, X, y, 0.1, 1)
+
+
+def test_reference_trainer_and_impl_trainer_are_distinct_runs():
+    """The parity above is not a comparison of one run with itself."""
+    a, b = reference_trainer(SHORT, 50), impl_trainer(SHORT, 50)
+    assert a.name != b.name and not np.array_equal(a.thetas, b.thetas)
