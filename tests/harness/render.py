@@ -1,0 +1,239 @@
+"""Render a parity report (JSON, schema mlp-parity-report/1) as Markdown.
+
+    python -m tests.harness.render REPORT.json [-o OUT.md]
+
+The Markdown has a title, the number of records and failures, a table with the worst headroom
+of each check, and a table of every failure. A missing file, malformed JSON or a report of
+another schema ends the command with one line on stderr and exit status 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+SCHEMA = "mlp-parity-report/1"
+TITLE = "Parity report"
+
+_TEXT_FIELDS = ("check", "impl", "tensor", "case", "shape", "dtype", "device", "nodeid")
+_NUMBER_FIELDS = ("tolerance",)
+_OPTIONAL_NUMBER_FIELDS = ("max_abs_err", "max_rel_err", "headroom")
+
+
+class ReportError(ValueError):
+    """A report that cannot be rendered; the message is one line naming the file."""
+
+
+@dataclass(frozen=True)
+class Row:
+    check: str
+    impl: str
+    tensor: str
+    case: str
+    seed: int
+    shape: str
+    dtype: str
+    device: str
+    max_abs_err: float | None  # None: not finite
+    max_rel_err: float | None
+    tolerance: float
+    headroom: float | None  # None: every error is exactly 0 (infinite headroom)
+    passed: bool
+    nodeid: str
+
+
+def _is_number(value: object) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _row(record: object, index: int, source: str) -> Row:
+    where = f"{source}: records[{index}]"
+    if not isinstance(record, dict):
+        raise ReportError(f"{where} is {type(record).__name__}, expected an object")
+    missing = [f for f in Row.__dataclass_fields__ if f not in record]
+    if missing:
+        raise ReportError(f"{where} lacks {', '.join(missing)}")
+    for name in _TEXT_FIELDS:
+        if not isinstance(record[name], str):
+            raise ReportError(f"{where}.{name} is {record[name]!r}, expected a string")
+    for name in _NUMBER_FIELDS:
+        if not _is_number(record[name]):
+            raise ReportError(f"{where}.{name} is {record[name]!r}, expected a number")
+    for name in _OPTIONAL_NUMBER_FIELDS:
+        if record[name] is not None and not _is_number(record[name]):
+            raise ReportError(f"{where}.{name} is {record[name]!r}, expected a number or null")
+    if not isinstance(record["seed"], int) or isinstance(record["seed"], bool):
+        raise ReportError(f"{where}.seed is {record['seed']!r}, expected an integer")
+    if not isinstance(record["passed"], bool):
+        raise ReportError(f"{where}.passed is {record['passed']!r}, expected true or false")
+    return Row(**{name: record[name] for name in Row.__dataclass_fields__})
+
+
+def parse(text: str, source: str) -> list[Row]:
+    """The rows of a report given as JSON text; `source` names it in error messages."""
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ReportError(
+            f"{source}: not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}"
+        ) from None
+    if not isinstance(data, dict):
+        raise ReportError(f"{source}: top level is {type(data).__name__}, expected an object")
+    schema = data.get("schema")
+    if schema != SCHEMA:
+        raise ReportError(f"{source}: schema is {schema!r}, expected {SCHEMA!r}")
+    records = data.get("records")
+    if not isinstance(records, list):
+        raise ReportError(f"{source}: 'records' is {type(records).__name__}, expected a list")
+    return [_row(record, i, source) for i, record in enumerate(records)]
+
+
+def load(path: Path) -> list[Row]:
+    """The rows of the report at `path`."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ReportError(f"{path}: no such file") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ReportError(f"{path}: cannot read: {exc}") from None
+    return parse(text, str(path))
+
+
+def _severity(row: Row) -> tuple[bool, float]:
+    """Sorts failures first, then by headroom, smallest first; exact rows last."""
+    return (row.passed, math.inf if row.headroom is None else row.headroom)
+
+
+def worst_by_check(rows: Sequence[Row]) -> list[Row]:
+    """For each check, in name order, its row with the least headroom (a failure first)."""
+    worst: dict[str, Row] = {}
+    for row in rows:
+        if row.check not in worst or _severity(row) < _severity(worst[row.check]):
+            worst[row.check] = row
+    return [worst[check] for check in sorted(worst)]
+
+
+def failures(rows: Sequence[Row]) -> list[Row]:
+    """The failed rows, in check order, least headroom first."""
+    return sorted((r for r in rows if not r.passed), key=lambda r: (r.check, _severity(r)))
+
+
+def _cell(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ")
+
+
+def _error(value: float | None) -> str:
+    return "not finite" if value is None else f"{value:.3g}"
+
+
+def _headroom(value: float | None) -> str:
+    return "∞ (exact)" if value is None else f"{value:.3g}×"
+
+
+def _table(header: Sequence[str], body: Sequence[Sequence[str]]) -> list[str]:
+    lines = ["| " + " | ".join(header) + " |", "|" + "|".join(" --- " for _ in header) + "|"]
+    lines += ["| " + " | ".join(_cell(c) for c in cells) + " |" for cells in body]
+    return lines
+
+
+def to_markdown(rows: Sequence[Row], title: str = TITLE) -> str:
+    """The report as Markdown text."""
+    failed = failures(rows)
+    checks = worst_by_check(rows)
+    lines = [
+        f"# {title}",
+        "",
+        f"{len(rows)} records, {len(failed)} failed, {len(checks)} checks.",
+        "",
+        "## Worst headroom per check",
+        "",
+    ]
+    if checks:
+        lines += _table(
+            ["check", "impl", "tensor", "case", "max_abs_err", "tolerance", "headroom"],
+            [
+                [
+                    r.check,
+                    r.impl,
+                    r.tensor,
+                    r.case,
+                    _error(r.max_abs_err),
+                    f"{r.tolerance:.3g}",
+                    _headroom(r.headroom),
+                ]
+                for r in checks
+            ],
+        )
+    else:
+        lines.append("No records.")
+    lines += ["", "## Failures", ""]
+    if failed:
+        lines += _table(
+            [
+                "check",
+                "impl",
+                "tensor",
+                "case",
+                "max_abs_err",
+                "max_rel_err",
+                "tolerance",
+                "headroom",
+                "test",
+            ],
+            [
+                [
+                    r.check,
+                    r.impl,
+                    r.tensor,
+                    r.case,
+                    _error(r.max_abs_err),
+                    _error(r.max_rel_err),
+                    f"{r.tolerance:.3g}",
+                    _headroom(r.headroom),
+                    r.nodeid,
+                ]
+                for r in failed
+            ],
+        )
+    else:
+        lines.append("None.")
+    return "\n".join(lines) + "\n"
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m tests.harness.render",
+        description="Render a parity report (JSON) as Markdown.",
+    )
+    parser.add_argument("report", type=Path, help="the JSON report written by --parity-report")
+    parser.add_argument(
+        "-o", "--output", type=Path, help="write the Markdown here (default: standard output)"
+    )
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        text = to_markdown(load(args.report))
+    except ReportError as exc:
+        print(f"render: {exc}", file=sys.stderr)
+        return 2
+    if args.output is None:
+        sys.stdout.write(text)
+        return 0
+    try:
+        args.output.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        print(f"render: {args.output}: cannot write: {exc.strerror}", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,230 @@
+"""The Markdown rendering of a parity report, and its errors on reports it cannot read."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.harness import render
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _record(**overrides: object) -> dict[str, object]:
+    record: dict[str, object] = {
+        "check": "autograd",
+        "impl": "impl",
+        "tensor": "dW1",
+        "case": "seed0-d2h4b8-float32-cpu",
+        "seed": 0,
+        "shape": "d2h4b8",
+        "dtype": "float32",
+        "device": "cpu",
+        "max_abs_err": 1e-7,
+        "max_rel_err": 1e-6,
+        "tolerance": 1e-5,
+        "headroom": 100.0,
+        "passed": True,
+        "nodeid": "tests/test_parity.py::test_autograd[seed0-d2h4b8-float32-cpu]",
+    }
+    record.update(overrides)
+    return record
+
+
+RECORDS = [
+    _record(),
+    _record(tensor="db1", max_abs_err=4e-6, headroom=2.5),
+    _record(tensor="dW2", max_abs_err=0.0, max_rel_err=0.0, headroom=None),
+    _record(
+        check="finite_diff",
+        tensor="db2",
+        case="seed3-d2h4b8-float16-cpu",
+        seed=3,
+        dtype="float16",
+        max_abs_err=0.25,
+        max_rel_err=0.5,
+        tolerance=0.125,
+        headroom=0.5,
+        passed=False,
+        nodeid="tests/test_parity.py::test_fd[a|b]",
+    ),
+    _record(check="finite_diff", tensor="dW1", headroom=None, max_abs_err=0.0),
+    _record(check="reference", max_abs_err=0.0, max_rel_err=0.0, headroom=None),
+]
+REPORT = {"schema": "mlp-parity-report/1", "records": RECORDS}
+
+
+@pytest.fixture
+def rows() -> list[render.Row]:
+    return render.parse(json.dumps(REPORT), "report.json")
+
+
+def test_parse_reads_every_record(rows):
+    assert len(rows) == len(RECORDS)
+    assert rows[2].headroom is None
+    assert rows[3].passed is False
+
+
+def test_parse_ignores_fields_it_does_not_show():
+    rows = render.parse(json.dumps({**REPORT, "records": [_record(note="x")]}), "r.json")
+    assert rows == [render.Row(**_record())]
+
+
+def test_worst_by_check_takes_least_headroom_failures_first_exact_last(rows):
+    worst = render.worst_by_check(rows)
+    assert [(r.check, r.tensor) for r in worst] == [
+        ("autograd", "db1"),
+        ("finite_diff", "db2"),
+        ("reference", "dW1"),
+    ]
+
+
+def test_a_failure_is_worst_even_with_more_headroom():
+    rows = render.parse(
+        json.dumps(
+            {
+                **REPORT,
+                "records": [
+                    _record(tensor="a", headroom=0.9),
+                    _record(tensor="b", max_abs_err=None, headroom=None, passed=False),
+                ],
+            }
+        ),
+        "r.json",
+    )
+    assert [r.tensor for r in render.worst_by_check(rows)] == ["b"]
+
+
+def test_failures_lists_only_failed_rows(rows):
+    assert [(r.check, r.tensor) for r in render.failures(rows)] == [("finite_diff", "db2")]
+
+
+def test_markdown_has_counts_worst_table_and_failures(rows):
+    text = render.to_markdown(rows)
+    assert text.startswith("# Parity report\n")
+    assert "6 records, 1 failed, 3 checks." in text
+    worst = text.split("## Worst headroom per check")[1].split("## Failures")[0]
+    table = [line for line in worst.splitlines() if line.startswith("|")]
+    assert table[0] == ("| check | impl | tensor | case | max_abs_err | tolerance | headroom |")
+    assert table[2:] == [
+        "| autograd | impl | db1 | seed0-d2h4b8-float32-cpu | 4e-06 | 1e-05 | 2.5× |",
+        "| finite_diff | impl | db2 | seed3-d2h4b8-float16-cpu | 0.25 | 0.125 | 0.5× |",
+        "| reference | impl | dW1 | seed0-d2h4b8-float32-cpu | 0 | 1e-05 | ∞ (exact) |",
+    ]
+    failed = [line for line in text.split("## Failures")[1].splitlines() if line.startswith("|")]
+    assert len(failed) == 3
+    assert failed[2] == (
+        "| finite_diff | impl | db2 | seed3-d2h4b8-float16-cpu | 0.25 | 0.5 | 0.125 | 0.5× "
+        "| tests/test_parity.py::test_fd[a\\|b] |"
+    )
+
+
+def test_markdown_of_a_clean_report_says_none_failed():
+    rows = render.parse(json.dumps({**REPORT, "records": [_record()]}), "r.json")
+    text = render.to_markdown(rows)
+    assert "1 records, 0 failed, 1 checks." in text
+    assert text.rstrip().endswith("## Failures\n\nNone.")
+
+
+def test_markdown_of_an_empty_report():
+    text = render.to_markdown([])
+    assert "0 records, 0 failed, 0 checks." in text
+    assert "No records." in text
+
+
+def test_non_finite_error_is_shown_as_such():
+    rows = render.parse(
+        json.dumps({**REPORT, "records": [_record(max_abs_err=None, passed=False)]}), "r.json"
+    )
+    assert "| not finite |" in render.to_markdown(rows)
+
+
+def _run(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "tests.harness.render", *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=60,
+    )
+
+
+def test_command_writes_markdown_to_a_file(tmp_path):
+    report = tmp_path / "report.json"
+    report.write_text(json.dumps(REPORT))
+    out = tmp_path / "report.md"
+    done = _run(str(report), "-o", str(out))
+    assert (done.returncode, done.stderr) == (0, "")
+    assert out.read_text(encoding="utf-8") == render.to_markdown(
+        render.parse(json.dumps(REPORT), "x")
+    )
+
+
+def test_command_prints_markdown_without_output_option(tmp_path):
+    report = tmp_path / "report.json"
+    report.write_text(json.dumps(REPORT))
+    done = _run(str(report))
+    assert done.returncode == 0
+    assert done.stdout.startswith("# Parity report\n")
+
+
+BAD_REPORTS = {
+    "missing": (None, "no such file"),
+    "malformed": ('{"schema": "mlp-parity-report/1", "records": [', "not valid JSON"),
+    "not an object": ("[1, 2]", "top level is list, expected an object"),
+    "wrong schema": (
+        json.dumps({"schema": "mlp-parity-report/2", "records": []}),
+        "schema is 'mlp-parity-report/2', expected 'mlp-parity-report/1'",
+    ),
+    "no schema": (json.dumps({"records": []}), "schema is None"),
+    "records not a list": (
+        json.dumps({"schema": "mlp-parity-report/1", "records": {}}),
+        "'records' is dict, expected a list",
+    ),
+    "record lacks a field": (
+        json.dumps(
+            {
+                "schema": "mlp-parity-report/1",
+                "records": [{k: v for k, v in _record().items() if k != "tolerance"}],
+            }
+        ),
+        "records[0] lacks tolerance",
+    ),
+    "field of wrong type": (
+        json.dumps({"schema": "mlp-parity-report/1", "records": [_record(headroom="big")]}),
+        "records[0].headroom is 'big', expected a number or null",
+    ),
+    "passed not a bool": (
+        json.dumps({"schema": "mlp-parity-report/1", "records": [_record(passed=1)]}),
+        "records[0].passed is 1, expected true or false",
+    ),
+}
+
+
+@pytest.mark.parametrize("name", list(BAD_REPORTS))
+def test_bad_report_gives_one_line_error_and_exit_2(tmp_path, name):
+    content, what = BAD_REPORTS[name]
+    report = tmp_path / "report.json"
+    if content is not None:
+        report.write_text(content)
+    done = _run(str(report))
+    assert done.returncode == 2
+    assert done.stdout == ""
+    lines = done.stderr.splitlines()
+    assert len(lines) == 1, done.stderr
+    assert lines[0].startswith(f"render: {report}: ")
+    assert what in lines[0]
+
+
+def test_unwritable_output_gives_one_line_error_and_exit_2(tmp_path):
+    report = tmp_path / "report.json"
+    report.write_text(json.dumps(REPORT))
+    out = tmp_path / "no-such-dir" / "report.md"
+    done = _run(str(report), "-o", str(out))
+    assert done.returncode == 2
+    assert done.stderr.splitlines() == [f"render: {out}: cannot write: No such file or directory"]
