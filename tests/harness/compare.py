@@ -1,0 +1,176 @@
+"""One comparison path for every check, with messages that say what is wrong and where.
+
+`expect_meta` checks an output's shape, dtype and device; `expect_close` checks its values
+element by element against an allowed error (an array from `tolerances`, one bound per
+element, which `torch.testing.assert_close`'s scalar rtol/atol cannot express);
+`expect_identical` checks bitwise equality through `torch.testing.assert_close` with zero
+tolerances. A failure raises `ParityError` naming the check, tensor, implementation and case,
+the worst element with actual vs expected, absolute, relative and ULP error, the allowed
+error, how many elements failed, and the command that reruns just that case. Every value
+comparison is recorded for the parity report, pass or fail.
+"""
+
+from __future__ import annotations
+
+import contextvars
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+
+from tests.harness import report, tolerances
+from tests.harness.cases import Case
+
+# (pytest node id, command that reruns it): set for each test by conftest.
+CURRENT_TEST: contextvars.ContextVar[tuple[str, str]] = contextvars.ContextVar(
+    "CURRENT_TEST", default=("", "")
+)
+
+
+class ParityError(AssertionError):
+    """A check failed; the message is meant to be read without a debugger."""
+
+
+@dataclass(frozen=True)
+class Where:
+    """What a comparison is part of: the check, the implementation, the case."""
+
+    check: str
+    impl: str
+    case: Case
+    against: str = "the float64 NumPy reference"
+    sample_axis: bool = False  # the first axis of compared arrays is the sample index
+
+    def header(self, tensor: str, what: str) -> str:
+        return f"{self.check} check failed: {tensor} from {self.impl} {what}"
+
+    def footer(self) -> list[str]:
+        _, rerun = CURRENT_TEST.get()
+        lines = [f"  case: {self.case.describe()}"]
+        if rerun:
+            lines.append(f"  rerun: {rerun}")
+        return lines
+
+
+def dtype_name(t: object) -> str:
+    dt = getattr(t, "dtype", None)
+    return str(dt).removeprefix("torch.") if dt is not None else type(t).__name__
+
+
+def expect_meta(actual: object, *, tensor: str, shape: tuple[int, ...], where: Where) -> None:
+    """Shape exactly `shape`, dtype the case's dtype, device the case's device."""
+    problems = []
+    if not isinstance(actual, torch.Tensor):
+        problems.append(f"{tensor} is a {type(actual).__name__}, not an array or tensor")
+    else:
+        if tuple(actual.shape) != tuple(shape):
+            problems.append(f"{tensor}.shape={tuple(actual.shape)}, but should be {tuple(shape)}")
+        if dtype_name(actual) != where.case.dtype:
+            problems.append(
+                f"{tensor}.dtype={dtype_name(actual)}, but should be {where.case.dtype} "
+                "(the inputs' dtype: no silent promotion or demotion)"
+            )
+        if actual.device.type != torch.device(where.case.device).type:
+            problems.append(f"{tensor}.device={actual.device}, but should be {where.case.device}")
+    if problems:
+        msg = [where.header(tensor, "has the wrong form"), *("  " + p for p in problems)]
+        raise ParityError("\n".join([*msg, *where.footer()]))
+
+
+def _as_f64(a: object) -> np.ndarray:
+    if isinstance(a, torch.Tensor):
+        return a.detach().to("cpu", torch.float64).numpy()
+    return np.asarray(a, dtype=np.float64)
+
+
+def _index_text(tensor: str, index: tuple[int, ...], sample_axis: bool) -> str:
+    if sample_axis and index:
+        rest = f"[{', '.join(map(str, index[1:]))}]" if len(index) > 1 else ""
+        return f"{tensor}{rest} of sample {index[0]}"
+    return f"{tensor}[{', '.join(map(str, index))}]" if index else tensor
+
+
+def expect_close(
+    actual: object,
+    expected: object,
+    allowed: object,
+    *,
+    tensor: str,
+    where: Where,
+    note: str = "",
+) -> report.Record:
+    """|actual - expected| <= allowed element by element; record the comparison."""
+    a, e = _as_f64(actual), _as_f64(expected)
+    if a.shape != e.shape:
+        raise ParityError(
+            "\n".join(
+                [
+                    where.header(tensor, "has the wrong shape"),
+                    f"  {tensor}.shape={a.shape}, but should be {e.shape}",
+                    *where.footer(),
+                ]
+            )
+        )
+    tol = np.broadcast_to(np.asarray(allowed, dtype=np.float64), e.shape)
+    err = np.where(np.isfinite(a), np.abs(a - e), np.inf)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        excess = np.where(err > 0, err / tol, 0.0)  # error in units of the tolerance
+        rel = np.where(e != 0, err / np.abs(e), np.where(err > 0, np.inf, 0.0))
+    failing = err > tol
+    worst = (
+        np.unravel_index(int(np.argmax(excess)) if excess.size else 0, e.shape) if e.size else ()
+    )
+    worst = tuple(int(i) for i in worst)
+    positive = err > 0
+    headroom = float(np.min(tol[positive] / err[positive])) if positive.any() else None
+    nodeid, _ = CURRENT_TEST.get()
+    rec = report.Record(
+        check=where.check,
+        impl=where.impl,
+        tensor=tensor,
+        case=where.case.id,
+        seed=where.case.seed,
+        shape=where.case.shape.id,
+        dtype=where.case.dtype,
+        device=where.case.device,
+        max_abs_err=report.finite_or_none(float(err.max(initial=0.0))),
+        max_rel_err=report.finite_or_none(float(rel.max(initial=0.0))),
+        tolerance=float(tol[worst]) if e.size else 0.0,
+        headroom=headroom if headroom is None or np.isfinite(headroom) else 0.0,
+        passed=not failing.any(),
+        nodeid=nodeid,
+        note=note,
+    )
+    report.add(rec)
+    if failing.any():
+        raise ParityError(_message(a, e, tol, err, rel, failing, worst, tensor, where, note))
+    return rec
+
+
+def _message(a, e, tol, err, rel, failing, worst, tensor, where, note) -> str:
+    ulps = err[worst] / tolerances.ulp(e[worst], where.case.dtype)
+    times = err[worst] / tol[worst] if tol[worst] > 0 else np.inf
+    lines = [
+        where.header(tensor, f"differs from {where.against}"),
+        f"  worst element: {_index_text(tensor, worst, where.sample_axis)}",
+        f"    actual   = {a[worst]!r}",
+        f"    expected = {e[worst]!r}",
+        f"    abs err  = {err[worst]:.3g}   rel err = {rel[worst]:.3g}   "
+        f"ULPs ({where.case.dtype}) = {ulps:.3g}",
+        f"    allowed  = {tol[worst]:.3g}   (the error is {times:.3g}x the tolerance)",
+        f"  elements failing: {int(failing.sum())} of {failing.size}",
+    ]
+    if note:
+        lines.append(f"  note: {note}")
+    return "\n".join([*lines, *where.footer()])
+
+
+def expect_identical(actual, expected, *, tensor: str, where: Where, why: str) -> None:
+    """Bitwise equality (NaN equal to NaN), via torch.testing.assert_close(rtol=0, atol=0)."""
+    try:
+        torch.testing.assert_close(
+            actual, expected, rtol=0, atol=0, equal_nan=True, check_device=True, check_dtype=True
+        )
+    except AssertionError as exc:
+        lines = [where.header(tensor, why), *("  " + s for s in str(exc).splitlines())]
+        raise ParityError("\n".join([*lines, *where.footer()])) from None

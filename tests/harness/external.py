@@ -1,0 +1,168 @@
+"""Implementations under test: the bundled packages and a user's module (`--impl`).
+
+An implementation is anything with the seed's two functions,
+
+    forward(x, W1, b1, W2, b2) -> (a1, h, f)
+    backward(x, y, a1, h, f, W1, W2) -> (dW1, db1, dW2, db2)
+
+taking torch tensors (kind "torch") or NumPy arrays (kind "numpy"). The harness talks to
+every implementation through `Implementation.forward` / `.backward`, which take and return
+torch tensors, so the bundled packages and a user's module go through exactly the same checks.
+Inputs are handed over as fresh copies, and outputs are copied on return, so an
+implementation that modifies its inputs or keeps references to its outputs cannot corrupt
+the harness's numbers (the contract check catches both).
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import numbers
+import os
+import sys
+import traceback
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import ModuleType
+
+import numpy as np
+import torch
+
+NUMPY_DTYPES = frozenset({"float64", "float32", "float16"})
+TORCH_DTYPES = frozenset({"float64", "float32", "float16", "bfloat16"})
+
+
+class ImplementationError(Exception):
+    """A module that cannot serve as an implementation; the message is one line."""
+
+
+class ImplementationCrash(AssertionError):
+    """The implementation raised while the harness called it."""
+
+
+@dataclass(frozen=True)
+class Implementation:
+    name: str
+    kind: str  # "torch" or "numpy"
+    module: ModuleType = field(compare=False, repr=False)
+    spec: str = ""  # the --impl value that loads it ("" for bundled ones)
+
+    @property
+    def dtypes(self) -> frozenset[str]:
+        return TORCH_DTYPES if self.kind == "torch" else NUMPY_DTYPES
+
+    def has(self, function: str) -> bool:
+        return callable(getattr(self.module, function, None))
+
+    # -- calls in torch tensors
+    def forward(self, x, W1, b1, W2, b2):
+        """(a1, h, f) with f as a 0-d tensor (it may come back 0-d, of shape (1,), or a float)."""
+        out = tuple(self.call("forward", x, W1, b1, W2, b2))
+        if len(out) == 3 and isinstance(out[2], torch.Tensor) and tuple(out[2].shape) == (1,):
+            out = (out[0], out[1], out[2].reshape(()))
+        return out
+
+    def backward(self, x, y, a1, h, f, W1, W2):
+        return tuple(self.call("backward", x, y, a1, h, f, W1, W2))
+
+    def call(self, function: str, *args):
+        """Call module.function with copies of torch-tensor args; return outputs as tensors."""
+        fn = getattr(self.module, function)
+        like = next(a for a in args if isinstance(a, torch.Tensor))
+        native = [self._to_native(a) for a in args]
+        try:
+            out = fn(*native)
+        except Exception as exc:
+            raise ImplementationCrash(_crash_text(self.name, function, exc)) from exc
+        if isinstance(out, (tuple, list)):
+            return tuple(self._from_native(o, like) for o in out)
+        return self._from_native(out, like)
+
+    def call_native(self, function: str, *native_args):
+        """Call module.function on arguments already in its own kind (no copies made)."""
+        try:
+            return getattr(self.module, function)(*native_args)
+        except Exception as exc:
+            raise ImplementationCrash(_crash_text(self.name, function, exc)) from exc
+
+    def _to_native(self, a):
+        if not isinstance(a, torch.Tensor):
+            return a
+        if self.kind == "numpy":
+            return a.detach().cpu().numpy().copy()
+        return a.detach().clone()
+
+    @staticmethod
+    def _from_native(o, like: torch.Tensor):
+        """Tensors are cloned, arrays converted (dtype kept), Python numbers become 0-d."""
+        if isinstance(o, torch.Tensor):
+            return o.detach().clone()
+        if isinstance(o, (np.ndarray, np.generic)):
+            return torch.from_numpy(np.array(o, copy=True)).to(like.device)
+        if isinstance(o, numbers.Real):
+            return torch.tensor(float(o), dtype=like.dtype, device=like.device)
+        return o  # left for the contract check to name
+
+
+def _crash_text(name: str, function: str, exc: BaseException) -> str:
+    """'backward of NAME raised TypeError: ... (at file.py:12)', the frame in the user's code."""
+    frames = traceback.extract_tb(exc.__traceback__)
+    mine = Path(__file__).resolve()
+    theirs = [f for f in frames if Path(f.filename).resolve() != mine]
+    at = f" (at {theirs[-1].filename}:{theirs[-1].lineno})" if theirs else ""
+    first = str(exc).splitlines()[0] if str(exc) else ""
+    return f"{function} of {name} raised {type(exc).__name__}: {first}{at}"
+
+
+def bundled() -> list[Implementation]:
+    import impl
+    import reference
+
+    return [Implementation("reference", "numpy", reference), Implementation("impl", "torch", impl)]
+
+
+def load(spec: str, cwd: str | None = None) -> Implementation:
+    """`MODULE`, `numpy:MODULE`, or a path to a .py file, with `numpy:` for NumPy modules.
+
+    MODULE is imported from the current directory or PYTHONPATH. Raises
+    ImplementationError with a one-line message when it cannot be used.
+    """
+    kind, _, target = (
+        spec.rpartition(":") if spec.startswith(("numpy:", "torch:")) else ("", "", spec)
+    )
+    kind = kind or "torch"
+    if not target:
+        raise ImplementationError(f"--impl={spec}: expected MODULE or numpy:MODULE")
+    module = _import(spec, target, cwd or os.getcwd())
+    for function in ("forward", "backward"):
+        if not callable(getattr(module, function, None)):
+            where = getattr(module, "__file__", target)
+            raise ImplementationError(
+                f"--impl={spec}: module {target} ({where}) has no function {function!r}; "
+                "it needs forward(x, W1, b1, W2, b2) and backward(x, y, a1, h, f, W1, W2)"
+            )
+    name = Path(target).stem if target.endswith(".py") else target
+    return Implementation(name, kind, module, spec)
+
+
+def _import(spec: str, target: str, cwd: str) -> ModuleType:
+    try:
+        if target.endswith(".py"):
+            path = Path(cwd, target)
+            if not path.is_file():
+                raise ImplementationError(f"--impl={spec}: no file {path}")
+            module_spec = importlib.util.spec_from_file_location(path.stem, path)
+            assert module_spec is not None and module_spec.loader is not None
+            module = importlib.util.module_from_spec(module_spec)
+            module_spec.loader.exec_module(module)
+            return module
+        if cwd not in sys.path:
+            sys.path.insert(0, cwd)
+        return importlib.import_module(target)
+    except ImplementationError:
+        raise
+    except Exception as exc:  # any failure while importing the user's code
+        first = str(exc).splitlines()[0] if str(exc) else ""
+        raise ImplementationError(
+            f"--impl={spec}: cannot import {target}: {type(exc).__name__}: {first}"
+        ) from None

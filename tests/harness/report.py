@@ -1,0 +1,88 @@
+"""Parity records: one per check x tensor x case, written as JSON and summarised per check.
+
+Every comparison the harness makes appends a `Record`, pass or fail. `--parity-report=PATH`
+writes them (sorted, so the same run gives the same file); the terminal summary shows, per
+check, the worst headroom (tolerance / error) and where it occurred.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+SCHEMA = "mlp-parity-report/1"
+
+
+@dataclass(frozen=True, order=True)
+class Record:
+    check: str
+    impl: str
+    tensor: str
+    case: str
+    seed: int
+    shape: str
+    dtype: str
+    device: str
+    max_abs_err: float | None  # None: not finite (NaN or Inf in the output)
+    max_rel_err: float | None
+    tolerance: float  # the allowed error at the worst element
+    headroom: float | None  # min over elements of allowed / error; None: every error is 0
+    passed: bool
+    nodeid: str = ""
+    note: str = ""
+
+
+_RECORDS: list[Record] = []
+
+
+def add(record: Record) -> None:
+    _RECORDS.append(record)
+
+
+def collected() -> list[Record]:
+    return list(_RECORDS)
+
+
+def clear() -> None:
+    _RECORDS.clear()
+
+
+def finite_or_none(value: float) -> float | None:
+    return float(value) if math.isfinite(value) else None
+
+
+def to_json(records: list[Record]) -> str:
+    rows = [asdict(r) for r in sorted(records)]
+    return json.dumps({"schema": SCHEMA, "records": rows}, indent=1, sort_keys=True) + "\n"
+
+
+def from_dicts(rows: list[dict]) -> list[Record]:
+    return [Record(**row) for row in rows]
+
+
+def write(path: str | Path, records: list[Record]) -> None:
+    Path(path).write_text(to_json(records))
+
+
+def _headroom_key(r: Record) -> float:
+    return math.inf if r.headroom is None else r.headroom
+
+
+def summary_lines(records: list[Record]) -> list[str]:
+    """Per check: records, failures, and the worst headroom with where it occurred."""
+    by_check: dict[str, list[Record]] = {}
+    for r in records:
+        by_check.setdefault(r.check, []).append(r)
+    lines = []
+    for check in sorted(by_check):
+        rs = by_check[check]
+        worst = min(rs, key=lambda r: (_headroom_key(r), r))
+        failed = sum(not r.passed for r in rs)
+        room = "exact" if worst.headroom is None else f"{worst.headroom:.3g}x"
+        lines.append(
+            f"{check:<14} {len(rs):>6} comparisons  {failed:>4} failed  "
+            f"worst headroom {room:>9}  ({worst.impl} {worst.tensor} {worst.case})"
+        )
+    return lines
