@@ -3,6 +3,11 @@
 Draws the quadrant data and the initial parameters exactly as the notebook does, checks the
 NumPy and PyTorch forward passes on sample 0, trains with per-sample SGD and manual gradients,
 and prints the notebook's lines plus the time per training step.
+
+`--compare` trains the same configuration with every backend (NumPy reference, impl, torch
+autograd, and the numba loop where installed) and prints a table of microseconds per step,
+final loss and the largest distance to the float64 reference; `--plot PATH` draws the loss
+curves and those distances over the steps into a PNG.
 """
 
 from __future__ import annotations
@@ -11,12 +16,14 @@ import argparse
 import sys
 import time
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 import torch
 
 import impl
 import reference
+from impl import autograd_oracle
 
 BACKENDS = ("torch", "numpy")
 
@@ -45,6 +52,20 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         default="torch",
         choices=BACKENDS,
         help="torch: impl.train (manual gradients in PyTorch); numpy: reference.train",
+    )
+    p.add_argument(
+        "--compare",
+        action="store_true",
+        help="train with every backend (numpy, torch, torch autograd, numba if installed) on "
+        "this configuration and print a table: microseconds per step, final loss, and the "
+        "largest distance of the parameters to the float64 reference over the run",
+    )
+    p.add_argument(
+        "--plot",
+        metavar="PATH",
+        help="train with every backend and write a PNG to PATH: the loss curves overlaid, and "
+        "each backend's parameter distance to the float64 reference over the steps "
+        "(needs matplotlib)",
     )
     args = p.parse_args(argv)
     for name in ("epochs", "hidden", "n"):
@@ -107,8 +128,163 @@ def run(args: argparse.Namespace) -> float:
     return acc
 
 
+# --------------------------------------------------------------------------- --compare, --plot
+@dataclass
+class BackendRun:
+    name: str
+    seconds: float
+    steps: np.ndarray  # (R,) updates done at each record
+    thetas: np.ndarray  # (R, P) float64, flat (W1, b1, W2, b2)
+    losses: np.ndarray  # (epochs,) float64
+
+
+def _trajectory_backends(dtype: str) -> dict[str, object]:
+    """name -> function(params, X, y, lr, epochs, record_every) on NumPy inputs, or a str
+    saying why the backend cannot run."""
+
+    def torch_fn(fn):
+        def call(params, X, y, lr, epochs, record_every):
+            t = lambda a: to_torch(a, dtype)  # noqa: E731
+            return fn(tuple(map(t, params)), t(X), t(y), lr, epochs, record_every)
+
+        return call
+
+    backends: dict[str, object] = {
+        "numpy (reference.train)": reference.train_trajectory
+        if dtype in reference.DTYPES
+        else f"NumPy has no {dtype}",
+        "torch (impl.train)": torch_fn(impl.train_trajectory),
+        "torch autograd": torch_fn(autograd_oracle.train_autograd_trajectory),
+    }
+    try:
+        from impl import fused
+    except ImportError as exc:
+        backends["numba (impl.fused)"] = str(exc)
+    else:
+        backends["numba (impl.fused)"] = (
+            fused.train_fused_trajectory
+            if dtype in fused.DTYPES
+            else f"impl.fused runs {', '.join(fused.DTYPES)}"
+        )
+    return backends
+
+
+def _as64(a) -> np.ndarray:
+    if isinstance(a, torch.Tensor):
+        return a.detach().to("cpu", torch.float64).numpy()
+    return np.asarray(a, dtype=np.float64)
+
+
+def run_backends(args: argparse.Namespace, record_every: int):
+    """The float64 reference and every backend's run, recorded every `record_every` updates."""
+    X, y, params = seed_problem(args.n, args.hidden, args.seed, args.dtype)
+    if args.dtype not in reference.DTYPES:  # the backends' own rounding of the float32 draws
+        X, y, params = (
+            to_torch(X, args.dtype).float().numpy(),
+            to_torch(y, args.dtype).float().numpy(),
+            tuple(to_torch(p, args.dtype).float().numpy() for p in params),
+        )
+    X64, y64 = X.astype(np.float64), y.astype(np.float64)
+    p64 = tuple(p.astype(np.float64) for p in params)
+    ref = BackendRun(
+        "float64 reference",
+        0.0,
+        *_timed(reference.train_trajectory, p64, X64, y64, args, record_every)[1:],
+    )
+    runs, skipped = [], {}
+    for name, fn in _trajectory_backends(args.dtype).items():
+        if isinstance(fn, str):
+            skipped[name] = fn
+            continue
+        if name.startswith("numba"):  # compile outside the timed run
+            fn(params, X[:1], y[:1], args.lr, 1, 1)
+        runs.append(BackendRun(name, *_timed(fn, params, X, y, args, record_every)))
+    return ref, runs, skipped
+
+
+def _timed(fn, params, X, y, args, record_every):
+    start = time.perf_counter()
+    steps, thetas, losses = fn(params, X, y, args.lr, args.epochs, record_every)
+    seconds = time.perf_counter() - start
+    return seconds, np.asarray(steps), _as64(thetas), _as64(losses)
+
+
+def print_comparison(args, ref: BackendRun, runs: list[BackendRun], skipped: dict) -> None:
+    steps = args.epochs * args.n
+    print(
+        f"N = {args.n}, h = {args.hidden}, seed {args.seed}, lr {args.lr}, {args.epochs} epochs, "
+        f"{args.dtype}: {steps} steps; distance = max over the run of |theta - theta_ref| "
+        "(float64 reference), every element"
+    )
+    header = f"{'backend':<24} {'us per step':>12} {'final loss':>12} {'max distance':>13}"
+    print(header)
+    print("-" * len(header))
+    for r in runs:
+        distance = float(np.max(np.abs(r.thetas - ref.thetas)))
+        print(
+            f"{r.name:<24} {r.seconds / steps * 1e6:>12.2f} {r.losses[-1]:>12.6f} {distance:>13.3e}"
+        )
+    print(f"{ref.name:<24} {'':>12} {ref.losses[-1]:>12.6f} {0.0:>13.3e}")
+    for name, why in skipped.items():
+        print(f"{name:<24} skipped: {why}")
+
+
+def write_plot(path: str, args, ref: BackendRun, runs: list[BackendRun]) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, (ax_loss, ax_dist) = plt.subplots(1, 2, figsize=(12, 4.5))
+    epochs = np.arange(1, args.epochs + 1)
+    ax_loss.plot(epochs, ref.losses, color="black", lw=3, alpha=0.3, label=ref.name)
+    for r, style in zip(runs, ("-", "--", ":", "-.")):
+        ax_loss.plot(epochs, r.losses, style, label=r.name)
+        distance = np.max(np.abs(r.thetas - ref.thetas), axis=1)
+        keep = r.steps > 0
+        ax_dist.semilogy(r.steps[keep], np.maximum(distance[keep], 1e-300), style, label=r.name)
+    ax_loss.set(xlabel="epoch", ylabel="mean loss 1/2 (f - y)^2", title="loss curves")
+    ax_dist.set(
+        xlabel="update",
+        ylabel="max |theta - theta_ref|",
+        title="distance to the float64 reference",
+    )
+    for ax in (ax_loss, ax_dist):
+        ax.grid(True, alpha=0.3)
+        ax.legend()
+    fig.suptitle(f"N = {args.n}, h = {args.hidden}, seed {args.seed}, lr {args.lr}, {args.dtype}")
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
+
+
+def compare(args: argparse.Namespace) -> int:
+    if args.plot:
+        try:
+            import matplotlib  # noqa: F401
+        except ImportError:
+            print(
+                "python -m impl: --plot needs matplotlib, which is not installed: "
+                "pip install matplotlib",
+                file=sys.stderr,
+            )
+            return 1
+    total = args.epochs * args.n
+    record_every = max(1, total // 1000) if args.plot else args.n
+    ref, runs, skipped = run_backends(args, record_every)
+    if args.compare:
+        print_comparison(args, ref, runs, skipped)
+    if args.plot:
+        write_plot(args.plot, args, ref, runs)
+        print(f"wrote {args.plot}")
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    run(parse_args(argv))
+    args = parse_args(argv)
+    if args.compare or args.plot:
+        return compare(args)
+    run(args)
     return 0
 
 

@@ -4,15 +4,15 @@ Per-sample SGD is the seed's loop (every epoch, samples 0..N-1, update after eac
 eager PyTorch speed. With x~ = (x, 1) and r = f - y, the per-sample gradient is r times the
 gradient of f, v = df/dtheta:
 
-    A = [W1 | b1]  (h, d+1)         a1 = A x~;  h = ReLU(a1);  f = [W2 | b2] . (h, 1)
+    A = [W1 | b1]  (h, d+1)         a1 = A x~;  h = ReLU(a1);  r = [W2 | b2] . (h, 1) - y
     v_A  = (W2^T * 1[a1 > 0]) x~^T  (the W1 and b1 parts: dL/dA = r v_A)
     v_W2 = h,  v_b2 = 1
     theta <- theta - lr * r * v     (one fused addcmul_ over every parameter)
 
 theta = (A row-major, W2, b2) and v are flat vectors laid out alike, so (h, 1) is a slice of v,
-[W2 | b2] a slice of theta, and the whole update is one kernel. A step is eight kernels on
-buffers allocated once: mv, clamp_min, mv, sub_, sign, mul_, mul, addcmul_. 1[a1 > 0] is
-sign(h), h >= 0 (ReLU'(0) = 0). r of every step goes into a per-epoch buffer, so the epoch loss
+[W2 | b2] a slice of theta, and the whole update is one kernel. A step is seven kernels on
+buffers allocated once: mv, clamp_min, addmv (f - y in one), sign, mul_, mul, addcmul_.
+1[a1 > 0] is sign(h), h >= 0 (ReLU'(0) = 0). r of every step goes into a per-epoch buffer, so the epoch loss
 is one reduction instead of N `.item()` synchronisations; the loop runs under
 `torch.inference_mode()`.
 
@@ -91,8 +91,7 @@ def _sgd(params, X, y, lr: float, epochs: int, record_every: int):
             for x, yi, r in zip(xs, ys, rs):
                 torch.mv(A, x, out=a1)  # a1 = W1 x + b1
                 torch.clamp_min(a1, 0, out=v_h)  # h = ReLU(a1)
-                torch.mv(w2b2, v_h1, out=r)  # f = W2 h + b2
-                r.sub_(yi)  # r = f - y
+                torch.addmv(yi, w2b2, v_h1, alpha=1, beta=-1, out=r)  # r = W2 h + b2 - y
                 torch.sign(v_h, out=m_w2[:, 0])  # 1[a1 > 0]
                 m_w2[:, 0].mul_(w2)  # W2^T * 1[a1 > 0], W2 before its update
                 torch.mul(m_w2, x, out=vA)  # v_A = (W2^T * 1[a1 > 0]) x~^T

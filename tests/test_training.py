@@ -267,3 +267,43 @@ def test_reference_trainer_and_impl_trainer_are_distinct_runs():
     """The parity above is not a comparison of one run with itself."""
     a, b = reference_trainer(SHORT, 50), impl_trainer(SHORT, 50)
     assert a.name != b.name and not np.array_equal(a.thetas, b.thetas)
+
+
+# --------------------------------------------------------------------------- python -m impl
+def test_compare_prints_every_backend_close_to_the_reference(capsys):
+    from impl.__main__ import main
+
+    assert main(["--compare", "--epochs", "2", "--n", "100"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[1].split() == ["backend", "us", "per", "step", "final", "loss", "max", "distance"]
+    rows = {line[:24].strip(): line[24:].split() for line in lines[3:]}
+    expected = {"numpy (reference.train)", "torch (impl.train)", "torch autograd"}
+    expected |= {"numba (impl.fused)"} if numba_missing() is None else set()
+    assert expected <= set(rows)
+    reference_loss = float(rows["float64 reference"][0])
+    for name in expected:
+        us, loss, distance = map(float, rows[name])
+        assert us > 0 and abs(loss - reference_loss) < 1e-5 and distance < 1e-5, (name, rows[name])
+
+
+def test_plot_writes_a_png(tmp_path, capsys):
+    pytest.importorskip("matplotlib", reason="--plot needs matplotlib")
+    from impl.__main__ import main
+
+    path = tmp_path / "curves.png"
+    assert main(["--plot", str(path), "--epochs", "2", "--n", "60"]) == 0
+    assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert f"wrote {path}" in capsys.readouterr().out
+
+
+def test_plot_without_matplotlib_says_how_to_get_it(tmp_path, capsys, monkeypatch):
+    import sys
+
+    from impl.__main__ import main
+
+    monkeypatch.setitem(sys.modules, "matplotlib", None)  # import matplotlib -> ImportError
+    assert main(["--plot", str(tmp_path / "x.png"), "--epochs", "1", "--n", "10"]) == 1
+    assert "--plot needs matplotlib, which is not installed: pip install matplotlib" in (
+        capsys.readouterr().err
+    )
+    assert not (tmp_path / "x.png").exists()
