@@ -8,8 +8,7 @@ import dataclasses
 import pytest
 from hypothesis import settings
 
-from tests.harness import compare, options, report
-from tests.harness.cases import Case
+from tests.harness import options, report
 
 settings.register_profile("fast", max_examples=30, deadline=None)
 settings.register_profile("ci", max_examples=300, deadline=None, derandomize=True, print_blob=True)
@@ -36,19 +35,6 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
         metafunc.parametrize(("implementation", "case"), options.params(sel, only))
     elif "implementation" in metafunc.fixturenames:
         metafunc.parametrize("implementation", sel.impls, ids=[i.name for i in sel.impls])
-
-
-@pytest.fixture(autouse=True)
-def _current_test(request: pytest.FixtureRequest):
-    """Tell the comparison module which test is running and how to rerun just it."""
-    case = request.node.callspec.params.get("case") if hasattr(request.node, "callspec") else None
-    case = case if isinstance(case, Case) else None
-    spec = request.config.stash[SELECTION].spec
-    token = compare.CURRENT_TEST.set(
-        (request.node.nodeid, options.rerun_command(request.node.nodeid, case, spec))
-    )
-    yield
-    compare.CURRENT_TEST.reset(token)
 
 
 def pytest_sessionfinish(session: pytest.Session) -> None:

@@ -12,13 +12,20 @@ import dataclasses
 import numpy as np
 import torch
 
-from tests.harness import cases, finite_diff, oracles, tolerances
+from tests.harness import cases, finite_diff, oracles, report, tolerances
 from tests.harness.cases import Case, Inputs
 from tests.harness.compare import ParityError, Where, expect_close, expect_identical, expect_meta
 from tests.harness.external import Implementation, ImplementationCrash
 
 PARAMS = ("W1", "b1", "W2", "b2")
 GRADS = ("dW1", "db1", "dW2", "db2")
+
+
+def _where(
+    check: str, impl: Implementation, case: Case, against: str = "", sample_axis: bool = False
+) -> Where:
+    against = against or Where.against
+    return Where(check, impl.name, case, against, sample_axis, impl.spec)
 
 
 def run(check, impl: Implementation, case: Case) -> None:
@@ -28,7 +35,7 @@ def run(check, impl: Implementation, case: Case) -> None:
         check(impl, case)
     except ImplementationCrash as exc:
         name = check.__name__.removeprefix("check_").replace("_", "-")
-        where = Where(name, impl.name, case)
+        where = _where(name, impl, case)
         raise ParityError("\n".join([f"{name} check failed: {exc}", *where.footer()])) from None
 
 
@@ -107,7 +114,7 @@ def _forward_outputs(impl: Implementation, case: Case, inp: Inputs, where: Where
 def check_forward(impl: Implementation, case: Case) -> None:
     """a1, h, f (and the loss, where the implementation has `loss`) vs the float64 reference."""
     inp = cases.inputs(case)
-    where = Where("forward", impl.name, case, sample_axis=True)
+    where = _where("forward", impl, case, sample_axis=True)
     A1, H, F = _forward_outputs(impl, case, inp, where)
     A1e, He, Fe = _reference_forward(inp)
     e = tolerances.forward_bounds(inp.X, inp.W1, inp.b1, inp.W2, inp.b2, inp.Y, He, case.dtype)
@@ -123,7 +130,7 @@ def check_forward(impl: Implementation, case: Case) -> None:
 def check_backward(impl: Implementation, case: Case, inp: Inputs | None = None) -> None:
     """dW1, db1, dW2, db2 vs the float64 reference, from the same (x, y, a1, h, f, W1, W2)."""
     inp = inp or cases.inputs(case)
-    where = Where("backward", impl.name, case, sample_axis=True)
+    where = _where("backward", impl, case, sample_axis=True)
     grads, (A1r, Hr, Fr) = _manual_gradients(impl, case, inp, where)
     expected = _reference_gradients(inp, A1r, Hr, Fr)
     allowed = tolerances.backward_bounds(inp.X, inp.Y, Hr, Fr, inp.W2, case.dtype)
@@ -136,7 +143,7 @@ def check_autograd(impl: Implementation, case: Case) -> None:
     """Against torch autograd (reverse mode) at the same dtype and device."""
     inp = cases.inputs(case)
     t = _torch(inp, case)
-    where = Where("autograd", impl.name, case, "torch autograd at the same dtype and device", True)
+    where = _where("autograd", impl, case, "torch autograd at the same dtype and device", True)
     params = tuple(t[n] for n in PARAMS)
     got, want, fwd = [], [], []
     for i in range(inp.X.shape[0]):
@@ -159,7 +166,7 @@ def check_autograd(impl: Implementation, case: Case) -> None:
 def check_jvp(impl: Implementation, case: Case) -> None:
     """<manual gradient, v> against forward-mode torch.func.jvp (float64), v random."""
     inp = cases.inputs(case)
-    where = Where("jvp", impl.name, case, "torch.func.jvp (forward mode, float64)", True)
+    where = _where("jvp", impl, case, "torch.func.jvp (forward mode, float64)", True)
     grads, (A1r, Hr, Fr) = _manual_gradients(impl, case, inp, where)
     _expect_same_masks(inp, A1r, where)
     rng = np.random.default_rng([case.seed, 4])
@@ -193,7 +200,7 @@ def check_vmap(impl: Implementation, case: Case) -> None:
     """Per-sample gradients vs torch.func.vmap(torch.func.grad(loss)) in float64; and, where
     the implementation has backward_batch, the batch gradient vs the mean of per-sample ones."""
     inp = cases.inputs(case)
-    where = Where("vmap", impl.name, case, "torch.func.vmap(grad(loss)) in float64", True)
+    where = _where("vmap", impl, case, "torch.func.vmap(grad(loss)) in float64", True)
     grads, (A1r, Hr, Fr) = _manual_gradients(impl, case, inp, where)
     _expect_same_masks(inp, A1r, where)
     p64 = tuple(torch.from_numpy(np.array(p)) for p in inp.params)
@@ -210,7 +217,7 @@ def check_vmap(impl: Implementation, case: Case) -> None:
 
 
 def _check_batch_mean(impl, case, inp, grads, allowed, fwd) -> None:
-    where = Where("batch", impl.name, case, "the mean of its per-sample gradients")
+    where = _where("batch", impl, case, "the mean of its per-sample gradients")
     t = _torch(inp, case)
     dt = cases.TORCH_DTYPES[case.dtype]
     A1, H, F = (torch.tensor(v, dtype=dt, device=case.device) for v in fwd)
@@ -235,12 +242,10 @@ def check_finite_differences(impl: Implementation, case: Case) -> None:
     """The implementation's float64 backward vs differences of its own float64 forward."""
     inp = cases.inputs(case)
     case64 = dataclasses.replace(case, dtype="float64")
-    where = Where(
-        "finite-diff", impl.name, case64, "finite differences of its own forward (float64)"
-    )
+    where = _where("finite-diff", impl, case64, "finite differences of its own forward (float64)")
     t = inp.to_torch("float64", case.device)
     params = tuple(t[n] for n in PARAMS)
-    A1, H, F = _forward_outputs(impl, case64, inp, Where("finite-diff", impl.name, case64))
+    A1, H, F = _forward_outputs(impl, case64, inp, _where("finite-diff", impl, case64))
     grads = []
     for i in range(inp.X.shape[0]):
         g = impl.backward(t["X"][i], t["Y"][i], A1[i], H[i], F[i], t["W1"], t["W2"])
@@ -294,7 +299,7 @@ def check_gradcheck(impl: Implementation, case: Case) -> None:
     """
     inp = off_kink(cases.inputs(case))
     case64 = dataclasses.replace(case, dtype="float64")
-    where = Where("gradcheck", impl.name, case64, "torch.autograd.gradcheck")
+    where = _where("gradcheck", impl, case64, "torch.autograd.gradcheck")
     t = inp.to_torch("float64", case.device)
     X, Y = t["X"], t["Y"]
 
@@ -346,7 +351,7 @@ def check_kink(impl: Implementation, case: Case) -> None:
     case's kink units, so a1_j = 0 exactly in any order of summation.
     """
     inp = cases.at_kink(case)
-    where = Where("kink", impl.name, case, "ReLU'(0) = 0 (exactly zero)", True)
+    where = _where("kink", impl, case, "ReLU'(0) = 0 (exactly zero)", True)
     grads, (A1r, _, _) = _manual_gradients(impl, case, inp, where)
     dead = A1r[0] == 0
     assert dead.any(), f"case generator: no activation at the kink ({case.id})"
@@ -374,7 +379,7 @@ def check_kink(impl: Implementation, case: Case) -> None:
 def check_contract(impl: Implementation, case: Case) -> None:
     """Forms, inputs left unmodified, bitwise repeatable, and no state between calls."""
     inp = cases.inputs(case)
-    where = Where("contract", impl.name, case)
+    where = _where("contract", impl, case)
     t = _torch(inp, case)
     xa, ya = t["X"][0], t["Y"][0]
     xb, yb = (t["X"][1], t["Y"][1]) if len(t["X"]) > 1 else (-xa, ya + 1)
@@ -432,3 +437,56 @@ def check_contract(impl: Implementation, case: Case) -> None:
             where=where,
             why="keeps state between calls: its result for one sample changed after a call on another sample",
         )
+
+
+# --------------------------------------------------------------------------- all of them
+@dataclasses.dataclass(frozen=True)
+class Failure:
+    check: str
+    case: Case
+    message: str
+
+
+# (name, check, dtypes it runs at: None for every dtype)
+ALL = (
+    ("forward", check_forward, None),
+    ("backward", check_backward, None),
+    ("autograd", check_autograd, None),
+    ("jvp", check_jvp, None),
+    ("vmap", check_vmap, None),
+    ("finite-diff", check_finite_differences, ("float64",)),
+    ("gradcheck", check_gradcheck, ("float64",)),
+    ("kink", check_kink, None),
+    ("contract", check_contract, None),
+)
+
+
+def sweep(
+    impl: Implementation,
+    case_list,
+    only: tuple[str, ...] | None = None,
+    records: list[report.Record] | None = None,
+) -> list[Failure]:
+    """Every check (or those named in `only`) on every case the implementation supports;
+    the failures, in order. Used by the harness's own tests and the mutation run; the
+    comparisons go to `records` when given, never to the session's report."""
+    with report.capture() as captured:
+        failures = _sweep(impl, case_list, only)
+    if records is not None:
+        records.extend(captured)
+    return failures
+
+
+def _sweep(impl: Implementation, case_list, only: tuple[str, ...] | None) -> list[Failure]:
+    failures = []
+    for case in case_list:
+        if case.dtype not in impl.dtypes:
+            continue
+        for name, check, dtypes in ALL:
+            if (only and name not in only) or (dtypes and case.dtype not in dtypes):
+                continue
+            try:
+                run(check, impl, case)
+            except ParityError as exc:
+                failures.append(Failure(name, case, str(exc)))
+    return failures

@@ -12,7 +12,6 @@ comparison is recorded for the parity report, pass or fail.
 
 from __future__ import annotations
 
-import contextvars
 from dataclasses import dataclass
 
 import numpy as np
@@ -21,10 +20,19 @@ import torch
 from tests.harness import report, tolerances
 from tests.harness.cases import Case
 
-# (pytest node id, command that reruns it): set for each test by conftest.
-CURRENT_TEST: contextvars.ContextVar[tuple[str, str]] = contextvars.ContextVar(
-    "CURRENT_TEST", default=("", "")
-)
+# The test that runs each check, for the command that reruns exactly one case.
+TEST_OF_CHECK = {
+    "forward": "tests/test_forward.py::test_forward",
+    "backward": "tests/test_backward.py::test_backward",
+    "kink": "tests/test_backward.py::test_kink_convention",
+    "autograd": "tests/test_autograd.py::test_autograd",
+    "jvp": "tests/test_autograd.py::test_jvp",
+    "vmap": "tests/test_autograd.py::test_vmap_per_sample",
+    "batch": "tests/test_autograd.py::test_vmap_per_sample",
+    "finite-diff": "tests/test_finite_differences.py::test_finite_differences",
+    "gradcheck": "tests/test_finite_differences.py::test_gradcheck",
+    "contract": "tests/test_contract.py::test_contract",
+}
 
 
 class ParityError(AssertionError):
@@ -40,16 +48,27 @@ class Where:
     case: Case
     against: str = "the float64 NumPy reference"
     sample_axis: bool = False  # the first axis of compared arrays is the sample index
+    spec: str = ""  # the --impl value that selects the implementation ("" for bundled ones)
+
+    @property
+    def nodeid(self) -> str:
+        test = TEST_OF_CHECK.get(self.check, "tests")
+        return f"{test}[{self.impl}-{self.case.id}]"
+
+    @property
+    def rerun(self) -> str:
+        """The command that reruns just this check on just this case."""
+        c = self.case
+        impl = f" --impl={self.spec}" if self.spec else ""
+        return (
+            f'pytest "{self.nodeid}"{impl} --seeds={c.seed} --dtypes={c.dtype} --devices={c.device}'
+        )
 
     def header(self, tensor: str, what: str) -> str:
         return f"{self.check} check failed: {tensor} from {self.impl} {what}"
 
     def footer(self) -> list[str]:
-        _, rerun = CURRENT_TEST.get()
-        lines = [f"  case: {self.case.describe()}"]
-        if rerun:
-            lines.append(f"  rerun: {rerun}")
-        return lines
+        return [f"  case: {self.case.describe()}", f"  rerun: {self.rerun}"]
 
 
 def dtype_name(t: object) -> str:
@@ -113,7 +132,7 @@ def expect_close(
         )
     tol = np.broadcast_to(np.asarray(allowed, dtype=np.float64), e.shape)
     err = np.where(np.isfinite(a), np.abs(a - e), np.inf)
-    with np.errstate(divide="ignore", invalid="ignore"):
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         excess = np.where(err > 0, err / tol, 0.0)  # error in units of the tolerance
         rel = np.where(e != 0, err / np.abs(e), np.where(err > 0, np.inf, 0.0))
     failing = err > tol
@@ -122,8 +141,8 @@ def expect_close(
     )
     worst = tuple(int(i) for i in worst)
     positive = err > 0
-    headroom = float(np.min(tol[positive] / err[positive])) if positive.any() else None
-    nodeid, _ = CURRENT_TEST.get()
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore", under="ignore"):
+        headroom = float(np.min(tol[positive] / err[positive])) if positive.any() else None
     rec = report.Record(
         check=where.check,
         impl=where.impl,
@@ -138,7 +157,7 @@ def expect_close(
         tolerance=float(tol[worst]) if e.size else 0.0,
         headroom=headroom if headroom is None or np.isfinite(headroom) else 0.0,
         passed=not failing.any(),
-        nodeid=nodeid,
+        nodeid=where.nodeid,
         note=note,
     )
     report.add(rec)
@@ -148,13 +167,14 @@ def expect_close(
 
 
 def _message(a, e, tol, err, rel, failing, worst, tensor, where, note) -> str:
-    ulps = err[worst] / tolerances.ulp(e[worst], where.case.dtype)
-    times = err[worst] / tol[worst] if tol[worst] > 0 else np.inf
+    with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
+        ulps = err[worst] / tolerances.ulp(e[worst], where.case.dtype)
+        times = err[worst] / tol[worst] if tol[worst] > 0 else np.inf
     lines = [
         where.header(tensor, f"differs from {where.against}"),
         f"  worst element: {_index_text(tensor, worst, where.sample_axis)}",
-        f"    actual   = {a[worst]!r}",
-        f"    expected = {e[worst]!r}",
+        f"    actual   = {float(a[worst])!r}",
+        f"    expected = {float(e[worst])!r}",
         f"    abs err  = {err[worst]:.3g}   rel err = {rel[worst]:.3g}   "
         f"ULPs ({where.case.dtype}) = {ulps:.3g}",
         f"    allowed  = {tol[worst]:.3g}   (the error is {times:.3g}x the tolerance)",

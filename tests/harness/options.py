@@ -135,12 +135,3 @@ def params(sel: Selection, only_dtypes: tuple[str, ...] | None) -> list:
                 )
             out.append(pytest.param(impl, case, id=f"{impl.name}-{case.id}", marks=marks))
     return out
-
-
-def rerun_command(nodeid: str, case: Case | None, spec: str) -> str:
-    parts = ["pytest", f'"{nodeid}"']
-    if spec:
-        parts.append(f"--impl={spec}")
-    if case is not None:
-        parts += [f"--seeds={case.seed}", f"--dtypes={case.dtype}", f"--devices={case.device}"]
-    return " ".join(parts)

@@ -7,8 +7,10 @@ check, the worst headroom (tolerance / error) and where it occurred.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -35,10 +37,23 @@ class Record:
 
 
 _RECORDS: list[Record] = []
+_SINKS: list[list[Record]] = [_RECORDS]  # the innermost `capture()` receives new records
 
 
 def add(record: Record) -> None:
-    _RECORDS.append(record)
+    _SINKS[-1].append(record)
+
+
+@contextlib.contextmanager
+def capture() -> Iterator[list[Record]]:
+    """Collect the records made inside the block apart from the session's report (the
+    harness's own tests and the mutation run check implementations that are meant to fail)."""
+    sink: list[Record] = []
+    _SINKS.append(sink)
+    try:
+        yield sink
+    finally:
+        _SINKS.pop()
 
 
 def collected() -> list[Record]:
