@@ -55,13 +55,19 @@ def test_unimportable_module_is_a_one_line_usage_error():
 
 def test_module_without_backward_is_named(tmp_path):
     (tmp_path / "half_done.py").write_text("def forward(x, W1, b1, W2, b2):\n    pass\n")
-    with pytest.raises(external.ImplementationError, match=r"^--impl=half_done: module half_done \(.*half_done.py\) has no function 'backward'; it needs"):
+    with pytest.raises(
+        external.ImplementationError,
+        match=r"^--impl=half_done: module half_done \(.*half_done.py\) has no function 'backward'; it needs",
+    ):
         external.load("half_done", cwd=str(tmp_path))
 
 
 def test_module_that_fails_to_import_is_named(tmp_path):
     (tmp_path / "broken.py").write_text("import numpy\nraise RuntimeError('oops\\nmore')\n")
-    with pytest.raises(external.ImplementationError, match=r"^--impl=broken: cannot import broken: RuntimeError: oops$"):
+    with pytest.raises(
+        external.ImplementationError,
+        match=r"^--impl=broken: cannot import broken: RuntimeError: oops$",
+    ):
         external.load("broken", cwd=str(tmp_path))
 
 

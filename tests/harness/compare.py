@@ -140,7 +140,7 @@ def expect_close(
         np.unravel_index(int(np.argmax(excess)) if excess.size else 0, e.shape) if e.size else ()
     )
     worst = tuple(int(i) for i in worst)
-    positive = err > 0
+    positive = (err > 0) & np.isfinite(tol)  # elements held to a bound, with an error
     with np.errstate(divide="ignore", invalid="ignore", over="ignore", under="ignore"):
         headroom = float(np.min(tol[positive] / err[positive])) if positive.any() else None
     rec = report.Record(
@@ -155,7 +155,7 @@ def expect_close(
         max_abs_err=report.finite_or_none(float(err.max(initial=0.0))),
         max_rel_err=report.finite_or_none(float(rel.max(initial=0.0))),
         tolerance=float(tol[worst]) if e.size else 0.0,
-        headroom=headroom if headroom is None or np.isfinite(headroom) else 0.0,
+        headroom=headroom,
         passed=not failing.any(),
         nodeid=where.nodeid,
         note=note,

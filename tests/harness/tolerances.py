@@ -75,7 +75,8 @@ def bound(n: int, magnitude: np.ndarray, dtype: str) -> np.ndarray:
 def ulp(value: np.ndarray, dtype: str) -> np.ndarray:
     """The spacing of `dtype` numbers at |value| (subnormal spacing below the normal range)."""
     p, emin = FORMATS[dtype]
-    _, exponent = np.frexp(np.abs(np.asarray(value, dtype=np.float64)))
+    mantissa, exponent = np.frexp(np.abs(np.asarray(value, dtype=np.float64)))
+    exponent = np.where(mantissa == 0, emin + 1, exponent)  # 0: the subnormal spacing
     return np.ldexp(1.0, np.maximum(exponent - 1, emin) - (p - 1))
 
 
