@@ -8,9 +8,12 @@ Both backends must print them, since both train the same float32 trajectory to w
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
+import reference
 from impl.__main__ import main
+from tests.harness import cases, checks, external
 
 NOTEBOOK_LINES = [
     "NumPy output f_np = -0.005928472150117159",
@@ -55,3 +58,19 @@ def test_bad_options_explained(argv, message, capsys):
         main(argv)
     assert exit_.value.code == 2
     assert message in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+@pytest.mark.parametrize("name", ["reference", "impl"])
+def test_forward_and_backward_agree_with_float64_on_the_notebook_data(name, dtype):
+    """The notebook's 500 samples and initial weights (zero biases), through the harness's
+    forward and backward checks: both packages agree with the float64 reference within the
+    rounding bounds of tests/harness/tolerances.py."""
+    rng = np.random.default_rng(42)
+    X, y = reference.make_quadrant_data(500, rng, dtype=dtype)
+    W1, b1, W2, b2 = reference.init_params(2, 4, rng, dtype=dtype)
+    inp = cases.Inputs(*(a.astype(np.float64) for a in (X, y, W1, b1, W2, b2)))
+    case = cases.Case(42, cases.Shape(2, 4, 500), dtype, "cpu")
+    impl_ = next(i for i in external.bundled() if i.name == name)
+    checks.check_forward(impl_, case, inp)
+    checks.check_backward(impl_, case, inp)

@@ -118,9 +118,9 @@ def _forward_outputs(impl: Implementation, case: Case, inp: Inputs, where: Where
 
 
 # --------------------------------------------------------------------------- 1. forward
-def check_forward(impl: Implementation, case: Case) -> None:
+def check_forward(impl: Implementation, case: Case, inp: Inputs | None = None) -> None:
     """a1, h, f (and the loss, where the implementation has `loss`) vs the float64 reference."""
-    inp = cases.inputs(case)
+    inp = inp or cases.inputs(case)
     where = _where("forward", impl, case, sample_axis=True)
     A1, H, F = _forward_outputs(impl, case, inp, where)
     A1e, He, Fe = _reference_forward(inp)
