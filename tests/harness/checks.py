@@ -386,24 +386,24 @@ def check_contract(impl: Implementation, case: Case) -> None:
 
     def run(x, y):
         """forward then backward through the module itself, on native copies; check inputs."""
-        args = [impl._to_native(a) for a in (x, *P)]
-        pristine = [impl._to_native(a) for a in (x, *P)]
-        fwd = tuple(impl._from_native(o, x) for o in impl.call_native("forward", *args))
+        args = [impl.to_native(a) for a in (x, *P)]
+        pristine = [impl.to_native(a) for a in (x, *P)]
+        fwd = tuple(impl.from_native(o, x) for o in impl.call_native("forward", *args))
         for name, a, b in zip(("x", *PARAMS), args, pristine):
             expect_identical(
-                impl._from_native(a, x),
-                impl._from_native(b, x),
+                impl.from_native(a, x),
+                impl.from_native(b, x),
                 tensor=name,
                 where=where,
                 why=f"modified its input {name} in place (forward)",
             )
-        bargs = [impl._to_native(a) for a in (x, y, fwd[0], fwd[1], fwd[2], P[0], P[2])]
-        bpristine = [impl._to_native(a) for a in (x, y, fwd[0], fwd[1], fwd[2], P[0], P[2])]
-        bwd = tuple(impl._from_native(o, x) for o in impl.call_native("backward", *bargs))
+        bargs = [impl.to_native(a) for a in (x, y, fwd[0], fwd[1], fwd[2], P[0], P[2])]
+        bpristine = [impl.to_native(a) for a in (x, y, fwd[0], fwd[1], fwd[2], P[0], P[2])]
+        bwd = tuple(impl.from_native(o, x) for o in impl.call_native("backward", *bargs))
         for name, a, b in zip(("x", "y", "a1", "h", "f", "W1", "W2"), bargs, bpristine):
             expect_identical(
-                impl._from_native(a, x),
-                impl._from_native(b, x),
+                impl.from_native(a, x),
+                impl.from_native(b, x),
                 tensor=name,
                 where=where,
                 why=f"modified its input {name} in place (backward)",

@@ -69,14 +69,14 @@ class Implementation:
         """Call module.function with copies of torch-tensor args; return outputs as tensors."""
         fn = getattr(self.module, function)
         like = next(a for a in args if isinstance(a, torch.Tensor))
-        native = [self._to_native(a) for a in args]
+        native = [self.to_native(a) for a in args]
         try:
             out = fn(*native)
         except Exception as exc:
             raise ImplementationCrash(_crash_text(self.name, function, exc)) from exc
         if isinstance(out, (tuple, list)):
-            return tuple(self._from_native(o, like) for o in out)
-        return self._from_native(out, like)
+            return tuple(self.from_native(o, like) for o in out)
+        return self.from_native(out, like)
 
     def call_native(self, function: str, *native_args):
         """Call module.function on arguments already in its own kind (no copies made)."""
@@ -85,7 +85,7 @@ class Implementation:
         except Exception as exc:
             raise ImplementationCrash(_crash_text(self.name, function, exc)) from exc
 
-    def _to_native(self, a):
+    def to_native(self, a):
         if not isinstance(a, torch.Tensor):
             return a
         if self.kind == "numpy":
@@ -93,7 +93,7 @@ class Implementation:
         return a.detach().clone()
 
     @staticmethod
-    def _from_native(o, like: torch.Tensor):
+    def from_native(o, like: torch.Tensor):
         """Tensors are cloned, arrays converted (dtype kept), Python numbers become 0-d."""
         if isinstance(o, torch.Tensor):
             return o.detach().clone()
