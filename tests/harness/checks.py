@@ -375,6 +375,27 @@ def check_kink(impl: Implementation, case: Case) -> None:
 
 
 # --------------------------------------------------------------------------- 9. contract
+def _call_unmodified(impl: Implementation, function: str, names, args, like, where: Where):
+    """Call the module's function on native copies of `args`; fail if it changed any of them."""
+    native = [impl.to_native(a) for a in args]
+    pristine = [impl.to_native(a) for a in args]
+    out = impl.call_native(function, *native)
+    for name, a, b in zip(names, native, pristine):
+        expect_identical(
+            impl.from_native(a, like),
+            impl.from_native(b, like),
+            tensor=name,
+            where=where,
+            why=f"modified its input {name} in place ({function})",
+        )
+    return tuple(impl.from_native(o, like) for o in out)
+
+
+def _expect_all_identical(names, got, want, where: Where, why: str) -> None:
+    for name, a, b in zip(names, got, want):
+        expect_identical(a, b, tensor=name, where=where, why=why)
+
+
 def check_contract(impl: Implementation, case: Case) -> None:
     """Forms, inputs left unmodified, bitwise repeatable, and no state between calls."""
     inp = cases.inputs(case)
@@ -382,60 +403,30 @@ def check_contract(impl: Implementation, case: Case) -> None:
     t = _torch(inp, case)
     xa, ya = t["X"][0], t["Y"][0]
     xb, yb = (t["X"][1], t["Y"][1]) if len(t["X"]) > 1 else (-xa, ya + 1)
-    P = tuple(t[n] for n in PARAMS)
+    W1, b1, W2, b2 = (t[n] for n in PARAMS)
 
-    def run(x, y):
-        """forward then backward through the module itself, on native copies; check inputs."""
-        args = [impl.to_native(a) for a in (x, *P)]
-        pristine = [impl.to_native(a) for a in (x, *P)]
-        fwd = tuple(impl.from_native(o, x) for o in impl.call_native("forward", *args))
-        for name, a, b in zip(("x", *PARAMS), args, pristine):
-            expect_identical(
-                impl.from_native(a, x),
-                impl.from_native(b, x),
-                tensor=name,
-                where=where,
-                why=f"modified its input {name} in place (forward)",
-            )
-        bargs = [impl.to_native(a) for a in (x, y, fwd[0], fwd[1], fwd[2], P[0], P[2])]
-        bpristine = [impl.to_native(a) for a in (x, y, fwd[0], fwd[1], fwd[2], P[0], P[2])]
-        bwd = tuple(impl.from_native(o, x) for o in impl.call_native("backward", *bargs))
-        for name, a, b in zip(("x", "y", "a1", "h", "f", "W1", "W2"), bargs, bpristine):
-            expect_identical(
-                impl.from_native(a, x),
-                impl.from_native(b, x),
-                tensor=name,
-                where=where,
-                why=f"modified its input {name} in place (backward)",
-            )
+    def run_both(x, y):
+        """forward then backward through the module itself; both must leave inputs alone."""
+        fwd = _call_unmodified(impl, "forward", ("x", *PARAMS), (x, W1, b1, W2, b2), x, where)
+        names = ("x", "y", "a1", "h", "f", "W1", "W2")
+        bwd = _call_unmodified(impl, "backward", names, (x, y, *fwd, W1, W2), x, where)
         return (*fwd, *bwd)
 
     names = ("a1", "h", "f", *GRADS)
-    first = run(xb, yb)
+    first = run_both(xb, yb)
     h = inp.W1.shape[0]
     for name, out, shape in zip(names, first, ((h,), (h,), None, *(p.shape for p in inp.params))):
         if shape is None:  # f: 0-d, shape (1,) or a Python float are all accepted
             shape = tuple(out.shape) if tuple(out.shape) in ((), (1,)) else ()
         expect_meta(out, tensor=name, shape=shape, where=where)
-    second = run(xb, yb)
-    for name, a, b in zip(names, second, first):
-        expect_identical(
-            a,
-            b,
-            tensor=name,
-            where=where,
-            why="is not bitwise repeatable: a second call on the same inputs gave another result",
-        )
-    run(xa, ya)
-    third = run(xb, yb)
-    for name, a, b in zip(names, third, first):
-        expect_identical(
-            a,
-            b,
-            tensor=name,
-            where=where,
-            why="keeps state between calls: its result for one sample changed after a call on another sample",
-        )
+    again = "is not bitwise repeatable: a second call on the same inputs gave another result"
+    _expect_all_identical(names, run_both(xb, yb), first, where, again)
+    run_both(xa, ya)
+    state = (
+        "keeps state between calls: its result for one sample changed after a call on "
+        "another sample"
+    )
+    _expect_all_identical(names, run_both(xb, yb), first, where, state)
 
 
 # --------------------------------------------------------------------------- all of them
