@@ -233,6 +233,52 @@ def test_trajectory_functions_are_the_training_loops(pkg):
         np.testing.assert_array_equal(np.asarray(p), b)
 
 
+def test_autograd_oracle_gradients_are_the_reference_gradients():
+    """float64: autograd's gradients equal the hand-written reference's to rounding (each
+    element is a product of at most four factors: 8 u64 relative covers both sides)."""
+    from impl.autograd_oracle import loss_and_grads
+
+    rng = np.random.default_rng(7)
+    x, W1, b1, W2, b2 = (rng.standard_normal(s) for s in ((3,), (5, 3), (5,), (1, 5), (1,)))
+    y = 0.3
+    a1, h, f = reference.forward(x, W1, b1, W2, b2)
+    expected = reference.backward(x, y, a1, h, f, W1, W2)
+    L, grads = loss_and_grads(
+        *(torch.from_numpy(a) for a in (x,)), y, *map(torch.from_numpy, (W1, b1, W2, b2))
+    )
+    assert abs(float(L) - float(reference.loss(f, y))) <= 8 * 2.0**-53 * float(reference.loss(f, y))
+    for g, e in zip(grads, expected):
+        np.testing.assert_allclose(g.numpy(), e, rtol=8 * 2.0**-53, atol=0)
+
+
+@pytest.mark.parametrize("which", ["autograd", "fused"])
+def test_plain_and_recorded_loops_agree(which):
+    X, y, params = Problem(epochs=2, n=50).data()
+    if which == "fused":
+        if reason := numba_missing():
+            pytest.skip(reason)
+        from impl.fused import train_fused as plain
+        from impl.fused import train_fused_trajectory as recorded
+    else:
+        from impl.autograd_oracle import (
+            train_autograd as plain,
+        )
+        from impl.autograd_oracle import (
+            train_autograd_trajectory as recorded,
+        )
+
+        X, y, params = (
+            torch.from_numpy(X),
+            torch.from_numpy(y),
+            tuple(map(torch.from_numpy, params)),
+        )
+    trained, losses = plain(params, X, y, 0.1, 2)
+    _, thetas, losses2 = recorded(params, X, y, 0.1, 2, record_every=13)
+    flat = np.concatenate([np.asarray(p).ravel() for p in trained])
+    np.testing.assert_array_equal(np.asarray(thetas[-1]), flat)
+    np.testing.assert_array_equal(np.asarray(losses), np.asarray(losses2))
+
+
 def test_minibatch_order_is_a_seeded_permutation_per_epoch():
     order = reference.minibatch_order(10, 3, 4, seed=1)
     assert [len(b) for b in order[0]] == [4, 4, 2]
