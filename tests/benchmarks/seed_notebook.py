@@ -3,9 +3,11 @@
 `relu_t`, `forward_torch`, `mse_loss_t`, `backward_torch` and the loop body are copied
 verbatim from the notebook (02_pytorch_no_autograd, sections 6, 7, 8, 10 and 11); only the
 loop is wrapped in a function taking its globals (the parameters, X, y, learning_rate,
-num_epochs) as arguments, and returns its loss history. Do not optimise this file.
+num_epochs) as arguments, and returns its loss history. Do not optimise this file; it is
+kept out of the formatter so that it stays the notebook's text.
 """
 
+# fmt: off
 import torch
 
 
