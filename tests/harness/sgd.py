@@ -12,6 +12,10 @@ an optional package is missing, so a test is parametrized over implementations w
 
     @pytest.mark.parametrize("trainer", trainer_params())
     def test_x(trainer): expect_trajectory(trainer(PROBLEM, 1), PROBLEM)
+
+A user's module (or a tests.harness.external.Implementation, whose forward / backward take
+torch tensors whatever the module's kind) joins the same checks through
+`harness_loop_trainer(module, "torch" | "numpy", name)`.
 """
 
 from __future__ import annotations
