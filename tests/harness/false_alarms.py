@@ -1,0 +1,190 @@
+"""No false alarms: every correct implementation passes every check on many seeds.
+
+    python -m tests.harness.false_alarms --seeds 0-499 --jobs 2 --out false-alarms.json
+
+runs the bundled `reference` and `impl`, every module in tests/reformulations/ and the seed
+notebook's functions (float64 and float32 only: at half precision its mask promotes to
+float32, which the harness reports, rightly) through `checks.sweep` on every seed x shape x
+dtype. Any failure is a tolerance or case-generation bug of the harness, never the
+implementation's. The summary keeps, per check and dtype, the largest error / tolerance seen
+(1 / headroom), the number the mutation catalogue's margins are measured against
+(`tests.harness.mutation --margins`). Exit status 1 when anything failed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import concurrent.futures
+import json
+import multiprocessing
+import pkgutil
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from tests.harness import cases, checks, external, report
+
+# The seed notebook's mask `(a1 > 0).float()` promotes half-precision gradients to float32.
+SEED_NOTEBOOK_DTYPES = ("float64", "float32")
+
+
+@dataclass(frozen=True)
+class Target:
+    """A correct implementation and the dtypes it is checked at (None: all it supports)."""
+
+    spec: str  # "bundled:NAME" or an external.load spec
+    dtypes: tuple[str, ...] | None = None
+
+
+def reformulation_specs() -> list[str]:
+    """Every module in tests/reformulations/, `numpy:` for those that do not import torch."""
+    import tests.reformulations as pkg
+
+    specs = []
+    for info in sorted(pkgutil.iter_modules(pkg.__path__), key=lambda m: m.name):
+        name = f"tests.reformulations.{info.name}"
+        module = external.load(name).module
+        specs.append(name if "torch" in vars(module) else f"numpy:{name}")
+    return specs
+
+
+def targets() -> list[Target]:
+    return [
+        Target("bundled:reference"),
+        Target("bundled:impl"),
+        *(Target(s) for s in reformulation_specs()),
+        Target("examples.seed_notebook", SEED_NOTEBOOK_DTYPES),
+    ]
+
+
+def load(spec: str) -> external.Implementation:
+    if spec.startswith("bundled:"):
+        name = spec.removeprefix("bundled:")
+        return next(i for i in external.bundled() if i.name == name)
+    return external.load(spec)
+
+
+def ratio(r: report.Record) -> float:
+    """error / tolerance at the worst element: 1 / headroom (0 when every error is 0)."""
+    if r.headroom is None:
+        return 0.0
+    return float("inf") if r.headroom == 0 else 1.0 / r.headroom
+
+
+@dataclass
+class Outcome:
+    """What one (implementation, seed) sweep saw."""
+
+    spec: str
+    seed: int
+    cases: int = 0
+    comparisons: int = 0
+    failures: list[dict] = field(default_factory=list)
+    worst: dict[str, dict] = field(default_factory=dict)  # "check/dtype" -> record summary
+
+
+def applicable(impl: external.Implementation, case: cases.Case) -> list[str]:
+    """The checks `checks.sweep` runs on this case for this implementation, in order."""
+    if case.dtype not in impl.dtypes:
+        return []
+    return [name for name, _, dts in checks.ALL if not dts or case.dtype in dts]
+
+
+def run_check(
+    impl: external.Implementation, case: cases.Case, name: str
+) -> tuple[checks.Failure | None, list[report.Record]]:
+    """One check on one case: its failure (or None) and every comparison it recorded, so
+    that a record is attributed to the check that ran it (the batch comparison to vmap, the
+    kink check's own backward comparison to kink)."""
+    records: list[report.Record] = []
+    failures = checks.sweep(impl, [case], only=(name,), records=records)
+    return (failures[0] if failures else None), records
+
+
+def sweep_one(spec: str, seed: int, dtypes: tuple[str, ...] | None) -> Outcome:
+    """Every check on every shape x dtype of one seed for one implementation."""
+    impl = load(spec)
+    wanted = tuple(d for d in cases.DTYPES if d in impl.dtypes and (dtypes is None or d in dtypes))
+    out = Outcome(spec, seed)
+    for case in cases.make_cases([seed], cases.SHAPES, wanted, ["cpu"]):
+        out.cases += 1
+        for name in applicable(impl, case):
+            failure, records = run_check(impl, case, name)
+            out.comparisons += len(records)
+            if failure:
+                out.failures.append({"check": name, "case": case.id, "message": failure.message})
+            for r in records:
+                key = f"{name}/{r.dtype}"
+                if key not in out.worst or ratio(r) > out.worst[key]["ratio"]:
+                    out.worst[key] = {"ratio": ratio(r), "tensor": r.tensor, "case": r.case}
+                    out.worst[key]["impl"] = r.impl
+    return out
+
+
+def merge_worst(into: dict[str, dict], new: dict[str, dict]) -> None:
+    for key, w in new.items():
+        if key not in into or w["ratio"] > into[key]["ratio"]:
+            into[key] = w
+
+
+def _init_worker() -> None:
+    import torch
+
+    torch.set_num_threads(1)
+
+
+def run(seeds: list[int], jobs: int, out: Path | None, log=sys.stderr) -> dict:
+    """Sweep every target over `seeds` (seeds outer, so a partial run covers every target)."""
+    tasks = [(t.spec, s, t.dtypes) for s in seeds for t in targets()]
+    start = time.monotonic()
+    summary: dict = {"seeds": f"{seeds[0]}-{seeds[-1]}", "n_seeds": len(seeds), "cases": 0}
+    summary |= {
+        "comparisons": 0,
+        "failures": [],
+        "worst": {},
+        "targets": [t.spec for t in targets()],
+    }
+    ctx = multiprocessing.get_context("spawn")
+    with concurrent.futures.ProcessPoolExecutor(jobs, ctx, initializer=_init_worker) as pool:
+        futures = [pool.submit(sweep_one, *t) for t in tasks]
+        for done, fut in enumerate(futures, 1):
+            o = fut.result()
+            summary["cases"] += o.cases
+            summary["comparisons"] += o.comparisons
+            summary["failures"] += [f | {"impl": o.spec} for f in o.failures]
+            merge_worst(summary["worst"], o.worst)
+            summary["wall_s"] = round(time.monotonic() - start, 1)
+            summary["seeds_done"] = o.seed + 1 - seeds[0]
+            if done % 50 == 0 or done == len(futures) or o.failures:
+                print(
+                    f"[{summary['wall_s']:>8.1f}s] {done}/{len(futures)} sweeps, "
+                    f"{summary['cases']} cases, {len(summary['failures'])} failures",
+                    file=log,
+                    flush=True,
+                )
+                if out:
+                    out.write_text(json.dumps(summary, indent=1, sort_keys=True) + "\n")
+    return summary
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(prog="python -m tests.harness.false_alarms", description=__doc__)
+    p.add_argument("--seeds", default="0-499", help="seeds, e.g. 0-499 (default)")
+    p.add_argument("--jobs", type=int, default=2, help="worker processes (default 2)")
+    p.add_argument("--out", type=Path, default=None, help="write the JSON summary here")
+    args = p.parse_args(argv)
+    summary = run(cases.parse_seeds(args.seeds), args.jobs, args.out)
+    n_fail = len(summary["failures"])
+    print(
+        f"{summary['cases']} cases ({summary['n_seeds']} seeds x {len(cases.SHAPES)} shapes x "
+        f"dtypes, {len(summary['targets'])} implementations), {summary['comparisons']} "
+        f"comparisons, {n_fail} failures, {summary['wall_s']} s"
+    )
+    for f in summary["failures"][:5]:
+        print(f"\n{f['impl']} {f['case']} {f['check']}:\n{f['message']}")
+    return 1 if n_fail else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
