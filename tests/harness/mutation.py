@@ -1,0 +1,417 @@
+"""The mutation catalogue: every planted bug through the harness, and how clearly it is caught.
+
+    python -m tests.harness.mutation                 # the table; exit 1 unless all are caught
+    python -m tests.harness.mutation --markdown      # the same as Markdown
+    python -m tests.harness.mutation --margins false-alarms.json --markdown
+
+Each module in tests/mutants/ (the correct network with one thing wrong, named in its
+docstring's first line) runs through every check on a small fixed case set; each planted
+training-loop bug in tests/mutants_training/ runs through the trajectory check. A mutant is
+caught when at least one check fails. Its margin is the error / tolerance (1 / headroom) of
+the failing comparison, the largest over its catches; "inf" where the failure is a form
+(shape, dtype), a crash or a bitwise difference, which no tolerance scales.
+
+`--margins SUMMARY` adds, per check and dtype, the discrimination margin: the smallest margin
+among the mutants that check catches against the largest error / tolerance any correct
+implementation reached in the no-false-alarm sweep (tests/harness/false_alarms.py).
+"""
+
+from __future__ import annotations
+
+import argparse
+import concurrent.futures
+import importlib
+import json
+import math
+import multiprocessing
+import pkgutil
+import sys
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from tests.harness import cases, external
+from tests.harness.cases import Case
+from tests.harness.false_alarms import applicable, ratio, run_check
+
+SEEDS = (0, 1)  # with the six shapes, every kink plan
+DTYPES = ("float64", "float32")
+# gradcheck, when it fails in fast mode, recomputes the whole Jacobian in slow mode for its
+# message: half a minute per mutant for the 64 x 256 network. Beyond this many parameters the
+# catalogue leaves gradcheck out (every other check still runs there).
+GRADCHECK_MAX_PARAMS = 1024
+TRAINING_CHECK = "trajectory"
+
+
+@dataclass(frozen=True)
+class Mutant:
+    name: str  # "sign_db2" (tests/mutants) or "training/cached_mask" (tests/mutants_training)
+    what: str  # the docstring's first line
+    module: str  # the importable module
+
+
+@dataclass
+class Catch:
+    """One failing check of one mutant on one case."""
+
+    check: str
+    case: str
+    dtype: str
+    margin: float  # error / tolerance of the failing comparison; inf for form, crash, bitwise
+    message: str
+
+
+@dataclass
+class Result:
+    mutant: Mutant
+    catches: list[Catch] = field(default_factory=list)
+    cases_run: int = 0
+    seconds: float = 0.0
+
+    @property
+    def caught(self) -> bool:
+        return bool(self.catches)
+
+    @property
+    def checks(self) -> list[str]:
+        return sorted({c.check for c in self.catches})
+
+    @property
+    def strongest(self) -> Catch | None:
+        """The catch with the largest margin (inf first; gradcheck's unmeasured last)."""
+        return max(
+            self.catches, key=lambda c: -1.0 if math.isnan(c.margin) else c.margin, default=None
+        )
+
+    @property
+    def strongest_value(self) -> Catch | None:
+        """The largest finite error / tolerance: a value comparison with a non-zero bound."""
+        finite = [c for c in self.catches if math.isfinite(c.margin)]
+        return max(finite, key=lambda c: c.margin, default=None)
+
+
+# --------------------------------------------------------------------------- the catalogue
+def first_line(doc: str | None) -> str:
+    """The docstring's first paragraph on one line (what is wrong)."""
+    paragraph = (doc or "").strip().split("\n\n")[0]
+    return " ".join(line.strip() for line in paragraph.splitlines())
+
+
+def _modules(package: str) -> list[str]:
+    pkg = importlib.import_module(package)
+    return sorted(m.name for m in pkgutil.iter_modules(pkg.__path__) if not m.name.startswith("_"))
+
+
+def catalogue() -> list[Mutant]:
+    """Every planted bug: the modules of tests/mutants, then those of tests/mutants_training."""
+    out = []
+    for package, prefix in (("tests.mutants", ""), ("tests.mutants_training", "training/")):
+        for name in _modules(package):
+            module = importlib.import_module(f"{package}.{name}")
+            out.append(Mutant(prefix + name, first_line(module.__doc__), module.__name__))
+    return out
+
+
+def case_set(seeds: Iterable[int] = SEEDS, dtypes: Iterable[str] = DTYPES) -> list[Case]:
+    return cases.make_cases(list(seeds), cases.SHAPES, tuple(dtypes), ["cpu"])
+
+
+def n_params(shape: cases.Shape) -> int:
+    return shape.h * shape.d + 2 * shape.h + 1
+
+
+def checks_for(impl: external.Implementation, case: Case) -> list[str]:
+    names = applicable(impl, case)
+    if n_params(case.shape) > GRADCHECK_MAX_PARAMS:
+        names = [n for n in names if n != "gradcheck"]
+    return names
+
+
+# --------------------------------------------------------------------------- running
+# Failures that no tolerance scales: a wrong form, a crash, a bitwise difference.
+NOT_SCALED = (
+    "has the wrong form",
+    "has the wrong shape",
+    " raised ",
+    "modified its input",
+    "is not bitwise repeatable",
+    "keeps state between calls",
+)
+
+
+def catch_of(name: str, case: Case, message: str, records) -> Catch:
+    """The failing comparison's error / tolerance; inf for a failure no tolerance scales,
+    NaN where the check reports no per-element error (gradcheck's own message)."""
+    failed = [ratio(r) for r in records if not r.passed]
+    if failed:
+        margin = max(failed)
+    elif any(phrase in message for phrase in NOT_SCALED):
+        margin = math.inf
+    else:
+        margin = math.nan
+    return Catch(name, case.id, case.dtype, margin, message)
+
+
+def run_module_mutant(mutant: Mutant, case_list: list[Case], stop_at_first: bool) -> Result:
+    """Every check on every case (or until the first case that catches it)."""
+    impl = external.load(mutant.module)
+    result = Result(mutant)
+    start = time.monotonic()
+    for case in case_list:
+        result.cases_run += 1
+        for name in checks_for(impl, case):
+            failure, records = run_check(impl, case, name)
+            if failure:
+                result.catches.append(catch_of(name, case, failure.message, records))
+        if stop_at_first and result.caught:
+            break
+    result.seconds = time.monotonic() - start
+    return result
+
+
+def training_problem():
+    """Small enough to run in a second, long enough for every planted loop bug (the double
+    update comes every 97 steps; the cached mask needs samples on both sides of a kink)."""
+    from tests.harness.trajectory import Problem
+
+    return Problem(n=100, epochs=2)
+
+
+def run_training_mutant(mutant: Mutant) -> Result:
+    """The planted loop through the trajectory check against the float64 reference."""
+    from tests.harness import sgd
+    from tests.harness.trajectory import TrajectoryMismatch, expect_trajectory, reference_run
+
+    problem = training_problem()
+    module = importlib.import_module(mutant.module)
+    start = time.monotonic()
+    if hasattr(module, "reset"):
+        module.reset()
+    if hasattr(module, "train_trajectory"):
+        X, y, params = problem.data()
+        out = module.train_trajectory(
+            tuple(torch.from_numpy(p) for p in params),
+            torch.from_numpy(X),
+            torch.from_numpy(y),
+            problem.lr,
+            problem.epochs,
+        )
+        traj = sgd.to_trajectory(mutant.name, *out)
+    else:
+        traj = sgd.harness_loop_trainer(module, "torch", mutant.name)(problem, 1)
+    result = Result(mutant, cases_run=1)
+    try:
+        expect_trajectory(traj, problem)
+    except TrajectoryMismatch as exc:
+        ref, tol = reference_run(problem)
+        margin = trajectory_margin(traj, ref, tol)
+        result.catches.append(Catch(TRAINING_CHECK, problem.id, problem.dtype, margin, str(exc)))
+    result.seconds = time.monotonic() - start
+    return result
+
+
+def trajectory_margin(traj, ref, tol) -> float:
+    """The largest error / allowed over every recorded step's parameters and every epoch's
+    loss (a wrong shape or a NaN: inf)."""
+    thetas = np.asarray(traj.thetas, dtype=np.float64)
+    if thetas.shape != ref.thetas[traj.steps].shape:
+        return math.inf
+    err = np.abs(thetas - ref.thetas[traj.steps])
+    loss_err = np.abs(np.asarray(traj.losses, dtype=np.float64) - ref.losses)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        r = np.where(err > 0, err / tol.theta[traj.steps], 0.0)
+        rl = np.where(loss_err > 0, loss_err / tol.loss, 0.0)
+    worst = max(float(np.nanmax(r, initial=0.0)), float(np.nanmax(rl, initial=0.0)))
+    return math.inf if np.isnan(r).any() or np.isnan(rl).any() else worst
+
+
+def run_mutant(mutant: Mutant, case_list: list[Case], stop_at_first: bool = False) -> Result:
+    if mutant.name.startswith("training/"):
+        return run_training_mutant(mutant)
+    return run_module_mutant(mutant, case_list, stop_at_first)
+
+
+def _init_worker() -> None:
+    torch.set_num_threads(1)
+
+
+def run_all(
+    mutants: list[Mutant], case_list: list[Case], stop_at_first: bool = False, jobs: int = 1
+) -> list[Result]:
+    """Every mutant, in catalogue order; `jobs` > 1 spreads them over worker processes."""
+    if jobs <= 1:
+        return [run_mutant(m, case_list, stop_at_first) for m in mutants]
+    ctx = multiprocessing.get_context("spawn")
+    with concurrent.futures.ProcessPoolExecutor(jobs, ctx, initializer=_init_worker) as pool:
+        futures = [pool.submit(run_mutant, m, case_list, stop_at_first) for m in mutants]
+        return [f.result() for f in futures]
+
+
+def correct_trajectory_worst() -> dict[str, dict]:
+    """The bundled trainers' largest error / allowed on the training problem: the correct
+    side of the trajectory check's margin."""
+    from tests.harness import sgd
+    from tests.harness.trajectory import reference_run
+
+    problem = training_problem()
+    ref, tol = reference_run(problem)
+    worst = {"ratio": 0.0, "impl": "", "tensor": "theta, loss", "case": problem.id}
+    for name in ("reference", "impl", "harness-loop[impl]"):
+        m = trajectory_margin(sgd.TRAINERS[name](problem, 1), ref, tol)
+        if m > worst["ratio"]:
+            worst |= {"ratio": m, "impl": name}
+    return {f"{TRAINING_CHECK}/{problem.dtype}": worst}
+
+
+# --------------------------------------------------------------------------- tables
+def fmt_margin(m: float | None) -> str:
+    if m is None or math.isnan(m):
+        return "n/a"
+    return "inf" if math.isinf(m) else f"{m:.3g}"
+
+
+def mutation_rows(results: list[Result]) -> list[list[str]]:
+    rows = []
+    for r in results:
+        s, v = r.strongest, r.strongest_value
+        rows.append(
+            [
+                r.mutant.name,
+                r.mutant.what,
+                ", ".join(r.checks) if r.caught else "NOT CAUGHT",
+                fmt_margin(s.margin) if s else "-",
+                f"{fmt_margin(v.margin)} ({v.check}, {v.case})" if v else "-",
+            ]
+        )
+    return rows
+
+
+MUTATION_HEADER = [
+    "mutant",
+    "what is wrong",
+    "caught by",
+    "margin",
+    "largest finite error / tol (check, case)",
+]
+
+
+def margins(results: list[Result], correct_worst: dict[str, dict]) -> list[dict]:
+    """Per check and dtype: the smallest margin among the mutants the check catches there
+    (each mutant's largest), the largest error / tolerance of any correct implementation in
+    the sweep, and their ratio (the discrimination margin)."""
+    weakest: dict[tuple[str, str], tuple[float, str]] = {}
+    for r in results:
+        best: dict[tuple[str, str], float] = {}
+        for c in r.catches:
+            if math.isnan(c.margin):
+                continue
+            key = (c.check, c.dtype)
+            best[key] = max(best.get(key, 0.0), c.margin)
+        for key, m in best.items():
+            if key not in weakest or m < weakest[key][0]:
+                weakest[key] = (m, r.mutant.name)
+    out = []
+    for (check, dtype), (m, name) in sorted(weakest.items()):
+        correct = correct_worst.get(f"{check}/{dtype}", {}).get("ratio")
+        with np.errstate(divide="ignore"):
+            disc = (m / correct if correct else math.inf) if correct is not None else None
+        out.append(
+            {
+                "check": check,
+                "dtype": dtype,
+                "weakest_mutant": name,
+                "mutant_margin": m,
+                "correct_worst": correct,
+                "discrimination": disc,
+                "caught": sum(
+                    any((c.check, c.dtype) == (check, dtype) for c in r.catches) for r in results
+                ),
+            }
+        )
+    return out
+
+
+MARGIN_HEADER = [
+    "check",
+    "dtype",
+    "mutants caught",
+    "weakest catch (mutant: error / tol)",
+    "correct: worst error / tol",
+    "discrimination",
+]
+
+
+def margin_rows(rows: list[dict]) -> list[list[str]]:
+    def f(v):
+        return "n/a" if v is None else fmt_margin(v)
+
+    return [
+        [
+            r["check"],
+            r["dtype"],
+            str(r["caught"]),
+            f"{r['weakest_mutant']}: {fmt_margin(r['mutant_margin'])}",
+            f(r["correct_worst"]),
+            f(r["discrimination"]),
+        ]
+        for r in rows
+    ]
+
+
+def render(header: list[str], rows: list[list[str]], markdown: bool) -> str:
+    if markdown:
+        lines = ["| " + " | ".join(header) + " |", "|" + " --- |" * len(header)]
+        lines += ["| " + " | ".join(c.replace("|", "\\|") for c in row) + " |" for row in rows]
+        return "\n".join(lines)
+    widths = [max(len(x) for x in col) for col in zip(header, *rows)]
+    return "\n".join(
+        "  ".join(c.ljust(w) for c, w in zip(row, widths)).rstrip() for row in [header, *rows]
+    )
+
+
+# --------------------------------------------------------------------------- main
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(
+        prog="python -m tests.harness.mutation", description=__doc__.split("\n\n")[0]
+    )
+    p.add_argument("--seeds", default="0-1", help="case seeds (default 0-1)")
+    p.add_argument("--dtypes", default=",".join(DTYPES), help="default float64,float32")
+    p.add_argument("--only", default="", help="comma-separated mutant names")
+    p.add_argument("--markdown", action="store_true", help="print Markdown tables")
+    p.add_argument("--margins", type=Path, help="a false_alarms JSON summary: add the margins")
+    p.add_argument("--first", action="store_true", help="stop each mutant at its first catch")
+    p.add_argument("--jobs", type=int, default=2, help="worker processes (default 2)")
+    args = p.parse_args(argv)
+    torch.set_num_threads(1)
+    mutants = catalogue()
+    if args.only:
+        wanted = set(args.only.split(","))
+        mutants = [m for m in mutants if m.name in wanted]
+    case_list = case_set(cases.parse_seeds(args.seeds), args.dtypes.split(","))
+    start = time.monotonic()
+    results = run_all(mutants, case_list, args.first, args.jobs)
+    elapsed = time.monotonic() - start
+    print(render(MUTATION_HEADER, mutation_rows(results), args.markdown))
+    missed = [r.mutant.name for r in results if not r.caught]
+    print(
+        f"\n{len(results) - len(missed)} of {len(results)} mutants caught on {len(case_list)} "
+        f"cases (seeds {args.seeds}, {args.dtypes}) in {elapsed:.1f} s"
+        + (f"; NOT CAUGHT: {', '.join(missed)}" if missed else "")
+    )
+    if args.margins:
+        summary = json.loads(args.margins.read_text())
+        print(
+            f"\nDiscrimination margins against {summary['cases']} correct cases "
+            f"({summary.get('seeds_done', summary['n_seeds'])} seeds):\n"
+        )
+        worst = summary["worst"] | correct_trajectory_worst()
+        print(render(MARGIN_HEADER, margin_rows(margins(results, worst)), args.markdown))
+    return 1 if missed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
