@@ -28,7 +28,7 @@ import pkgutil
 import sys
 import time
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -267,6 +267,23 @@ def correct_trajectory_worst() -> dict[str, dict]:
     return {f"{TRAINING_CHECK}/{problem.dtype}": worst}
 
 
+def results_to_json(results: list[Result]) -> str:
+    """Results as JSON (inf and NaN margins as strings), for --save / --load."""
+    rows = [asdict(r) for r in results]
+    for row in rows:
+        for c in row["catches"]:
+            c["margin"] = c["margin"] if math.isfinite(c["margin"]) else str(c["margin"])
+    return json.dumps(rows, indent=1) + "\n"
+
+
+def results_from_json(text: str) -> list[Result]:
+    out = []
+    for row in json.loads(text):
+        catches = [Catch(**(c | {"margin": float(c["margin"])})) for c in row["catches"]]
+        out.append(Result(Mutant(**row["mutant"]), catches, row["cases_run"], row["seconds"]))
+    return out
+
+
 # --------------------------------------------------------------------------- tables
 def fmt_margin(m: float | None) -> str:
     if m is None or math.isnan(m):
@@ -299,37 +316,50 @@ MUTATION_HEADER = [
 ]
 
 
+def _larger(a: float | None, b: float) -> float:
+    """The larger margin, a measured one (not NaN) before an unmeasured one."""
+    if a is None or math.isnan(a):
+        return b
+    return a if math.isnan(b) else max(a, b)
+
+
+def _smaller(a: float | None, b: float) -> float:
+    if a is None or math.isnan(a):
+        return b
+    return a if math.isnan(b) else min(a, b)
+
+
 def margins(results: list[Result], correct_worst: dict[str, dict]) -> list[dict]:
     """Per check and dtype: the smallest margin among the mutants the check catches there
     (each mutant's largest), the largest error / tolerance of any correct implementation in
-    the sweep, and their ratio (the discrimination margin)."""
-    weakest: dict[tuple[str, str], tuple[float, str]] = {}
+    the sweep, and their ratio, the discrimination margin (None where either side has no
+    error / tolerance: gradcheck reports only pass or fail, the contract compares bitwise)."""
+    per_key: dict[tuple[str, str], dict[str, float]] = {}
     for r in results:
-        best: dict[tuple[str, str], float] = {}
         for c in r.catches:
-            if math.isnan(c.margin):
-                continue
-            key = (c.check, c.dtype)
-            best[key] = max(best.get(key, 0.0), c.margin)
-        for key, m in best.items():
-            if key not in weakest or m < weakest[key][0]:
-                weakest[key] = (m, r.mutant.name)
+            mutants = per_key.setdefault((c.check, c.dtype), {})
+            mutants[r.mutant.name] = _larger(mutants.get(r.mutant.name), c.margin)
     out = []
-    for (check, dtype), (m, name) in sorted(weakest.items()):
+    for (check, dtype), mutants in sorted(per_key.items()):
+        weakest: float | None = None
+        for m in mutants.values():
+            weakest = _smaller(weakest, m)
+        assert weakest is not None
+        name = next(n for n, m in mutants.items() if m == weakest or math.isnan(weakest))
         correct = correct_worst.get(f"{check}/{dtype}", {}).get("ratio")
-        with np.errstate(divide="ignore"):
-            disc = (m / correct if correct else math.inf) if correct is not None else None
+        if math.isnan(weakest) or correct is None:
+            disc = None
+        else:
+            disc = weakest / correct if correct > 0 else math.inf
         out.append(
             {
                 "check": check,
                 "dtype": dtype,
                 "weakest_mutant": name,
-                "mutant_margin": m,
+                "mutant_margin": weakest,
                 "correct_worst": correct,
                 "discrimination": disc,
-                "caught": sum(
-                    any((c.check, c.dtype) == (check, dtype) for c in r.catches) for r in results
-                ),
+                "caught": len(mutants),
             }
         )
     return out
@@ -385,6 +415,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--margins", type=Path, help="a false_alarms JSON summary: add the margins")
     p.add_argument("--first", action="store_true", help="stop each mutant at its first catch")
     p.add_argument("--jobs", type=int, default=2, help="worker processes (default 2)")
+    p.add_argument("--save", type=Path, help="write the results (every catch) as JSON")
+    p.add_argument("--load", type=Path, help="read results written by --save instead of running")
     args = p.parse_args(argv)
     torch.set_num_threads(1)
     mutants = catalogue()
@@ -393,8 +425,13 @@ def main(argv: list[str] | None = None) -> int:
         mutants = [m for m in mutants if m.name in wanted]
     case_list = case_set(cases.parse_seeds(args.seeds), args.dtypes.split(","))
     start = time.monotonic()
-    results = run_all(mutants, case_list, args.first, args.jobs)
+    if args.load:
+        results = results_from_json(args.load.read_text())
+    else:
+        results = run_all(mutants, case_list, args.first, args.jobs)
     elapsed = time.monotonic() - start
+    if args.save:
+        args.save.write_text(results_to_json(results))
     print(render(MUTATION_HEADER, mutation_rows(results), args.markdown))
     missed = [r.mutant.name for r in results if not r.caught]
     print(
