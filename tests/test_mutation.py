@@ -65,4 +65,4 @@ def test_margins_table_takes_the_weakest_catch_against_the_worst_correct_error()
     assert (row["weakest_mutant"], row["mutant_margin"]) == ("b", 3e3)  # b's strongest catch
     assert row["discrimination"] == 6e3 and row["caught"] == 2
     table = mutation.render(mutation.MARGIN_HEADER, mutation.margin_rows([row]), markdown=True)
-    assert table.splitlines()[2] == "| backward | float64 | 2 | b: 3e+03 | 0.5 | 6e+03 |"
+    assert table.splitlines()[2] == "| backward | float64 | 2 | b: 3e+03 | 0.5 | 6e+03 | a: 1e+06 |"

@@ -346,6 +346,8 @@ def margins(results: list[Result], correct_worst: dict[str, dict]) -> list[dict]
             weakest = _smaller(weakest, m)
         assert weakest is not None
         name = next(n for n, m in mutants.items() if m == weakest or math.isnan(weakest))
+        others = [(m, n) for n, m in mutants.items() if n != name and not math.isnan(m)]
+        runner_up = min(others, default=None)
         correct = correct_worst.get(f"{check}/{dtype}", {}).get("ratio")
         if math.isnan(weakest) or correct is None:
             disc = None
@@ -360,6 +362,7 @@ def margins(results: list[Result], correct_worst: dict[str, dict]) -> list[dict]
                 "correct_worst": correct,
                 "discrimination": disc,
                 "caught": len(mutants),
+                "runner_up": f"{runner_up[1]}: {fmt_margin(runner_up[0])}" if runner_up else "-",
             }
         )
     return out
@@ -372,6 +375,7 @@ MARGIN_HEADER = [
     "weakest catch (mutant: error / tol)",
     "correct: worst error / tol",
     "discrimination",
+    "next weakest catch",
 ]
 
 
@@ -387,6 +391,7 @@ def margin_rows(rows: list[dict]) -> list[list[str]]:
             f"{r['weakest_mutant']}: {fmt_margin(r['mutant_margin'])}",
             f(r["correct_worst"]),
             f(r["discrimination"]),
+            r["runner_up"],
         ]
         for r in rows
     ]
