@@ -136,7 +136,7 @@ def _init_worker() -> None:
 
 def run(seeds: list[int], jobs: int, out: Path | None, log=sys.stderr) -> dict:
     """Sweep every target over `seeds` (seeds outer, so a partial run covers every target)."""
-    tasks = [(t.spec, s, t.dtypes) for s in seeds for t in targets()]
+    work = [(t.spec, s, t.dtypes) for s in seeds for t in targets()]
     start = time.monotonic()
     summary: dict = {"seeds": f"{seeds[0]}-{seeds[-1]}", "n_seeds": len(seeds), "cases": 0}
     summary |= {
@@ -147,7 +147,7 @@ def run(seeds: list[int], jobs: int, out: Path | None, log=sys.stderr) -> dict:
     }
     ctx = multiprocessing.get_context("spawn")
     with concurrent.futures.ProcessPoolExecutor(jobs, ctx, initializer=_init_worker) as pool:
-        futures = [pool.submit(sweep_one, *t) for t in tasks]
+        futures = [pool.submit(sweep_one, *t) for t in work]
         for done, fut in enumerate(futures, 1):
             o = fut.result()
             summary["cases"] += o.cases
