@@ -12,7 +12,8 @@ gradient of f, v = df/dtheta:
 theta = (A row-major, W2, b2) and v are flat vectors laid out alike, so (h, 1) is a slice of v,
 [W2 | b2] a slice of theta, and the whole update is one kernel. A step is seven kernels on
 buffers allocated once: mv, clamp_min, addmv (f - y in one), sign, mul_, mul, addcmul_.
-1[a1 > 0] is sign(h), h >= 0 (ReLU'(0) = 0). r of every step goes into a per-epoch buffer, so the epoch loss
+1[a1 > 0] is sign(h), h >= 0 (ReLU'(0) = 0). In float16 and bfloat16 on the CPU, where
+PyTorch's gemv is slow, a1 is sum(A * x~) instead (eight kernels). r of every step goes into a per-epoch buffer, so the epoch loss
 is one reduction instead of N `.item()` synchronisations; the loop runs under
 `torch.inference_mode()`.
 
@@ -76,6 +77,9 @@ def _sgd(params, X, y, lr: float, epochs: int, record_every: int):
     v_h1[h] = 1
     canon = _canonical_order(d, h, X.device)
     a1 = torch.empty(h, **like)
+    # PyTorch's CPU gemv takes a path costing milliseconds per call in float16 and bfloat16
+    slow_gemv = X.device.type == "cpu" and X.dtype in (torch.float16, torch.bfloat16)
+    Ax = torch.empty(h, d + 1, **like) if slow_gemv else None
     m_w2 = torch.empty(h, 1, **like)  # 1[a1 > 0] * W2^T
     Xt = torch.cat((X, torch.ones(n, 1, **like)), dim=1)  # x~ = (x, 1)
     R = torch.empty(n, **like)  # r of every step of the epoch, before its update
@@ -89,7 +93,10 @@ def _sgd(params, X, y, lr: float, epochs: int, record_every: int):
     with torch.inference_mode():
         for epoch in range(epochs):
             for x, yi, r in zip(xs, ys, rs):
-                torch.mv(A, x, out=a1)  # a1 = W1 x + b1
+                if slow_gemv:  # a1 = W1 x + b1, as a product and a row sum
+                    torch.sum(torch.mul(A, x, out=Ax), 1, out=a1)
+                else:
+                    torch.mv(A, x, out=a1)  # a1 = W1 x + b1
                 torch.clamp_min(a1, 0, out=v_h)  # h = ReLU(a1)
                 torch.addmv(yi, w2b2, v_h1, alpha=1, beta=-1, out=r)  # r = W2 h + b2 - y
                 torch.sign(v_h, out=m_w2[:, 0])  # 1[a1 > 0]
