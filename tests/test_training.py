@@ -67,6 +67,24 @@ def test_float64_trajectory_matches_reference(trainer):
     expect_trajectory(trainer(problem, 1), problem)
 
 
+HALF = Problem(dtype="float16", n=200, epochs=1)
+
+
+@pytest.mark.parametrize("trainer", trainer_params(["reference", "impl"]))
+def test_float16_trajectory_matches_reference(trainer):
+    """float16 (impl's CPU path computes a1 without gemv there). With u = 2^-11 over half of
+    the updates meet a ReLU within reach of its kink, and the allowed jumps add up: by update
+    200 the allowance is as large as the parameters, so only short float16 runs say much
+    (the double-update bug below is still caught at its first step)."""
+    expect_trajectory(run(trainer, HALF), HALF)
+
+
+def test_float16_still_catches_a_double_update_at_its_step():
+    double_update.reset()
+    report = _mutant_report(harness_loop_trainer(double_update, "torch", "f16")(HALF, 1), HALF)
+    assert "first failing step: epoch 1, sample 96 (update 97)" in report
+
+
 @pytest.mark.parametrize(
     "problem",
     [Problem(batch_size=32, epochs=20), Problem(batch_size=7, epochs=5, order_seed=3, h=16)],
