@@ -272,8 +272,9 @@ def gradcheck_atol(e_loss: float) -> float:
 #
 # is the covariance of e_k, propagated exactly (H applied in O(B P^2), no P^3 products).
 # The allowed error is z sqrt(diag C_k) with z = 6: e_k is a sum of thousands of independent
-# terms, close to normal, and P(|N(0,1)| > 6) = 2e-9 per compared element, under 1e-3 summed
-# over every element and checkpoint of the suite's runs. Added to it, deterministically:
+# terms, close to normal, and P(|N(0,1)| > 6) = 2e-9 per compared element. The suite compares
+# about 2e6 values, 4e-3 summed as if independent; neighbouring steps are strongly correlated,
+# so the chance of a false alarm per run is smaller still. Added to it, deterministically:
 #
 #   lr rounding: an implementation holds lr as fl(lr) (its dtype, or float32 opmath), a
 #       systematic relative error |eta| <= u of every step. t_k = dtheta_k/dlr obeys
