@@ -37,6 +37,24 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
         metafunc.parametrize("implementation", sel.impls, ids=[i.name for i in sel.impls])
 
 
+@pytest.fixture(scope="session")
+def selected_dtypes(pytestconfig: pytest.Config) -> tuple[str, ...]:
+    """The dtypes --dtypes asks for."""
+    return pytestconfig.stash[SELECTION].dtypes
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """With --impl, only the checks of that implementation run: tests of the bundled
+    packages themselves (their API, training speed, the harness's own tests) are deselected."""
+    if not config.stash[SELECTION].spec:
+        return
+    keep = [i for i in items if "implementation" in getattr(i, "fixturenames", ())]
+    drop = [i for i in items if "implementation" not in getattr(i, "fixturenames", ())]
+    if drop:
+        config.hook.pytest_deselected(items=drop)
+        items[:] = keep
+
+
 def pytest_sessionfinish(session: pytest.Session) -> None:
     config = session.config
     if hasattr(config, "workeroutput"):  # an xdist worker: hand the records to the controller

@@ -14,6 +14,7 @@ examples.
 from __future__ import annotations
 
 import numpy as np
+import pytest
 import torch
 from hypothesis import given
 
@@ -42,12 +43,16 @@ def _exact(actual, expected, what: str) -> None:
     torch.testing.assert_close(actual, expected, rtol=0, atol=0, msg=lambda m: f"{what}\n{m}")
 
 
-def _given(implementation):
-    return given(PROBLEMS[implementation.kind])
+def _given(implementation, selected_dtypes):
+    """Problems at the dtypes asked for (--dtypes) that the implementation supports."""
+    dtypes = tuple(d for d in selected_dtypes if d in implementation.dtypes)
+    if not dtypes:
+        pytest.skip(f"{implementation.name} supports none of --dtypes={','.join(selected_dtypes)}")
+    return given(strategies.problems(dtypes))
 
 
-def test_zero_residual_gives_zero_gradients(implementation):
-    @_given(implementation)
+def test_zero_residual_gives_zero_gradients(implementation, selected_dtypes):
+    @_given(implementation, selected_dtypes)
     def prop(problem):
         _, _, _, _, f, _, _ = _tensors(problem)
         grads = implementation.backward(*_tensors(problem, y=f.item()))
@@ -57,8 +62,8 @@ def test_zero_residual_gives_zero_gradients(implementation):
     prop()
 
 
-def test_dead_units_give_zero_rows(implementation):
-    @_given(implementation)
+def test_dead_units_give_zero_rows(implementation, selected_dtypes):
+    @_given(implementation, selected_dtypes)
     def prop(problem):
         args = _tensors(problem)
         dW1, db1, _, _ = implementation.backward(*args)
@@ -69,8 +74,8 @@ def test_dead_units_give_zero_rows(implementation):
     prop()
 
 
-def test_gradients_are_linear_in_the_residual(implementation):
-    @_given(implementation)
+def test_gradients_are_linear_in_the_residual(implementation, selected_dtypes):
+    @_given(implementation, selected_dtypes)
     def prop(problem):
         x, y, a1, h, f, W1, W2 = _tensors(problem)
         base = implementation.backward(x, y, a1, h, f, W1, W2)
@@ -83,8 +88,10 @@ def test_gradients_are_linear_in_the_residual(implementation):
     prop()
 
 
-def test_output_layer_gradients_are_the_residual_and_its_outer_product(implementation):
-    @_given(implementation)
+def test_output_layer_gradients_are_the_residual_and_its_outer_product(
+    implementation, selected_dtypes
+):
+    @_given(implementation, selected_dtypes)
     def prop(problem):
         x, y, a1, h, f, W1, W2 = _tensors(problem)
         _, _, dW2, db2 = implementation.backward(x, y, a1, h, f, W1, W2)

@@ -95,6 +95,14 @@ def test_minibatch_trajectory_matches_reference(trainer, problem):
     expect_trajectory(trainer(problem, 1), problem)
 
 
+def test_harness_sgd_over_the_implementation_matches_reference(implementation):
+    """Every implementation under test (a user's `--impl` module too), trained by the
+    harness's own per-sample SGD loop over its forward and backward, stays on the float64
+    reference trajectory at every update of five epochs of the notebook's run."""
+    trainer = harness_loop_trainer(implementation.module, implementation.kind, implementation.name)
+    expect_trajectory(run(trainer, SHORT), SHORT)
+
+
 def test_every_kth_record_is_checked_too():
     check = expect_trajectory(impl_trainer(SHORT, 37), SHORT)
     assert check.worst_ratio <= 1

@@ -64,6 +64,7 @@ class Selection:
     impls: tuple[Implementation, ...]
     cases: tuple[Case, ...]
     spec: str  # --impl as given, or ""
+    dtypes: tuple[str, ...] = cases.DTYPES  # --dtypes, in the order of cases.DTYPES
 
 
 def device_available(device: str) -> bool:
@@ -109,7 +110,8 @@ def selection(config: pytest.Config) -> Selection:
         )
     except external.ImplementationError as exc:
         raise pytest.UsageError(str(exc)) from None
-    return Selection(impls, tuple(cases.make_cases(seeds, cases.SHAPES, dtypes, devices)), spec)
+    case_list = tuple(cases.make_cases(seeds, cases.SHAPES, dtypes, devices))
+    return Selection(impls, case_list, spec, tuple(d for d in cases.DTYPES if d in dtypes))
 
 
 def params(sel: Selection, only_dtypes: tuple[str, ...] | None) -> list:
