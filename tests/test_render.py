@@ -123,6 +123,13 @@ def test_markdown_has_counts_worst_table_and_failures(rows):
     )
 
 
+def test_cells_show_angle_brackets_and_pipes_as_text():
+    rows = render.parse(
+        json.dumps({**REPORT, "records": [_record(tensor="<grad, v>", case="a|b & c")]}), "r.json"
+    )
+    assert "| autograd | impl | &lt;grad, v&gt; | a\\|b &amp; c |" in render.to_markdown(rows)
+
+
 def test_markdown_of_a_clean_report_says_none_failed():
     rows = render.parse(json.dumps({**REPORT, "records": [_record()]}), "r.json")
     text = render.to_markdown(rows)

@@ -124,7 +124,10 @@ def failures(rows: Sequence[Row]) -> list[Row]:
 
 
 def _cell(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ")
+    """Text as one table cell: no HTML (GitHub would hide '<grad, v>'), pipes escaped."""
+    for raw, escaped in (("&", "&amp;"), ("<", "&lt;"), (">", "&gt;"), ("\\", "\\\\")):
+        text = text.replace(raw, escaped)
+    return text.replace("|", "\\|").replace("\n", " ")
 
 
 def _error(value: float | None) -> str:
