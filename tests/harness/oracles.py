@@ -59,9 +59,10 @@ def autograd_sample(params: Params, x: torch.Tensor, y: torch.Tensor):
 def directional_derivative(params: Params, x, y, tangents: Params) -> torch.Tensor:
     """<dL/dtheta, v> by forward mode (torch.func.jvp)."""
     with warnings.catch_warnings():
-        # torch.func.jvp scripts a helper with torch.jit.script, deprecated since torch 2.10;
-        # the warning is torch's own, not this project's.
-        warnings.filterwarnings("ignore", "`torch.jit.script` is deprecated", DeprecationWarning)
+        # torch.func.jvp scripts a helper with torch.jit.script, which recent torch releases
+        # deprecate (a DeprecationWarning in 2.13, a FutureWarning in 2.14): torch's own
+        # warning about torch's own code.
+        warnings.filterwarnings("ignore", "`torch.jit.script` is deprecated")
         _, dL = jvp(lambda *p: loss(p, x, y), tuple(params), tuple(tangents))
     return dL
 
