@@ -23,6 +23,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "dtypes(*names): run this check only at these dtypes")
+    config.addinivalue_line(
+        "markers", "slow: starts pytest or tox in a subprocess; runs with --slow or --full"
+    )
     config.stash[SELECTION] = options.selection(config)
     report.clear()
 
@@ -45,7 +48,13 @@ def selected_dtypes(pytestconfig: pytest.Config) -> tuple[str, ...]:
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """With --impl, only the checks of that implementation run: tests of the bundled
-    packages themselves (their API, training speed, the harness's own tests) are deselected."""
+    packages themselves (their API, training speed, the harness's own tests) are deselected.
+    Tests marked slow are skipped, with the reason, unless --slow or --full."""
+    if not (config.getoption("slow") or config.getoption("full")):
+        skip = pytest.mark.skip(reason="slow (starts a subprocess): run with --slow")
+        for item in items:
+            if item.get_closest_marker("slow"):
+                item.add_marker(skip)
     if not config.stash[SELECTION].spec:
         return
     keep = [i for i in items if "implementation" in getattr(i, "fixturenames", ())]

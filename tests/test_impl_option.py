@@ -26,6 +26,7 @@ def _pytest(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
     )
 
 
+@pytest.mark.slow
 def test_impl_checks_only_that_module():
     result = _pytest(
         "--impl=examples.seed_notebook",
@@ -43,6 +44,7 @@ def test_impl_checks_only_that_module():
     assert "[reference-" not in result.stdout and "[impl-" not in result.stdout
 
 
+@pytest.mark.slow
 def test_unimportable_module_is_a_one_line_usage_error():
     result = _pytest("--impl=no_such_module", "tests/test_forward.py")
     assert result.returncode == 4  # pytest's usage error

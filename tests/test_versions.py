@@ -196,6 +196,7 @@ def test_readme_states_the_supported_versions(tox_ini, pyproject, readme):
     assert supported["NumPy"].startswith(f"{dependency_floor(pyproject, 'numpy')} and later")
 
 
+@pytest.mark.slow
 def test_env_list_agrees_with_tox_itself(tox_ini):
     tox = shutil.which("tox") or str(Path(sys.executable).with_name("tox"))
     if not Path(tox).exists():

@@ -52,6 +52,12 @@ def add_options(parser: pytest.Parser) -> None:
         "device present",
     )
     group.addoption(
+        "--slow",
+        action="store_true",
+        help="also run the tests marked slow (they start pytest or tox in a subprocess); "
+        "--full implies it",
+    )
+    group.addoption(
         "--parity-report",
         default=None,
         metavar="PATH",
