@@ -69,9 +69,14 @@ def test_parse_reads_every_record(rows):
     assert rows[3].passed is False
 
 
-def test_parse_ignores_fields_it_does_not_show():
-    rows = render.parse(json.dumps({**REPORT, "records": [_record(note="x")]}), "r.json")
+def test_parse_ignores_fields_it_does_not_know():
+    rows = render.parse(json.dumps({**REPORT, "records": [_record(future="x")]}), "r.json")
     assert rows == [render.Row(**_record())]
+
+
+def test_parse_keeps_the_optional_note():
+    rows = render.parse(json.dumps({**REPORT, "records": [_record(note="x")]}), "r.json")
+    assert rows[0].note == "x"
 
 
 def test_worst_by_check_takes_least_headroom_failures_first_exact_last(rows):
@@ -109,7 +114,7 @@ def test_markdown_has_counts_worst_table_and_failures(rows):
     assert "6 records, 1 failed, 3 checks." in text
     worst = text.split("## Worst headroom per check")[1].split("## Failures")[0]
     table = [line for line in worst.splitlines() if line.startswith("|")]
-    assert table[0] == ("| check | impl | tensor | case | max_abs_err | tolerance | headroom |")
+    assert table[0] == ("| check | impl | tensor | case | error | tolerance | headroom |")
     assert table[2:] == [
         "| autograd | impl | db1 | seed0-d2h4b8-float32-cpu | 4e-06 | 1e-05 | 2.5× |",
         "| finite_diff | impl | db2 | seed3-d2h4b8-float16-cpu | 0.25 | 0.125 | 0.5× |",
@@ -235,3 +240,9 @@ def test_unwritable_output_gives_one_line_error_and_exit_2(tmp_path):
     done = _run(str(report), "-o", str(out))
     assert done.returncode == 2
     assert done.stderr.splitlines() == [f"render: {out}: cannot write: No such file or directory"]
+
+
+def test_the_worst_error_is_taken_where_the_tolerance_was():
+    row = render.Row(**_record(max_abs_err=0.5, tolerance=1e-5, headroom=4.0))
+    assert render.worst_error(row) == 2.5e-6  # not the 0.5 of another element
+    assert render.worst_error(render.Row(**_record(headroom=None))) == 0.0

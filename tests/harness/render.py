@@ -11,40 +11,24 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import sys
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
-SCHEMA = "mlp-parity-report/1"
+from tests.harness.report import SCHEMA, worst_by_check
+from tests.harness.report import Record as Row
+from tests.harness.report import severity as _severity
+
 TITLE = "Parity report"
 
 _TEXT_FIELDS = ("check", "impl", "tensor", "case", "shape", "dtype", "device", "nodeid")
 _NUMBER_FIELDS = ("tolerance",)
 _OPTIONAL_NUMBER_FIELDS = ("max_abs_err", "max_rel_err", "headroom")
+_REQUIRED = tuple(f for f in Row.__dataclass_fields__ if f != "note")
 
 
 class ReportError(ValueError):
     """A report that cannot be rendered; the message is one line naming the file."""
-
-
-@dataclass(frozen=True)
-class Row:
-    check: str
-    impl: str
-    tensor: str
-    case: str
-    seed: int
-    shape: str
-    dtype: str
-    device: str
-    max_abs_err: float | None  # None: not finite
-    max_rel_err: float | None
-    tolerance: float
-    headroom: float | None  # None: every error is exactly 0 (infinite headroom)
-    passed: bool
-    nodeid: str
 
 
 def _is_number(value: object) -> bool:
@@ -55,7 +39,7 @@ def _row(record: object, index: int, source: str) -> Row:
     where = f"{source}: records[{index}]"
     if not isinstance(record, dict):
         raise ReportError(f"{where} is {type(record).__name__}, expected an object")
-    missing = [f for f in Row.__dataclass_fields__ if f not in record]
+    missing = [f for f in _REQUIRED if f not in record]
     if missing:
         raise ReportError(f"{where} lacks {', '.join(missing)}")
     for name in _TEXT_FIELDS:
@@ -71,7 +55,7 @@ def _row(record: object, index: int, source: str) -> Row:
         raise ReportError(f"{where}.seed is {record['seed']!r}, expected an integer")
     if not isinstance(record["passed"], bool):
         raise ReportError(f"{where}.passed is {record['passed']!r}, expected true or false")
-    return Row(**{name: record[name] for name in Row.__dataclass_fields__})
+    return Row(**{name: record[name] for name in Row.__dataclass_fields__ if name in record})
 
 
 def parse(text: str, source: str) -> list[Row]:
@@ -104,20 +88,6 @@ def load(path: Path) -> list[Row]:
     return parse(text, str(path))
 
 
-def _severity(row: Row) -> tuple[bool, float]:
-    """Sorts failures first, then by headroom, smallest first; exact rows last."""
-    return (row.passed, math.inf if row.headroom is None else row.headroom)
-
-
-def worst_by_check(rows: Sequence[Row]) -> list[Row]:
-    """For each check, in name order, its row with the least headroom (a failure first)."""
-    worst: dict[str, Row] = {}
-    for row in rows:
-        if row.check not in worst or _severity(row) < _severity(worst[row.check]):
-            worst[row.check] = row
-    return [worst[check] for check in sorted(worst)]
-
-
 def failures(rows: Sequence[Row]) -> list[Row]:
     """The failed rows, in check order, least headroom first."""
     return sorted((r for r in rows if not r.passed), key=lambda r: (r.check, _severity(r)))
@@ -128,6 +98,16 @@ def _cell(text: str) -> str:
     for raw, escaped in (("&", "&amp;"), ("<", "&lt;"), (">", "&gt;"), ("\\", "\\\\")):
         text = text.replace(raw, escaped)
     return text.replace("|", "\\|").replace("\n", " ")
+
+
+def worst_error(r: Row) -> float | None:
+    """The error at the element with the least headroom, where `tolerance` was taken:
+    tolerance / headroom (the record's max_abs_err may sit at another element)."""
+    if r.headroom is None:
+        return 0.0
+    if r.headroom == 0 or (not r.passed and r.tolerance == 0):
+        return r.max_abs_err
+    return r.tolerance / r.headroom
 
 
 def _error(value: float | None) -> str:
@@ -158,14 +138,14 @@ def to_markdown(rows: Sequence[Row], title: str = TITLE) -> str:
     ]
     if checks:
         lines += _table(
-            ["check", "impl", "tensor", "case", "max_abs_err", "tolerance", "headroom"],
+            ["check", "impl", "tensor", "case", "error", "tolerance", "headroom"],
             [
                 [
                     r.check,
                     r.impl,
                     r.tensor,
                     r.case,
-                    _error(r.max_abs_err),
+                    _error(worst_error(r)),
                     f"{r.tolerance:.3g}",
                     _headroom(r.headroom),
                 ]

@@ -10,7 +10,7 @@ from __future__ import annotations
 import contextlib
 import json
 import math
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -81,23 +81,29 @@ def write(path: str | Path, records: list[Record]) -> None:
     Path(path).write_text(to_json(records))
 
 
-def _headroom_key(r: Record) -> float:
-    return math.inf if r.headroom is None else r.headroom
+def severity(r: Record) -> tuple[bool, float]:
+    """Failures first, then by headroom, smallest first; exact records last."""
+    return (r.passed, math.inf if r.headroom is None else r.headroom)
+
+
+def worst_by_check(records: Sequence[Record]) -> list[Record]:
+    """For each check, in name order, its record with the least headroom (a failure first)."""
+    worst: dict[str, Record] = {}
+    for r in records:
+        if r.check not in worst or (severity(r), r) < (severity(worst[r.check]), worst[r.check]):
+            worst[r.check] = r
+    return [worst[check] for check in sorted(worst)]
 
 
 def summary_lines(records: list[Record]) -> list[str]:
     """Per check: records, failures, and the worst headroom with where it occurred."""
-    by_check: dict[str, list[Record]] = {}
-    for r in records:
-        by_check.setdefault(r.check, []).append(r)
     lines = []
-    for check in sorted(by_check):
-        rs = by_check[check]
-        worst = min(rs, key=lambda r: (_headroom_key(r), r))
+    for worst in worst_by_check(records):
+        rs = [r for r in records if r.check == worst.check]
         failed = sum(not r.passed for r in rs)
         room = "exact" if worst.headroom is None else f"{worst.headroom:.3g}x"
         lines.append(
-            f"{check:<14} {len(rs):>6} comparisons  {failed:>4} failed  "
+            f"{worst.check:<14} {len(rs):>6} comparisons  {failed:>4} failed  "
             f"worst headroom {room:>9}  ({worst.impl} {worst.tensor} {worst.case})"
         )
     return lines
