@@ -4,10 +4,14 @@ not, and planted bugs fail with a message that names what is wrong."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from tests.harness import cases, checks, external
 from tests.harness.cases import Case, Shape
+
+ROOT = Path(__file__).resolve().parents[1]
 
 # A batch with every kink plan's construction in sample 0 across the two shapes, at every dtype.
 SMALL = [
@@ -49,7 +53,9 @@ def test_seed_notebook_is_told_what_goes_wrong_at_half_precision(dtype):
     # (a1 > 0).float() makes da1 float32; its matmul with the half-precision x then fails
     message = failures[0].message
     assert "backward of examples.seed_notebook raised RuntimeError" in message, message
-    assert "seed_notebook.py:64" in message, message  # dW1 = da1[:, None] @ x[None, :]
+    source = (ROOT / "examples" / "seed_notebook.py").read_text().splitlines()
+    line = 1 + next(i for i, text in enumerate(source) if "dW1 = da1[:, None] @ x[None, :]" in text)
+    assert f"seed_notebook.py:{line}" in message, message
 
 
 # (module, the check that must catch it, a phrase its message must contain)

@@ -2,7 +2,7 @@
 
 Contenders, all per-sample SGD in the seed's order:
   numpy-reference  reference.train's loop (NumPy, one line per line of mathematics)
-  notebook         the seed notebook's loop as written (seed_notebook.py), the users' baseline
+  notebook         the seed notebook's loop as written (examples/seed_notebook.py), the users' baseline
   impl             impl.train's manual-gradient loop (eight kernels per step)
   autograd         the same loop with torch.autograd gradients (impl.autograd_oracle)
   fused            impl.fused: the whole run as one numba-compiled loop (optional, '.[fast]')
@@ -33,7 +33,7 @@ import numpy as np
 import pytest
 import torch
 
-from tests.benchmarks.seed_notebook import train_notebook
+from examples.seed_notebook import train_notebook
 from tests.harness.sgd import (
     autograd_trainer,
     fused_trainer,
