@@ -8,12 +8,15 @@ situations that hide bugs:
 
 * non-zero biases (zero biases hide bias bugs), targets that are not 0/1 and residuals > 1;
 * a per-seed input scale 2^k, k in -2..3, for activations of large magnitude in some seeds;
-* a kink plan for sample 0, rotating with seed and shape (any two seeds cover every plan):
+* a kink plan for sample 0, on max(min(2, h), h // 3) of its units, rotating with seed and
+  shape (any two seeds cover every plan):
     "exact-e1":     x0 = (1, 0, ..., 0) and b1_j = -W1_j0 for about a third of the units, so
                     a1_j = W1_j0 * 1 + 0 + ... + b1_j = 0 exactly, in every order of summation;
     "exact-zero-x": x0 = 0 and b1_j = 0 for those units, so a1_j = 0 exactly;
-    "near":         b1_j = -(W1_j . x0) +/- 2^-6 |W1_j . x0| for those units: both sides of the
-                    kink, close to it;
+    "near":         b1_j = -(W1_j . x0) +/- 2^-k |W1_j . x0| for those units, k alternating
+                    between 6 and 20: both sides of the kink, close to it, and (where the
+                    dtype keeps 2^-20, float32 and float64) closer than any threshold a
+                    mask such as a1 > 1e-6 would use;
     "none":         no construction.
 """
 
@@ -122,7 +125,7 @@ def _draw(seed: int, shape: Shape) -> dict[str, np.ndarray]:
         "W2": rng.standard_normal((1, h)) / np.sqrt(h),
         "b2": rng.standard_normal(1),
         "Y": rng.uniform(-3.0, 3.0, B),
-        "kink_units": rng.permutation(h)[: max(1, h // 3)],
+        "kink_units": rng.permutation(h)[: max(min(2, h), h // 3)],
         "near_sign": rng.choice([-1.0, 1.0], size=h),
     }
 
@@ -139,7 +142,8 @@ def _apply_kink_plan(v: dict[str, np.ndarray], plan: str, dtype: str) -> None:
         b1[units] = 0.0
     elif plan == "near":
         a = W1[units] @ X[0]
-        b1[units] = round_to(-a + v["near_sign"][units] * 2.0**-6 * np.abs(a), dtype)
+        closeness = np.where(np.arange(units.size) % 2 == 0, 2.0**-6, 2.0**-20)
+        b1[units] = round_to(-a + v["near_sign"][units] * closeness * np.abs(a), dtype)
 
 
 @functools.lru_cache(maxsize=512)
