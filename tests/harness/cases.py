@@ -142,8 +142,18 @@ def _apply_kink_plan(v: dict[str, np.ndarray], plan: str, dtype: str) -> None:
         b1[units] = 0.0
     elif plan == "near":
         a = W1[units] @ X[0]
-        closeness = np.where(np.arange(units.size) % 2 == 0, 2.0**-6, 2.0**-20)
+        fine = 2.0**-20 if torch.finfo(TORCH_DTYPES[dtype]).eps < 2.0**-20 else 2.0**-6
+        closeness = np.where(np.arange(units.size) % 2 == 0, 2.0**-6, fine)
         b1[units] = round_to(-a + v["near_sign"][units] * closeness * np.abs(a), dtype)
+
+
+def _signs_survive_rounding(v: dict[str, np.ndarray], dtype: str) -> np.ndarray:
+    """Per unit: does rounding a1 (float64, from the case's numbers) to the dtype keep the
+    sign of every sample's activation? A near-kink activation below the dtype's smallest
+    subnormal would round to 0, and the implementation, handed that 0, would rightly apply
+    another ReLU mask than a float64 oracle."""
+    A1 = v["X"] @ v["W1"].T + v["b1"]
+    return np.all((A1 > 0) == (round_to(A1, dtype) > 0), axis=0)
 
 
 @functools.lru_cache(maxsize=512)
@@ -151,7 +161,10 @@ def _inputs(seed: int, shape: Shape, dtype: str, plan: str) -> Inputs:
     v = _draw(seed, shape)
     for name in ("X", "W1", "b1", "W2", "b2", "Y"):
         v[name] = round_to(v[name], dtype)
+    b1_drawn = v["b1"].copy()
     _apply_kink_plan(v, plan, dtype)
+    lost = ~_signs_survive_rounding(v, dtype)
+    v["b1"][lost] = b1_drawn[lost]  # a construction the dtype cannot hold: the drawn bias
     arrays = {n: v[n] for n in ("X", "Y", "W1", "b1", "W2", "b2")}
     for a in arrays.values():
         a.setflags(write=False)  # cached: nobody may change a case's numbers
