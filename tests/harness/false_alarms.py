@@ -98,7 +98,11 @@ def run_check(
     that a record is attributed to the check that ran it (the batch comparison to vmap, the
     kink check's own backward comparison to kink)."""
     records: list[report.Record] = []
-    failures = checks.sweep(impl, [case], only=(name,), records=records)
+    try:
+        failures = checks.sweep(impl, [case], only=(name,), records=records)
+    except Exception as exc:  # the harness itself broke (a case precondition, a bug): say so
+        message = f"harness error in the {name} check: {type(exc).__name__}: {exc}"
+        return checks.Failure(name, case, message), records
     return (failures[0] if failures else None), records
 
 
