@@ -1,7 +1,7 @@
 """NumPy reference implementation of f = W2 ReLU(W1 x + b1) + b2 with L = 1/2 (f - y)^2."""
 
-from reference.data import init_params, make_quadrant_data
-from reference.mlp import (
+from .data import init_params, make_quadrant_data
+from .mlp import (
     DTYPES,
     backward,
     backward_batch,
@@ -11,7 +11,7 @@ from reference.mlp import (
     loss_batch,
     relu,
 )
-from reference.train import (
+from .train import (
     accuracy,
     minibatch_order,
     train,

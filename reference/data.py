@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from reference import contract
-from reference.mlp import DTYPES
+from . import contract
+from .mlp import DTYPES
 
 
 def _dtype(fn: str, dtype) -> np.dtype:

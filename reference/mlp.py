@@ -24,7 +24,7 @@ import numbers
 
 import numpy as np
 
-from reference import contract
+from . import contract
 
 DTYPES = ("float16", "float32", "float64")
 

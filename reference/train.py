@@ -21,8 +21,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from reference import contract
-from reference.mlp import _backward, _backward_batch, _check_batch, _forward, _forward_batch
+from . import contract
+from .mlp import _backward, _backward_batch, _check_batch, _forward, _forward_batch
 
 
 def check_train_args(fn: str, params, X, y) -> tuple:

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.harness import cases, checks, external
-from tests.harness.cases import Case, Shape
+from mlp_parity import cases, checks, external
+from mlp_parity.cases import Case, Shape
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -97,8 +97,9 @@ def test_failure_message_carries_everything_needed_to_act():
         "allowed  =",
         "elements failing: 8 of 8",
         "case: seed0-d2h4b8-float32-cpu (seed=0, d=2, h=4, batch=8, dtype=float32, device=cpu",
-        'rerun: pytest "tests/test_backward.py::test_backward[tests.mutants.sign_db2-seed0-d2h4b8-float32-cpu]" '
-        "--impl=tests.mutants.sign_db2 --seeds=0 --dtypes=float32 --devices=cpu",
+        'rerun: pytest -k "test_backward[tests.mutants.sign_db2-seed0-d2h4b8-float32-cpu]" '
+        "--parity-impl=tests.mutants.sign_db2 --parity-seeds=0 --parity-dtypes=float32 "
+        "--parity-devices=cpu",
     ):
         assert part in message, f"missing {part!r} in:\n{message}"
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.harness import cases, external
+from mlp_parity import cases, external
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -59,7 +59,7 @@ def test_module_without_backward_is_named(tmp_path):
     (tmp_path / "half_done.py").write_text("def forward(x, W1, b1, W2, b2):\n    pass\n")
     with pytest.raises(
         external.ImplementationError,
-        match=r"^--impl=half_done: module half_done \(.*half_done.py\) has no function 'backward'; it needs",
+        match=r"^--parity-impl=half_done: module half_done \(.*half_done.py\) has no function 'backward'; it needs",
     ):
         external.load("half_done", cwd=str(tmp_path))
 
@@ -68,7 +68,7 @@ def test_module_that_fails_to_import_is_named(tmp_path):
     (tmp_path / "broken.py").write_text("import numpy\nraise RuntimeError('oops\\nmore')\n")
     with pytest.raises(
         external.ImplementationError,
-        match=r"^--impl=broken: cannot import broken: RuntimeError: oops$",
+        match=r"^--parity-impl=broken: cannot import broken: RuntimeError: oops$",
     ):
         external.load("broken", cwd=str(tmp_path))
 

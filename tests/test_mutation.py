@@ -2,7 +2,7 @@
 
 Each mutant runs through every check on the catalogue's case set (seeds 0-1 x the six shapes
 x float64, float32) until the first case that catches it; a mutant that no check catches
-runs all of them and fails here. `python -m tests.harness.mutation` prints the full table.
+runs all of them and fails here. `python -m mlp_parity.mutation` prints the full table.
 """
 
 from __future__ import annotations
@@ -11,8 +11,8 @@ import math
 
 import pytest
 
-from tests.harness import mutation
-from tests.harness.mutation import Catch, Mutant, Result
+from mlp_parity import mutation
+from mlp_parity.mutation import Catch, Mutant, Result
 
 CATALOGUE = mutation.catalogue()
 CASES = mutation.case_set()

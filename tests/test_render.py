@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.harness import render
+from mlp_parity import render
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -157,7 +157,7 @@ def test_non_finite_error_is_shown_as_such():
 
 def _run(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "tests.harness.render", *args],
+        [sys.executable, "-m", "mlp_parity.render", *args],
         cwd=ROOT,
         capture_output=True,
         text=True,

@@ -13,7 +13,7 @@ import pytest
 
 import reference
 from impl.__main__ import main
-from tests.harness import cases, checks, external
+from mlp_parity import cases, checks, external
 
 NOTEBOOK_LINES = [
     "NumPy output f_np = -0.005928472150117159",
@@ -65,12 +65,12 @@ def test_bad_options_explained(argv, message, capsys):
 def test_forward_and_backward_agree_with_float64_on_the_notebook_data(name, dtype):
     """The notebook's 500 samples and initial weights (zero biases), through the harness's
     forward and backward checks: both packages agree with the float64 reference within the
-    rounding bounds of tests/harness/tolerances.py."""
+    rounding bounds of mlp_parity/tolerances."""
     rng = np.random.default_rng(42)
     X, y = reference.make_quadrant_data(500, rng, dtype=dtype)
     W1, b1, W2, b2 = reference.init_params(2, 4, rng, dtype=dtype)
     inp = cases.Inputs(*(a.astype(np.float64) for a in (X, y, W1, b1, W2, b2)))
     case = cases.Case(42, cases.Shape(2, 4, 500), dtype, "cpu")
-    impl_ = next(i for i in external.bundled() if i.name == name)
+    impl_ = external.load("numpy:reference" if name == "reference" else name)
     checks.check_forward(impl_, case, inp)
     checks.check_backward(impl_, case, inp)

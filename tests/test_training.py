@@ -17,27 +17,27 @@ import torch
 
 import impl
 import reference
-from tests.harness.sgd import (
-    MINIBATCH_TRAINERS,
-    SLOW_TRAINERS,
-    TRAINERS,
-    harness_loop_trainer,
-    impl_trainer,
-    numba_missing,
-    reference_trainer,
-    to_trajectory,
-    trainer_params,
-)
-from tests.harness.tolerances import trajectory_tolerance, ulp
-from tests.harness.trajectory import (
+from mlp_parity.tolerances import trajectory_tolerance, ulp
+from mlp_parity.training import (
     Problem,
     Trajectory,
     TrajectoryMismatch,
     expect_trajectory,
+    harness_loop_trainer,
     reference_run,
+    to_trajectory,
     ulp_distance,
 )
 from tests.mutants_training import cached_mask, double_update, loss_after_update, stale_order
+from tests.trainers import (
+    MINIBATCH_TRAINERS,
+    SLOW_TRAINERS,
+    TRAINERS,
+    impl_trainer,
+    numba_missing,
+    reference_trainer,
+    trainer_params,
+)
 
 SEED = Problem()  # N = 500, seed 42, lr 0.1, 50 epochs, h = 4, float32: the notebook's run
 SHORT = Problem(epochs=5)  # the same start and data, for the slow loops
@@ -93,14 +93,6 @@ def test_float16_still_catches_a_double_update_at_its_step():
 @pytest.mark.parametrize("trainer", trainer_params(MINIBATCH_TRAINERS))
 def test_minibatch_trajectory_matches_reference(trainer, problem):
     expect_trajectory(trainer(problem, 1), problem)
-
-
-def test_harness_sgd_over_the_implementation_matches_reference(implementation):
-    """Every implementation under test (a user's `--impl` module too), trained by the
-    harness's own per-sample SGD loop over its forward and backward, stays on the float64
-    reference trajectory at every update of five epochs of the notebook's run."""
-    trainer = harness_loop_trainer(implementation.module, implementation.kind, implementation.name)
-    expect_trajectory(run(trainer, SHORT), SHORT)
 
 
 def test_every_kth_record_is_checked_too():
@@ -328,7 +320,7 @@ def test_fused_explains_its_dtypes():
 
 
 def test_harness_loop_refuses_mixed_array_types():
-    from tests.harness.sgd import sgd_trajectory
+    from mlp_parity.training import sgd_trajectory
 
     X, y, params = SHORT.data()
     with pytest.raises(TypeError, match=r"X must be a torch\.Tensor, got ndarray"):

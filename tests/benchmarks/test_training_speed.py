@@ -9,7 +9,7 @@ Contenders, all per-sample SGD in the seed's order:
 
 Seed group: N = 500, seed 42, lr 0.1, 50 epochs, h = 4, float32. The timed call is the
 contender's loop recording theta once per epoch, and that very output is checked against the
-float64 reference trajectory (tests/harness/trajectory.py), so no contender is fast because it
+float64 reference trajectory (mlp_parity/training.py), so no contender is fast because it
 is wrong. `extra_info["us_per_step"]` is the mean time of a run over its number of updates.
 
 Scaling group: h in 4, 64, 256 and N in 500 (2 epochs), 5000 (1 epoch), timed on plain runs.
@@ -34,15 +34,14 @@ import pytest
 import torch
 
 from examples.seed_notebook import train_notebook
-from tests.harness.sgd import (
+from mlp_parity.training import Problem, Trajectory, expect_trajectory, to_trajectory
+from tests.trainers import (
     autograd_trainer,
     fused_trainer,
     impl_trainer,
     numba_missing,
     reference_trainer,
-    to_trajectory,
 )
-from tests.harness.trajectory import Problem, Trajectory, expect_trajectory
 
 
 def notebook_trainer(problem: Problem, record_every: int) -> Trajectory:

@@ -18,7 +18,7 @@ import numpy as np
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from tests.harness.cases import Inputs, round_to
+from mlp_parity.cases import Inputs, round_to
 
 MAX_DIM = 6
 BOUND = 3.0

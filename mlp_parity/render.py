@@ -1,6 +1,6 @@
 """Render a parity report (JSON, schema mlp-parity-report/1) as Markdown.
 
-    python -m tests.harness.render REPORT.json [-o OUT.md]
+    python -m mlp_parity.render REPORT.json [-o OUT.md]
 
 The Markdown has a title, the number of records and failures, a table with the worst headroom
 of each check, and a table of every failure. A missing file, malformed JSON or a report of
@@ -15,9 +15,9 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from tests.harness.report import SCHEMA, worst_by_check
-from tests.harness.report import Record as Row
-from tests.harness.report import severity as _severity
+from mlp_parity.report import SCHEMA, worst_by_check
+from mlp_parity.report import Record as Row
+from mlp_parity.report import severity as _severity
 
 TITLE = "Parity report"
 
@@ -190,7 +190,7 @@ def to_markdown(rows: Sequence[Row], title: str = TITLE) -> str:
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="python -m tests.harness.render",
+        prog="python -m mlp_parity.render",
         description="Render a parity report (JSON) as Markdown.",
     )
     parser.add_argument("report", type=Path, help="the JSON report written by --parity-report")

@@ -12,31 +12,38 @@ comparison is recorded for the parity report, pass or fail.
 
 from __future__ import annotations
 
+import shlex
 from dataclasses import dataclass
 
 import numpy as np
 import torch
 
-from tests.harness import report, tolerances
-from tests.harness.cases import Case
+from mlp_parity import report, tolerances
+from mlp_parity.cases import Case
 
-# The test that runs each check, for the command that reruns exactly one case.
-TEST_OF_CHECK = {
-    "forward": "tests/test_forward.py::test_forward",
-    "backward": "tests/test_backward.py::test_backward",
-    "kink": "tests/test_backward.py::test_kink_convention",
-    "autograd": "tests/test_autograd.py::test_autograd",
-    "jvp": "tests/test_autograd.py::test_jvp",
-    "vmap": "tests/test_autograd.py::test_vmap_per_sample",
-    "batch": "tests/test_autograd.py::test_vmap_per_sample",
-    "finite-diff": "tests/test_finite_differences.py::test_finite_differences",
-    "gradcheck": "tests/test_finite_differences.py::test_gradcheck",
-    "contract": "tests/test_contract.py::test_contract",
-}
+# What went wrong, as data (callers branch on `ParityError.kind`, never on message text):
+VALUE = "value"  # a value outside its tolerance
+SHAPE, DTYPE, DEVICE, TYPE = "shape", "dtype", "device", "type"  # an output of the wrong form
+ARITY = "arity"  # forward / backward returned the wrong number of values
+CRASH = "crash"  # the implementation raised
+MUTATES_INPUT = "mutates-input"
+NONDETERMINISTIC = "nondeterministic"  # a second call on the same inputs differed
+STATEFUL = "stateful"  # a result depends on earlier calls
+ALIASED_OUTPUT = "aliased-output"  # an output shares memory with an input, state or another
+GRADCHECK = "gradcheck"  # torch.autograd.gradcheck's own verdict (no per-element error)
+FORM_KINDS = frozenset({SHAPE, DTYPE, DEVICE, TYPE, ARITY})
+# failures that no tolerance scales: the margin of such a catch is infinite
+NOT_SCALED = FORM_KINDS | {CRASH, MUTATES_INPUT, NONDETERMINISTIC, STATEFUL, ALIASED_OUTPUT}
 
 
 class ParityError(AssertionError):
-    """A check failed; the message is meant to be read without a debugger."""
+    """A check failed; the message is meant to be read without a debugger, `kind` (one of
+    the names above) and `tensor` say what failed as data."""
+
+    def __init__(self, message: str, kind: str = VALUE, tensor: str = "") -> None:
+        super().__init__(message)
+        self.kind = kind
+        self.tensor = tensor
 
 
 @dataclass(frozen=True)
@@ -48,27 +55,32 @@ class Where:
     case: Case
     against: str = "the float64 NumPy reference"
     sample_axis: bool = False  # the first axis of compared arrays is the sample index
-    spec: str = ""  # the --impl value that selects the implementation ("" for bundled ones)
+    spec: str = ""  # the --parity-impl value that selects the implementation ("": none)
+    test: str = ""  # the suite's test function that runs this check
 
     @property
     def nodeid(self) -> str:
-        test = TEST_OF_CHECK.get(self.check, "tests")
-        return f"{test}[{self.impl}-{self.case.id}]"
+        """The test's name as pytest shows it: test_backward[impl-seed0-d2h4b8-float32-cpu]."""
+        return f"{self.test}[{self.impl}-{self.case.id}]"
 
     @property
     def rerun(self) -> str:
-        """The command that reruns just this check on just this case."""
+        """The command that reruns just this check on just this case, from the folder the
+        check was run in (the plugin collects the suite itself, so no path is needed)."""
         c = self.case
-        impl = f" --impl={self.spec}" if self.spec else ""
         return (
-            f'pytest "{self.nodeid}"{impl} --seeds={c.seed} --dtypes={c.dtype} --devices={c.device}'
+            f'pytest -k "{self.nodeid}" --parity-impl={shlex.quote(self.spec)} '
+            f"--parity-seeds={c.seed} --parity-dtypes={c.dtype} --parity-devices={c.device}"
         )
 
     def header(self, tensor: str, what: str) -> str:
         return f"{self.check} check failed: {tensor} from {self.impl} {what}"
 
     def footer(self) -> list[str]:
-        return [f"  case: {self.case.describe()}", f"  rerun: {self.rerun}"]
+        lines = [f"  case: {self.case.describe()}"]
+        if self.spec and self.test:
+            lines.append(f"  rerun: {self.rerun}")
+        return lines
 
 
 def dtype_name(t: object) -> str:
@@ -78,22 +90,29 @@ def dtype_name(t: object) -> str:
 
 def expect_meta(actual: object, *, tensor: str, shape: tuple[int, ...], where: Where) -> None:
     """Shape exactly `shape`, dtype the case's dtype, device the case's device."""
-    problems = []
+    problems: list[tuple[str, str]] = []  # (kind, text)
     if not isinstance(actual, torch.Tensor):
-        problems.append(f"{tensor} is a {type(actual).__name__}, not an array or tensor")
+        problems.append((TYPE, f"{tensor} is a {type(actual).__name__}, not an array or tensor"))
     else:
         if tuple(actual.shape) != tuple(shape):
-            problems.append(f"{tensor}.shape={tuple(actual.shape)}, but should be {tuple(shape)}")
+            problems.append(
+                (SHAPE, f"{tensor}.shape={tuple(actual.shape)}, but should be {tuple(shape)}")
+            )
         if dtype_name(actual) != where.case.dtype:
             problems.append(
-                f"{tensor}.dtype={dtype_name(actual)}, but should be {where.case.dtype} "
-                "(the inputs' dtype: no silent promotion or demotion)"
+                (
+                    DTYPE,
+                    f"{tensor}.dtype={dtype_name(actual)}, but should be {where.case.dtype} "
+                    "(the inputs' dtype: no silent promotion or demotion)",
+                )
             )
         if actual.device.type != torch.device(where.case.device).type:
-            problems.append(f"{tensor}.device={actual.device}, but should be {where.case.device}")
+            problems.append(
+                (DEVICE, f"{tensor}.device={actual.device}, but should be {where.case.device}")
+            )
     if problems:
-        msg = [where.header(tensor, "has the wrong form"), *("  " + p for p in problems)]
-        raise ParityError("\n".join([*msg, *where.footer()]))
+        msg = [where.header(tensor, "has the wrong form"), *("  " + p for _, p in problems)]
+        raise ParityError("\n".join([*msg, *where.footer()]), problems[0][0], tensor)
 
 
 def _as_f64(a: object) -> np.ndarray:
@@ -128,7 +147,9 @@ def expect_close(
                     f"  {tensor}.shape={a.shape}, but should be {e.shape}",
                     *where.footer(),
                 ]
-            )
+            ),
+            SHAPE,
+            tensor,
         )
     tol = np.broadcast_to(np.asarray(allowed, dtype=np.float64), e.shape)
     err = np.where(np.isfinite(a), np.abs(a - e), np.inf)
@@ -162,7 +183,9 @@ def expect_close(
     )
     report.add(rec)
     if failing.any():
-        raise ParityError(_message(a, e, tol, err, rel, failing, worst, tensor, where, note))
+        raise ParityError(
+            _message(a, e, tol, err, rel, failing, worst, tensor, where, note), VALUE, tensor
+        )
     return rec
 
 
@@ -185,7 +208,7 @@ def _message(a, e, tol, err, rel, failing, worst, tensor, where, note) -> str:
     return "\n".join([*lines, *where.footer()])
 
 
-def expect_identical(actual, expected, *, tensor: str, where: Where, why: str) -> None:
+def expect_identical(actual, expected, *, tensor: str, where: Where, why: str, kind: str) -> None:
     """Bitwise equality (NaN equal to NaN), via torch.testing.assert_close(rtol=0, atol=0)."""
     try:
         torch.testing.assert_close(
@@ -193,4 +216,4 @@ def expect_identical(actual, expected, *, tensor: str, where: Where, why: str) -
         )
     except AssertionError as exc:
         lines = [where.header(tensor, why), *("  " + s for s in str(exc).splitlines())]
-        raise ParityError("\n".join([*lines, *where.footer()])) from None
+        raise ParityError("\n".join([*lines, *where.footer()]), kind, tensor) from None

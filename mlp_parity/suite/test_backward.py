@@ -2,15 +2,15 @@
 
 import torch
 
-from tests.harness import checks
+from mlp_parity import checks
 
 
 def test_backward(implementation, case):
-    checks.run(checks.check_backward, implementation, case)
+    checks.run("backward", implementation, case)
 
 
 def test_kink_convention(implementation, case):
-    checks.run(checks.check_kink, implementation, case)
+    checks.run("kink", implementation, case)
 
 
 def test_torch_relu_derivative_at_zero_is_zero():

@@ -1,4 +1,12 @@
-"""Whole SGD trajectories: the problems, the float64 reference, and the step-by-step check.
+"""Whole SGD trajectories: the problems, the float64 reference, the harness's own SGD loop
+over any module, and the step-by-step check.
+
+`sgd_trajectory` drives any module's `forward` / `backward` (torch tensors) through per-sample
+SGD in the seed's order; `sgd_trajectory_numpy` does the same for NumPy modules. The update is
+the harness's, out of place (theta <- theta - lr g), so a module is judged only on its
+gradients, yet a module that keeps state between calls (a cached mask, a counter) shows up in
+the trajectory. `harness_loop_trainer(module, "torch" | "numpy", name)` wraps either as a
+trainer, function(problem, record_every) -> Trajectory.
 
 A trajectory is the flat parameter vector theta = (W1 row-major, b1, W2, b2) recorded after
 chosen numbers of updates (0 = the start), with the mean loss of every epoch. `expect_trajectory`
@@ -11,12 +19,15 @@ that element's error grew over the checkpoints before it.
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
+import torch
 
-import reference
-from tests.harness.tolerances import TrajectoryTolerance, trajectory_tolerance
+from mlp_parity import reference
+from mlp_parity.reference.train import _record_steps
+from mlp_parity.tolerances import TrajectoryTolerance, trajectory_tolerance
 
 PARAM_NAMES = ("W1", "b1", "W2", "b2")
 
@@ -228,3 +239,124 @@ def ulp_distance(a: np.ndarray, b: np.ndarray) -> np.ndarray:
         return np.where(i < 0, -(2**31) - i, i)
 
     return np.abs(ordered(a) - ordered(b))
+
+
+# --------------------------------------------------------------------------- the harness's SGD loop
+Trainer = Callable[["Problem", int], Trajectory]
+
+
+def _flat64(params) -> np.ndarray:
+    return np.concatenate([_to64(p).reshape(-1) for p in params])
+
+
+def _to64(a) -> np.ndarray:
+    if isinstance(a, torch.Tensor):
+        return a.detach().to("cpu", torch.float64).numpy()
+    return np.asarray(a, dtype=np.float64)
+
+
+def _sgd_loop(forward, backward, params, X, y, lr, epochs, record_every, name) -> Trajectory:
+    """theta <- theta - lr * backward(forward(x_i)) for i = 0..N-1, every epoch."""
+    params = tuple(params)
+    n = X.shape[0]
+    steps = _record_steps(epochs * n, record_every)
+    thetas = np.empty((steps.size, sum(int(np.prod(p.shape)) for p in params)))
+    thetas[0] = _flat64(params)
+    losses = np.empty(epochs)
+    rec, step = 1, 0
+    for epoch in range(epochs):
+        total = 0.0
+        for i in range(n):
+            x, yi = X[i], y[i]
+            a1, h, f = forward(x, *params)
+            grads = backward(x, yi, a1, h, f, params[0], params[2])
+            total += 0.5 * (float(f) - float(yi)) ** 2
+            _check_grads(grads, params, name, epoch, i)
+            params = tuple(p - lr * g for p, g in zip(params, grads))
+            step += 1
+            if rec < steps.size and steps[rec] == step:
+                thetas[rec] = _flat64(params)
+                rec += 1
+        losses[epoch] = total / n
+    return Trajectory(name, steps, thetas, losses)
+
+
+def _check_grads(grads, params, name: str, epoch: int, i: int) -> None:
+    if len(grads) != 4 or any(tuple(g.shape) != tuple(p.shape) for g, p in zip(grads, params)):
+        got = [tuple(getattr(g, "shape", ())) for g in grads]
+        raise AssertionError(
+            f"{name}: backward at epoch {epoch + 1}, sample {i} returned shapes {got}; expected "
+            f"{[tuple(p.shape) for p in params]} (dW1, db1, dW2, db2)"
+        )
+
+
+def sgd_trajectory(
+    forward, backward, params, X, y, lr, epochs, record_every: int = 1, name: str = "module"
+) -> Trajectory:
+    """Per-sample SGD over torch `forward` / `backward`; params, X, y torch tensors."""
+    for label, t in (("X", X), ("y", y), *zip(("W1", "b1", "W2", "b2"), params)):
+        if not isinstance(t, torch.Tensor):
+            raise TypeError(
+                f"sgd_trajectory: {label} must be a torch.Tensor, got {type(t).__name__}"
+            )
+    with torch.inference_mode():
+        return _sgd_loop(forward, backward, params, X, y, lr, epochs, record_every, name)
+
+
+def sgd_trajectory_numpy(
+    forward, backward, params, X, y, lr, epochs, record_every: int = 1, name: str = "module"
+) -> Trajectory:
+    """Per-sample SGD over NumPy `forward` / `backward`; params, X, y NumPy arrays.
+
+    lr stays a Python float: NumPy (>= 2) and torch treat it as weakly typed, so the update is
+    computed in the parameters' dtype, as in the bundled trainers."""
+    for label, a in (("X", X), ("y", y), *zip(("W1", "b1", "W2", "b2"), params)):
+        if not isinstance(a, np.ndarray):
+            raise TypeError(
+                f"sgd_trajectory_numpy: {label} must be a numpy.ndarray, got {type(a).__name__}"
+            )
+    return _sgd_loop(forward, backward, params, X, y, lr, epochs, record_every, name)
+
+
+def to_trajectory(name: str, steps, thetas, losses) -> Trajectory:
+    """A Trajectory from a `*_trajectory` function's (steps, thetas, losses), any array type."""
+    return Trajectory(name, np.asarray(steps, dtype=np.int64), _to64(thetas), _to64(losses))
+
+
+def _torch(problem: Problem):
+    X, y, params = problem.data()
+    return torch.from_numpy(X), torch.from_numpy(y), tuple(torch.from_numpy(p) for p in params)
+
+
+def harness_loop_trainer(module, kind: str = "torch", name: str | None = None) -> Trainer:
+    """The harness loop over `module.forward` / `module.backward` (kind "torch" or "numpy")."""
+    label = name or f"harness SGD over {getattr(module, '__name__', module)}"
+
+    def trainer(problem: Problem, record_every: int = 1) -> Trajectory:
+        _per_sample_only(problem, label)
+        if kind == "numpy":
+            X, y, params = problem.data()
+            run = sgd_trajectory_numpy
+        else:
+            X, y, params = _torch(problem)
+            run = sgd_trajectory
+        return run(
+            module.forward,
+            module.backward,
+            params,
+            X,
+            y,
+            problem.lr,
+            problem.epochs,
+            record_every,
+            label,
+        )
+
+    return trainer
+
+
+def _per_sample_only(problem: Problem, what: str) -> None:
+    if problem.batch_size is not None:
+        raise ValueError(
+            f"{what} runs per-sample SGD only; problem has batch_size {problem.batch_size}"
+        )

@@ -17,7 +17,7 @@ import numpy as np
 import torch
 from torch.func import grad, jvp, vmap
 
-import reference
+from mlp_parity import reference
 
 Params = tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]
 

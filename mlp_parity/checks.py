@@ -8,14 +8,15 @@ Every check compares through `compare`, with bounds from `tolerances`, on number
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 
 import numpy as np
 import torch
 
-from tests.harness import cases, finite_diff, oracles, report, tolerances
-from tests.harness.cases import Case, Inputs
-from tests.harness.compare import ParityError, Where, expect_close, expect_identical, expect_meta
-from tests.harness.external import Implementation, ImplementationCrash
+from mlp_parity import cases, compare, finite_diff, oracles, report, tolerances
+from mlp_parity.cases import Case, Inputs
+from mlp_parity.compare import ParityError, Where, expect_close, expect_identical, expect_meta
+from mlp_parity.external import Implementation, ImplementationCrash
 
 PARAMS = ("W1", "b1", "W2", "b2")
 GRADS = ("dW1", "db1", "dW2", "db2")
@@ -25,25 +26,27 @@ def _where(
     check: str, impl: Implementation, case: Case, against: str = "", sample_axis: bool = False
 ) -> Where:
     against = against or Where.against
-    return Where(check, impl.name, case, against, sample_axis, impl.spec)
+    test = BY_NAME["vmap" if check == "batch" else check].test
+    return Where(check, impl.name, case, against, sample_axis, impl.spec, test)
 
 
-def run(check, impl: Implementation, case: Case) -> None:
-    """Run one check; an exception raised inside the implementation becomes a ParityError
-    that names the check, the implementation and the case. The harness's own frames are
-    hidden from pytest's traceback: the message says everything."""
+def run(name: str, impl: Implementation, case: Case) -> None:
+    """Run the check called `name`; an exception raised inside the implementation becomes a
+    ParityError (kind "crash") that names the check, the implementation and the case. The
+    harness's own frames are hidden from pytest's traceback: the message says everything."""
     __tracebackhide__ = True
     try:
-        check(impl, case)
+        BY_NAME[name].function(impl, case)
     except ImplementationCrash as exc:
-        name = check.__name__.removeprefix("check_").replace("_", "-")
         where = _where(name, impl, case)
-        message = "\n".join([f"{name} check failed: {exc}", *where.footer()])
+        error = ParityError(
+            "\n".join([f"{name} check failed: {exc}", *where.footer()]), compare.CRASH
+        )
     except ParityError as exc:
-        message = str(exc)
+        error = ParityError(str(exc), exc.kind, exc.tensor)
     else:
         return
-    raise ParityError(message) from None
+    raise error from None
 
 
 # --------------------------------------------------------------------------- helpers
@@ -86,7 +89,8 @@ def _expect_grads_form(g, inp: Inputs, where: Where) -> None:
     if len(g) != 4:
         raise ParityError(
             f"{where.check} check failed: backward of {where.impl} returned "
-            f"{len(g)} values, expected (dW1, db1, dW2, db2)\n  case: {where.case.describe()}"
+            f"{len(g)} values, expected (dW1, db1, dW2, db2)\n  case: {where.case.describe()}",
+            compare.ARITY,
         )
     for name, out, p in zip(GRADS, g, inp.params):
         expect_meta(out, tensor=name, shape=p.shape, where=where)
@@ -109,7 +113,8 @@ def _forward_outputs(impl: Implementation, case: Case, inp: Inputs, where: Where
         if len(o) != 3:
             raise ParityError(
                 f"forward check failed: forward of {where.impl} returned {len(o)} "
-                f"values, expected (a1, h, f)\n  case: {case.describe()}"
+                f"values, expected (a1, h, f)\n  case: {case.describe()}",
+                compare.ARITY,
             )
         for name, out, shape in zip(("a1", "h", "f"), o, ((h,), (h,), ())):
             expect_meta(out, tensor=name, shape=shape, where=where)
@@ -347,7 +352,7 @@ def check_gradcheck(impl: Implementation, case: Case) -> None:
             *("  " + s for s in str(exc).splitlines()[:12]),
             *where.footer(),
         ]
-        raise ParityError("\n".join(lines)) from None
+        raise ParityError("\n".join(lines), compare.GRADCHECK) from None
 
 
 # --------------------------------------------------------------------------- 8. kink
@@ -387,13 +392,14 @@ def _call_unmodified(impl: Implementation, function: str, names, args, like, whe
             tensor=name,
             where=where,
             why=f"modified its input {name} in place ({function})",
+            kind=compare.MUTATES_INPUT,
         )
     return tuple(impl.from_native(o, like) for o in out)
 
 
-def _expect_all_identical(names, got, want, where: Where, why: str) -> None:
+def _expect_all_identical(names, got, want, where: Where, why: str, kind: str) -> None:
     for name, a, b in zip(names, got, want):
-        expect_identical(a, b, tensor=name, where=where, why=why)
+        expect_identical(a, b, tensor=name, where=where, why=why, kind=kind)
 
 
 def check_contract(impl: Implementation, case: Case) -> None:
@@ -420,35 +426,57 @@ def check_contract(impl: Implementation, case: Case) -> None:
             shape = tuple(out.shape) if tuple(out.shape) in ((), (1,)) else ()
         expect_meta(out, tensor=name, shape=shape, where=where)
     again = "is not bitwise repeatable: a second call on the same inputs gave another result"
-    _expect_all_identical(names, run_both(xb, yb), first, where, again)
+    _expect_all_identical(names, run_both(xb, yb), first, where, again, compare.NONDETERMINISTIC)
     run_both(xa, ya)
     state = (
         "keeps state between calls: its result for one sample changed after a call on "
         "another sample"
     )
-    _expect_all_identical(names, run_both(xb, yb), first, where, state)
+    _expect_all_identical(names, run_both(xb, yb), first, where, state, compare.STATEFUL)
 
 
 # --------------------------------------------------------------------------- all of them
+@dataclasses.dataclass(frozen=True)
+class Check:
+    """One check: its name (in messages and the report), the function, the suite test that
+    runs it, and the dtypes it runs at (None: every dtype)."""
+
+    name: str
+    function: Callable[[Implementation, Case], None]
+    test: str
+    dtypes: tuple[str, ...] | None = None
+
+
+# The one list of the checks.
+CHECKS = (
+    Check("forward", check_forward, "test_forward"),
+    Check("backward", check_backward, "test_backward"),
+    Check("autograd", check_autograd, "test_autograd"),
+    Check("jvp", check_jvp, "test_jvp"),
+    Check("vmap", check_vmap, "test_vmap_per_sample"),
+    Check("finite-diff", check_finite_differences, "test_finite_differences", ("float64",)),
+    Check("gradcheck", check_gradcheck, "test_gradcheck", ("float64",)),
+    Check("kink", check_kink, "test_kink_convention"),
+    Check("contract", check_contract, "test_contract"),
+)
+BY_NAME = {c.name: c for c in CHECKS}
+BY_TEST = {c.test: c for c in CHECKS}
+
+
+def applicable(impl: Implementation, case: Case) -> list[str]:
+    """The checks that run on this case for this implementation, in order."""
+    if case.dtype not in impl.dtypes:
+        return []
+    return [c.name for c in CHECKS if not c.dtypes or case.dtype in c.dtypes]
+
+
 @dataclasses.dataclass(frozen=True)
 class Failure:
     check: str
     case: Case
     message: str
-
-
-# (name, check, dtypes it runs at: None for every dtype)
-ALL = (
-    ("forward", check_forward, None),
-    ("backward", check_backward, None),
-    ("autograd", check_autograd, None),
-    ("jvp", check_jvp, None),
-    ("vmap", check_vmap, None),
-    ("finite-diff", check_finite_differences, ("float64",)),
-    ("gradcheck", check_gradcheck, ("float64",)),
-    ("kink", check_kink, None),
-    ("contract", check_contract, None),
-)
+    kind: str = compare.VALUE
+    tensor: str = ""
 
 
 def sweep(
@@ -470,13 +498,11 @@ def sweep(
 def _sweep(impl: Implementation, case_list, only: tuple[str, ...] | None) -> list[Failure]:
     failures = []
     for case in case_list:
-        if case.dtype not in impl.dtypes:
-            continue
-        for name, check, dtypes in ALL:
-            if (only and name not in only) or (dtypes and case.dtype not in dtypes):
+        for name in applicable(impl, case):
+            if only and name not in only:
                 continue
             try:
-                run(check, impl, case)
+                run(name, impl, case)
             except ParityError as exc:
-                failures.append(Failure(name, case, str(exc)))
+                failures.append(Failure(name, case, str(exc), exc.kind, exc.tensor))
     return failures

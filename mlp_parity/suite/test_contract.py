@@ -1,7 +1,7 @@
 """9. Contract: forms, inputs unmodified, bitwise repeatable, no state between calls."""
 
-from tests.harness import checks
+from mlp_parity import checks
 
 
 def test_contract(implementation, case):
-    checks.run(checks.check_contract, implementation, case)
+    checks.run("contract", implementation, case)

@@ -1,14 +1,14 @@
 """No false alarms: every correct implementation passes every check on many seeds.
 
-    python -m tests.harness.false_alarms --seeds 0-499 --jobs 2 --out false-alarms.json
+    python -m mlp_parity.false_alarms --seeds 0-499 --jobs 2 --out false-alarms.json
 
-runs the bundled `reference` and `impl`, every module in tests/reformulations/ and the seed
+run from this repository's root, runs the bundled `reference` and `impl`, every module in tests/reformulations/ and the seed
 notebook's functions (float64 and float32 only: at half precision its mask promotes to
 float32, which the harness reports, rightly) through `checks.sweep` on every seed x shape x
 dtype. Any failure is a tolerance or case-generation bug of the harness, never the
 implementation's. The summary keeps, per check and dtype, the largest error / tolerance seen
 (1 / headroom), the number the mutation catalogue's margins are measured against
-(`tests.harness.mutation --margins`). Exit status 1 when anything failed.
+(`mlp_parity.mutation --margins`). Exit status 1 when anything failed.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from tests.harness import cases, checks, external, report
+from mlp_parity import cases, checks, external, report
 
 # The seed notebook's mask `(a1 > 0).float()` promotes half-precision gradients to float32.
 SEED_NOTEBOOK_DTYPES = ("float64", "float32")
@@ -51,17 +51,14 @@ def reformulation_specs() -> list[str]:
 
 def targets() -> list[Target]:
     return [
-        Target("bundled:reference"),
-        Target("bundled:impl"),
+        Target("numpy:reference"),
+        Target("impl"),
         *(Target(s) for s in reformulation_specs()),
         Target("examples.seed_notebook", SEED_NOTEBOOK_DTYPES),
     ]
 
 
 def load(spec: str) -> external.Implementation:
-    if spec.startswith("bundled:"):
-        name = spec.removeprefix("bundled:")
-        return next(i for i in external.bundled() if i.name == name)
     return external.load(spec)
 
 
@@ -84,13 +81,6 @@ class Outcome:
     worst: dict[str, dict] = field(default_factory=dict)  # "check/dtype" -> record summary
 
 
-def applicable(impl: external.Implementation, case: cases.Case) -> list[str]:
-    """The checks `checks.sweep` runs on this case for this implementation, in order."""
-    if case.dtype not in impl.dtypes:
-        return []
-    return [name for name, _, dts in checks.ALL if not dts or case.dtype in dts]
-
-
 def run_check(
     impl: external.Implementation, case: cases.Case, name: str
 ) -> tuple[checks.Failure | None, list[report.Record]]:
@@ -102,7 +92,7 @@ def run_check(
         failures = checks.sweep(impl, [case], only=(name,), records=records)
     except Exception as exc:  # the harness itself broke (a case precondition, a bug): say so
         message = f"harness error in the {name} check: {type(exc).__name__}: {exc}"
-        return checks.Failure(name, case, message), records
+        return checks.Failure(name, case, message, "harness-error"), records
     return (failures[0] if failures else None), records
 
 
@@ -113,7 +103,7 @@ def sweep_one(spec: str, seed: int, dtypes: tuple[str, ...] | None) -> Outcome:
     out = Outcome(spec, seed)
     for case in cases.make_cases([seed], cases.SHAPES, wanted, ["cpu"]):
         out.cases += 1
-        for name in applicable(impl, case):
+        for name in checks.applicable(impl, case):
             failure, records = run_check(impl, case, name)
             out.comparisons += len(records)
             if failure:
@@ -173,7 +163,7 @@ def run(seeds: list[int], jobs: int, out: Path | None, log=sys.stderr) -> dict:
 
 
 def main(argv: list[str] | None = None) -> int:
-    p = argparse.ArgumentParser(prog="python -m tests.harness.false_alarms", description=__doc__)
+    p = argparse.ArgumentParser(prog="python -m mlp_parity.false_alarms", description=__doc__)
     p.add_argument("--seeds", default="0-499", help="seeds, e.g. 0-499 (default)")
     p.add_argument("--jobs", type=int, default=2, help="worker processes (default 2)")
     p.add_argument("--out", type=Path, default=None, help="write the JSON summary here")

@@ -7,8 +7,8 @@ Each is exact in floating point, whatever the order of operations:
   scaling both by 2 doubles it exactly, so the gradients negate and double exactly;
 and, within the rounding bound of `tolerances.backward_bounds`, db2 = f - y and dW2 = r h^T.
 
-Profiles (conftest.py): `fast` by default, `--hypothesis-profile=ci` derandomised with more
-examples.
+Effort (`--parity-hypothesis`): fast (30 examples) by default, thorough (300). Both are
+derandomised, so a run is reproducible, and write no example database into the project.
 """
 
 from __future__ import annotations
@@ -16,16 +16,13 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
-from hypothesis import given
+from hypothesis import given, settings
 
-from tests.harness import cases, checks, strategies, tolerances
+from mlp_parity import cases, checks, strategies, tolerances
 
-PROBLEMS = {
-    kind: strategies.problems(dtypes)
-    for kind, dtypes in (
-        ("torch", tuple(cases.DTYPES)),
-        ("numpy", ("float64", "float32", "float16")),
-    )
+EFFORT = {
+    name: settings(max_examples=n, deadline=None, derandomize=True, database=None)
+    for name, n in (("fast", 30), ("thorough", 300))
 }
 
 
@@ -43,16 +40,22 @@ def _exact(actual, expected, what: str) -> None:
     torch.testing.assert_close(actual, expected, rtol=0, atol=0, msg=lambda m: f"{what}\n{m}")
 
 
-def _given(implementation, selected_dtypes):
-    """Problems at the dtypes asked for (--dtypes) that the implementation supports."""
+def _given(implementation, selected_dtypes, effort: str):
+    """Problems at the dtypes asked for (--parity-dtypes) that the implementation supports."""
     dtypes = tuple(d for d in selected_dtypes if d in implementation.dtypes)
     if not dtypes:
-        pytest.skip(f"{implementation.name} supports none of --dtypes={','.join(selected_dtypes)}")
-    return given(strategies.problems(dtypes))
+        pytest.skip(
+            f"{implementation.name} supports none of --parity-dtypes={','.join(selected_dtypes)}"
+        )
+
+    def decorate(prop):
+        return EFFORT[effort](given(strategies.problems(dtypes))(prop))
+
+    return decorate
 
 
-def test_zero_residual_gives_zero_gradients(implementation, selected_dtypes):
-    @_given(implementation, selected_dtypes)
+def test_zero_residual_gives_zero_gradients(implementation, selected_dtypes, hypothesis_effort):
+    @_given(implementation, selected_dtypes, hypothesis_effort)
     def prop(problem):
         _, _, _, _, f, _, _ = _tensors(problem)
         grads = implementation.backward(*_tensors(problem, y=f.item()))
@@ -62,8 +65,8 @@ def test_zero_residual_gives_zero_gradients(implementation, selected_dtypes):
     prop()
 
 
-def test_dead_units_give_zero_rows(implementation, selected_dtypes):
-    @_given(implementation, selected_dtypes)
+def test_dead_units_give_zero_rows(implementation, selected_dtypes, hypothesis_effort):
+    @_given(implementation, selected_dtypes, hypothesis_effort)
     def prop(problem):
         args = _tensors(problem)
         dW1, db1, _, _ = implementation.backward(*args)
@@ -74,8 +77,8 @@ def test_dead_units_give_zero_rows(implementation, selected_dtypes):
     prop()
 
 
-def test_gradients_are_linear_in_the_residual(implementation, selected_dtypes):
-    @_given(implementation, selected_dtypes)
+def test_gradients_are_linear_in_the_residual(implementation, selected_dtypes, hypothesis_effort):
+    @_given(implementation, selected_dtypes, hypothesis_effort)
     def prop(problem):
         x, y, a1, h, f, W1, W2 = _tensors(problem)
         base = implementation.backward(x, y, a1, h, f, W1, W2)
@@ -89,9 +92,9 @@ def test_gradients_are_linear_in_the_residual(implementation, selected_dtypes):
 
 
 def test_output_layer_gradients_are_the_residual_and_its_outer_product(
-    implementation, selected_dtypes
+    implementation, selected_dtypes, hypothesis_effort
 ):
-    @_given(implementation, selected_dtypes)
+    @_given(implementation, selected_dtypes, hypothesis_effort)
     def prop(problem):
         x, y, a1, h, f, W1, W2 = _tensors(problem)
         _, _, dW2, db2 = implementation.backward(x, y, a1, h, f, W1, W2)

@@ -1,8 +1,8 @@
 """The mutation catalogue: every planted bug through the harness, and how clearly it is caught.
 
-    python -m tests.harness.mutation                 # the table; exit 1 unless all are caught
-    python -m tests.harness.mutation --markdown      # the same as Markdown
-    python -m tests.harness.mutation --margins false-alarms.json --markdown
+    python -m mlp_parity.mutation                 # the table; exit 1 unless all are caught
+    python -m mlp_parity.mutation --markdown      # the same as Markdown
+    python -m mlp_parity.mutation --margins false-alarms.json --markdown
 
 Each module in tests/mutants/ (the correct network with one thing wrong, named in its
 docstring's first line) runs through every check on a small fixed case set; each planted
@@ -34,9 +34,9 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from tests.harness import cases, external
-from tests.harness.cases import Case
-from tests.harness.false_alarms import applicable, ratio, run_check
+from mlp_parity import cases, checks, compare, external
+from mlp_parity.cases import Case
+from mlp_parity.false_alarms import ratio, run_check
 
 SEEDS = (0, 1)  # with the six shapes, every kink plan
 DTYPES = ("float64", "float32")
@@ -125,35 +125,25 @@ def n_params(shape: cases.Shape) -> int:
 
 
 def checks_for(impl: external.Implementation, case: Case) -> list[str]:
-    names = applicable(impl, case)
+    names = checks.applicable(impl, case)
     if n_params(case.shape) > GRADCHECK_MAX_PARAMS:
         names = [n for n in names if n != "gradcheck"]
     return names
 
 
 # --------------------------------------------------------------------------- running
-# Failures that no tolerance scales: a wrong form, a crash, a bitwise difference.
-NOT_SCALED = (
-    "has the wrong form",
-    "has the wrong shape",
-    " raised ",
-    "modified its input",
-    "is not bitwise repeatable",
-    "keeps state between calls",
-)
-
-
-def catch_of(name: str, case: Case, message: str, records) -> Catch:
-    """The failing comparison's error / tolerance; inf for a failure no tolerance scales,
-    NaN where the check reports no per-element error (gradcheck's own message)."""
+def catch_of(failure: checks.Failure, records) -> Catch:
+    """The failing comparison's error / tolerance; inf for a failure no tolerance scales
+    (compare.NOT_SCALED), NaN where the check reports no per-element error (gradcheck)."""
     failed = [ratio(r) for r in records if not r.passed]
     if failed:
         margin = max(failed)
-    elif any(phrase in message for phrase in NOT_SCALED):
+    elif failure.kind in compare.NOT_SCALED:
         margin = math.inf
     else:
         margin = math.nan
-    return Catch(name, case.id, case.dtype, margin, message)
+    case = failure.case
+    return Catch(failure.check, case.id, case.dtype, margin, failure.message)
 
 
 def run_module_mutant(mutant: Mutant, case_list: list[Case], stop_at_first: bool) -> Result:
@@ -166,7 +156,7 @@ def run_module_mutant(mutant: Mutant, case_list: list[Case], stop_at_first: bool
         for name in checks_for(impl, case):
             failure, records = run_check(impl, case, name)
             if failure:
-                result.catches.append(catch_of(name, case, failure.message, records))
+                result.catches.append(catch_of(failure, records))
         if stop_at_first and result.caught:
             break
     result.seconds = time.monotonic() - start
@@ -176,15 +166,20 @@ def run_module_mutant(mutant: Mutant, case_list: list[Case], stop_at_first: bool
 def training_problem():
     """Small enough to run in a second, long enough for every planted loop bug (the double
     update comes every 97 steps; the cached mask needs samples on both sides of a kink)."""
-    from tests.harness.trajectory import Problem
+    from mlp_parity.training import Problem
 
     return Problem(n=100, epochs=2)
 
 
 def run_training_mutant(mutant: Mutant) -> Result:
     """The planted loop through the trajectory check against the float64 reference."""
-    from tests.harness import sgd
-    from tests.harness.trajectory import TrajectoryMismatch, expect_trajectory, reference_run
+    from mlp_parity.training import (
+        TrajectoryMismatch,
+        expect_trajectory,
+        harness_loop_trainer,
+        reference_run,
+        to_trajectory,
+    )
 
     problem = training_problem()
     module = importlib.import_module(mutant.module)
@@ -200,9 +195,9 @@ def run_training_mutant(mutant: Mutant) -> Result:
             problem.lr,
             problem.epochs,
         )
-        traj = sgd.to_trajectory(mutant.name, *out)
+        traj = to_trajectory(mutant.name, *out)
     else:
-        traj = sgd.harness_loop_trainer(module, "torch", mutant.name)(problem, 1)
+        traj = harness_loop_trainer(module, "torch", mutant.name)(problem, 1)
     result = Result(mutant, cases_run=1)
     try:
         expect_trajectory(traj, problem)
@@ -252,16 +247,20 @@ def run_all(
 
 
 def correct_trajectory_worst() -> dict[str, dict]:
-    """The bundled trainers' largest error / allowed on the training problem: the correct
+    """The bundled implementations' largest error / allowed on the training problem, each
+    trained by the harness's SGD loop: the correct
     side of the trajectory check's margin."""
-    from tests.harness import sgd
-    from tests.harness.trajectory import reference_run
+    from mlp_parity.training import harness_loop_trainer, reference_run
 
     problem = training_problem()
     ref, tol = reference_run(problem)
     worst = {"ratio": 0.0, "impl": "", "tensor": "theta, loss", "case": problem.id}
-    for name in ("reference", "impl", "harness-loop[impl]"):
-        m = trajectory_margin(sgd.TRAINERS[name](problem, 1), ref, tol)
+    for spec in ("numpy:reference", "impl"):
+        impl = external.load(spec)
+        name = f"harness-loop[{impl.name}]"
+        m = trajectory_margin(
+            harness_loop_trainer(impl.module, impl.kind, name)(problem, 1), ref, tol
+        )
         if m > worst["ratio"]:
             worst |= {"ratio": m, "impl": name}
     return {f"{TRAINING_CHECK}/{problem.dtype}": worst}
@@ -411,7 +410,7 @@ def render(header: list[str], rows: list[list[str]], markdown: bool) -> str:
 # --------------------------------------------------------------------------- main
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(
-        prog="python -m tests.harness.mutation", description=__doc__.split("\n\n")[0]
+        prog="python -m mlp_parity.mutation", description=__doc__.split("\n\n")[0]
     )
     p.add_argument("--seeds", default="0-1", help="case seeds (default 0-1)")
     p.add_argument("--dtypes", default=",".join(DTYPES), help="default float64,float32")

@@ -28,8 +28,8 @@ import numpy as np
 import torch
 from torch.func import vmap
 
-from tests.harness import tolerances
-from tests.harness.external import Implementation
+from mlp_parity import tolerances
+from mlp_parity.external import Implementation
 
 TENSORS = ("W1", "b1", "W2", "b2")
 MAX_COORDS = 96  # coordinates per tensor; larger tensors get a seeded sample of this many

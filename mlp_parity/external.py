@@ -1,4 +1,5 @@
-"""Implementations under test: the bundled packages and a user's module (`--impl`).
+"""Implementations under test: any module named by `--parity-impl` (the bundled `reference` and
+`impl` of this repository included, through the same door).
 
 An implementation is anything with the seed's two functions,
 
@@ -7,7 +8,7 @@ An implementation is anything with the seed's two functions,
 
 taking torch tensors (kind "torch") or NumPy arrays (kind "numpy"). The harness talks to
 every implementation through `Implementation.forward` / `.backward`, which take and return
-torch tensors, so the bundled packages and a user's module go through exactly the same checks.
+torch tensors, so every module goes through exactly the same checks.
 Inputs are handed over as fresh copies, and outputs are copied on return, so an
 implementation that modifies its inputs or keeps references to its outputs cannot corrupt
 the harness's numbers (the contract check catches both).
@@ -45,7 +46,7 @@ class Implementation:
     name: str
     kind: str  # "torch" or "numpy"
     module: ModuleType = field(compare=False, repr=False)
-    spec: str = ""  # the --impl value that loads it ("" for bundled ones)
+    spec: str = ""  # the --parity-impl value that loads it ("" for functions passed directly)
 
     @property
     def dtypes(self) -> frozenset[str]:
@@ -114,17 +115,11 @@ def _crash_text(name: str, function: str, exc: BaseException) -> str:
     return f"{function} of {name} raised {type(exc).__name__}: {first}{at}"
 
 
-def bundled() -> list[Implementation]:
-    import impl
-    import reference
-
-    return [Implementation("reference", "numpy", reference), Implementation("impl", "torch", impl)]
-
-
 def load(spec: str, cwd: str | None = None) -> Implementation:
     """`MODULE`, `numpy:MODULE`, or a path to a .py file, with `numpy:` for NumPy modules.
 
-    MODULE is imported from the current directory or PYTHONPATH. Raises
+    Imported as Python would run it: MODULE from `cwd` (or PYTHONPATH), a file with its own
+    folder first on sys.path, so that it can import the files beside it. Raises
     ImplementationError with a one-line message when it cannot be used.
     """
     kind, _, target = (
@@ -132,13 +127,13 @@ def load(spec: str, cwd: str | None = None) -> Implementation:
     )
     kind = kind or "torch"
     if not target:
-        raise ImplementationError(f"--impl={spec}: expected MODULE or numpy:MODULE")
+        raise ImplementationError(f"--parity-impl={spec}: expected MODULE or numpy:MODULE")
     module = _import(spec, target, cwd or os.getcwd())
     for function in ("forward", "backward"):
         if not callable(getattr(module, function, None)):
             where = getattr(module, "__file__", target)
             raise ImplementationError(
-                f"--impl={spec}: module {target} ({where}) has no function {function!r}; "
+                f"--parity-impl={spec}: module {target} ({where}) has no function {function!r}; "
                 "it needs forward(x, W1, b1, W2, b2) and backward(x, y, a1, h, f, W1, W2)"
             )
     name = Path(target).stem if target.endswith(".py") else target
@@ -148,12 +143,15 @@ def load(spec: str, cwd: str | None = None) -> Implementation:
 def _import(spec: str, target: str, cwd: str) -> ModuleType:
     try:
         if target.endswith(".py"):
-            path = Path(cwd, target)
+            path = Path(cwd, target).resolve()
             if not path.is_file():
-                raise ImplementationError(f"--impl={spec}: no file {path}")
+                raise ImplementationError(f"--parity-impl={spec}: no file {path}")
+            if str(path.parent) not in sys.path:
+                sys.path.insert(0, str(path.parent))
             module_spec = importlib.util.spec_from_file_location(path.stem, path)
             assert module_spec is not None and module_spec.loader is not None
             module = importlib.util.module_from_spec(module_spec)
+            sys.modules.setdefault(path.stem, module)  # as an import would (dataclasses need it)
             module_spec.loader.exec_module(module)
             return module
         if cwd not in sys.path:
@@ -164,5 +162,5 @@ def _import(spec: str, target: str, cwd: str) -> ModuleType:
     except Exception as exc:  # any failure while importing the user's code
         first = str(exc).splitlines()[0] if str(exc) else ""
         raise ImplementationError(
-            f"--impl={spec}: cannot import {target}: {type(exc).__name__}: {first}"
+            f"--parity-impl={spec}: cannot import {target}: {type(exc).__name__}: {first}"
         ) from None

@@ -1,0 +1,105 @@
+"""The pytest plugin (entry point `pytest11`), inert until asked.
+
+Loading it imports nothing but pytest: it adds the `--parity-*` options and the `parity_impl`
+ini setting, and nothing else happens in a run that uses neither. When an implementation is
+named (`--parity-impl=MODULE`, or `parity_impl` in the ini file), it registers the session
+plugin (`mlp_parity.session`), which imports torch and NumPy, parametrizes the check suite
+(`mlp_parity/suite/`) and adds it to the collection:
+
+* `--parity-impl` on the command line and no paths: the suite alone is collected;
+* `parity_impl` from the ini file (a project that checks its own modules on every run) and no
+  paths: the suite is collected beside the project's own tests (testpaths);
+* explicit paths: those paths only (add `--pyargs mlp_parity.suite` for the suite).
+"""
+
+from __future__ import annotations
+
+import pytest
+
+OPTIONS = (
+    "parity_seeds",
+    "parity_dtypes",
+    "parity_devices",
+    "parity_full",
+    "parity_report",
+    "parity_hypothesis",
+)
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("mlp-parity", "mlp-parity: check a hand-written backward")
+    group.addoption(
+        "--parity-impl",
+        action="append",
+        default=None,
+        metavar="MODULE",
+        help="check this implementation: MODULE (forward/backward on torch tensors), "
+        "numpy:MODULE (on NumPy arrays), or a path to a .py file; imported as Python would "
+        "run it, from the current directory. Give it twice to check two modules.",
+    )
+    group.addoption(
+        "--parity-seeds",
+        default=None,
+        metavar="LIST",
+        help="case seeds, a list or range such as 0-99 or 1,5,7 (default 0-1; 0-99 with "
+        "--parity-full)",
+    )
+    group.addoption(
+        "--parity-dtypes",
+        default=None,
+        metavar="LIST",
+        help="dtypes to check, comma-separated (default float64,float32,float16,bfloat16)",
+    )
+    group.addoption(
+        "--parity-devices",
+        default=None,
+        metavar="LIST",
+        help="devices, comma-separated: cpu, cuda, mps, or all (every device present); a "
+        "device that is absent is skipped with the reason (default cpu)",
+    )
+    group.addoption(
+        "--parity-full",
+        action="store_true",
+        default=False,
+        help="the full sweep: seeds 0-99 (unless --parity-seeds says otherwise), every device "
+        "present",
+    )
+    group.addoption(
+        "--parity-report",
+        default=None,
+        metavar="PATH",
+        help="write every comparison (check, tensor, case, errors, tolerance, headroom) and the "
+        "diagnosis as JSON",
+    )
+    group.addoption(
+        "--parity-hypothesis",
+        default=None,
+        choices=("fast", "thorough"),
+        help="the property tests' effort: fast (30 examples, the default) or thorough (300); "
+        "both derandomised, with no example database written",
+    )
+    parser.addini(
+        "parity_impl",
+        type="args",
+        default=[],
+        help="mlp-parity: implementations to check when --parity-impl is not given",
+    )
+
+
+def requested(config: pytest.Config) -> list[str]:
+    """The implementations asked for: --parity-impl, else the ini setting."""
+    return list(config.getoption("parity_impl") or config.getini("parity_impl") or [])
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    if not requested(config):
+        given = [o for o in OPTIONS if config.getoption(o) not in (None, False)]
+        if given:
+            flag = "--" + given[0].replace("_", "-")
+            raise pytest.UsageError(
+                f"{flag} needs an implementation to check: add --parity-impl=MODULE"
+            )
+        return
+    from mlp_parity import session  # torch and NumPy from here on
+
+    config.pluginmanager.register(session.ParitySession(config), "mlp_parity_session")

@@ -1,0 +1,1 @@
+"""The check suite: what `pytest --parity-impl=MODULE` runs, one line per test."""
