@@ -24,7 +24,7 @@ def pytest_configure(config: pytest.Config) -> None:
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Tests marked slow are skipped, with the reason, unless --slow or --parity-full."""
-    if config.getoption("slow") or config.getoption("parity_full"):
+    if config.getoption("slow", False) or config.getoption("parity_full", False):
         return
     skip = pytest.mark.skip(reason="slow (starts a subprocess): run with --slow")
     for item in items:

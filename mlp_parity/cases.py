@@ -182,8 +182,9 @@ def make_cases(seeds, shapes, dtypes, devices) -> list[Case]:
     ]
 
 
-def parse_seeds(text: str) -> list[int]:
-    """'0-99', '1,5,7' or '0-3,10' -> a sorted list of distinct non-negative seeds."""
+def parse_seeds(text: str, option: str = "--seeds") -> list[int]:
+    """'0-99', '1,5,7' or '0-3,10' -> a sorted list of distinct non-negative seeds; a
+    ValueError naming `option` otherwise."""
     seeds: set[int] = set()
     for part in text.split(","):
         part = part.strip()
@@ -197,10 +198,10 @@ def parse_seeds(text: str) -> list[int]:
                 seeds.add(int(part))
         except ValueError:
             raise ValueError(
-                f"--seeds: expected a list or range such as '0-99' or '1,5,7', got {text!r}"
+                f"{option}: expected a list or range such as '0-99' or '1,5,7', got {text!r}"
             ) from None
     if not seeds or min(seeds) < 0:
-        raise ValueError(f"--seeds: expected non-negative seeds, got {text!r}")
+        raise ValueError(f"{option}: expected non-negative seeds, got {text!r}")
     return sorted(seeds)
 
 

@@ -31,6 +31,10 @@ NONDETERMINISTIC = "nondeterministic"  # a second call on the same inputs differ
 STATEFUL = "stateful"  # a result depends on earlier calls
 ALIASED_OUTPUT = "aliased-output"  # an output shares memory with an input, state or another
 GRADCHECK = "gradcheck"  # torch.autograd.gradcheck's own verdict (no per-element error)
+# a failed suite test that is not one comparison:
+TRAJECTORY = "trajectory"  # training left the float64 reference trajectory
+PROPERTY = "property"  # a Hypothesis property of the gradient does not hold
+ERROR = "error"  # something else raised (the harness, or its environment)
 FORM_KINDS = frozenset({SHAPE, DTYPE, DEVICE, TYPE, ARITY})
 # failures that no tolerance scales: the margin of such a catch is infinite
 NOT_SCALED = FORM_KINDS | {CRASH, MUTATES_INPUT, NONDETERMINISTIC, STATEFUL, ALIASED_OUTPUT}

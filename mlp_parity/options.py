@@ -49,7 +49,8 @@ def selection(config: pytest.Config) -> Selection:
     opt = config.getoption
     full = opt("parity_full")
     try:
-        seeds = cases.parse_seeds(opt("parity_seeds") or (FULL_SEEDS if full else DEFAULT_SEEDS))
+        text = opt("parity_seeds") or (FULL_SEEDS if full else DEFAULT_SEEDS)
+        seeds = cases.parse_seeds(text, "--parity-seeds")
     except ValueError as exc:
         raise pytest.UsageError(str(exc)) from None
     dtypes = _list("--parity-dtypes", opt("parity_dtypes") or ",".join(cases.DTYPES), cases.DTYPES)

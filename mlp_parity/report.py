@@ -1,6 +1,7 @@
 """Parity records: one per check x tensor x case, written as JSON and summarised per check.
 
-Every comparison the harness makes appends a `Record`, pass or fail. `--parity-report=PATH`
+Every comparison the harness makes produces a `Record`, pass or fail, handed to whoever
+runs the check through `capture()`. `--parity-report=PATH`
 writes them (sorted, so the same run gives the same file); the terminal summary shows, per
 check, the worst headroom (tolerance / error) and where it occurred.
 """
@@ -36,32 +37,25 @@ class Record:
     note: str = ""
 
 
-_RECORDS: list[Record] = []
-_SINKS: list[list[Record]] = [_RECORDS]  # the innermost `capture()` receives new records
+_SINKS: list[list[Record]] = []  # the innermost `capture()` receives new records
 
 
 def add(record: Record) -> None:
-    _SINKS[-1].append(record)
+    """Hand a comparison's record to the innermost `capture()` block (none: it is dropped)."""
+    if _SINKS:
+        _SINKS[-1].append(record)
 
 
 @contextlib.contextmanager
 def capture() -> Iterator[list[Record]]:
-    """Collect the records made inside the block apart from the session's report (the
-    harness's own tests and the mutation run check implementations that are meant to fail)."""
+    """The records made inside the block: the parity session wraps each test in one, and
+    `checks.sweep` wraps its checks, so that whoever runs a check gets its records back."""
     sink: list[Record] = []
     _SINKS.append(sink)
     try:
         yield sink
     finally:
         _SINKS.pop()
-
-
-def collected() -> list[Record]:
-    return list(_RECORDS)
-
-
-def clear() -> None:
-    _RECORDS.clear()
 
 
 def finite_or_none(value: float) -> float | None:

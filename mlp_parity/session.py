@@ -6,12 +6,18 @@ and NumPy here costs nothing to a project that does not ask for a parity check.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from mlp_parity import checks, options, report
+from mlp_parity import checks, compare, options, report, training
+from mlp_parity.external import ImplementationCrash
 
 SUITE = Path(__file__).resolve().parent / "suite"
 
@@ -22,11 +28,81 @@ def suite_files() -> list[str]:
     return sorted(str(p) for p in SUITE.glob("test_*.py"))
 
 
+def in_suite(item: pytest.Item) -> bool:
+    return item.path.parent == SUITE
+
+
+def check_of(item: pytest.Item) -> str:
+    """The check a suite test runs: its name in checks.CHECKS, else its module's subject
+    (properties, training)."""
+    check = checks.BY_TEST.get(getattr(item, "originalname", item.name))
+    return check.name if check else item.path.stem.removeprefix("test_")
+
+
+def failure_kind(exc: BaseException) -> str:
+    if isinstance(exc, compare.ParityError):
+        return exc.kind
+    if isinstance(exc, ImplementationCrash):
+        return compare.CRASH
+    if isinstance(exc, training.TrajectoryMismatch):
+        return compare.TRAJECTORY
+    if isinstance(exc, AssertionError):
+        return compare.PROPERTY
+    return compare.ERROR
+
+
+def failure_info(item: pytest.Item, exc: BaseException) -> dict[str, str]:
+    """What failed, as data that travels with the test report (through pytest-xdist too)."""
+    params = getattr(getattr(item, "callspec", None), "params", {})
+    impl, case = params.get("implementation"), params.get("case")
+    message = "\n".join([str(exc), *getattr(exc, "__notes__", ())])
+    return {
+        "check": check_of(item),
+        "impl": getattr(impl, "name", ""),
+        "case": getattr(case, "id", ""),
+        "tensor": getattr(exc, "tensor", ""),
+        "kind": failure_kind(exc),
+        "message": message,
+    }
+
+
+@contextlib.contextmanager
+def hypothesis_storage(directory: str) -> Iterator[None]:
+    """Hypothesis's storage (its .hypothesis/ folder) in `directory` for the block.
+
+    With no example database (the suite's settings say database=None) Hypothesis still caches
+    the constants it finds in local source files under .hypothesis/constants, in the current
+    directory: the user's project. Unless HYPOTHESIS_STORAGE_DIRECTORY says where that goes,
+    the property tests keep it in a temporary directory of the session.
+    """
+    if os.environ.get("HYPOTHESIS_STORAGE_DIRECTORY"):
+        yield
+        return
+    from hypothesis import configuration
+
+    before = configuration.storage_directory(intent_to_write=False).home_directory
+    configuration.set_hypothesis_home_dir(directory)
+    try:
+        yield
+    finally:
+        configuration.set_hypothesis_home_dir(before)
+
+
 class ParitySession:
     def __init__(self, config: pytest.Config) -> None:
         self.selection = options.selection(config)
+        self.records: list[report.Record] = []  # every comparison of this run, pass or fail
+        self._scratch: str | None = None  # Hypothesis's storage, made when first needed
         self._add_suite(config)
-        report.clear()
+
+    def scratch(self) -> str:
+        if self._scratch is None:
+            self._scratch = tempfile.mkdtemp(prefix="mlp-parity-hypothesis-")
+        return self._scratch
+
+    def pytest_unconfigure(self, config: pytest.Config) -> None:
+        if self._scratch is not None:
+            shutil.rmtree(self._scratch, ignore_errors=True)
 
     @staticmethod
     def _add_suite(config: pytest.Config) -> None:
@@ -60,27 +136,51 @@ class ParitySession:
     def hypothesis_effort(self) -> str:
         return self.selection.hypothesis
 
+    # ------------------------------------------------------------------ records and failures
+    @pytest.hookimpl(wrapper=True)
+    def pytest_runtest_call(self, item: pytest.Item):
+        if not in_suite(item):
+            return (yield)
+        with contextlib.ExitStack() as stack:
+            if item.path.name == "test_properties.py":
+                stack.enter_context(hypothesis_storage(self.scratch()))
+            records = stack.enter_context(report.capture())
+            try:
+                return (yield)
+            finally:
+                self.records.extend(records)
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo):
+        """Each suite test's report says which check it ran and, when it failed, what failed
+        (as data: mlp_parity.api and `mlp-parity check` read it)."""
+        rep = yield
+        if in_suite(item):
+            rep.parity_check = check_of(item)
+            if rep.failed and call.excinfo is not None:
+                rep.parity_failure = failure_info(item, call.excinfo.value)
+        return rep
+
     # ------------------------------------------------------------------ the report
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
         config = session.config
         if hasattr(config, "workeroutput"):  # an xdist worker: hand the records over
-            rows = [dataclasses.asdict(r) for r in report.collected()]
+            rows = [dataclasses.asdict(r) for r in self.records]
             config.workeroutput["parity_records"] = rows
             return
         path = config.getoption("parity_report")
         if path:
-            report.write(path, report.collected())
+            report.write(path, self.records)
 
     @pytest.hookimpl(optionalhook=True)
     def pytest_testnodedown(self, node, error) -> None:  # the pytest-xdist controller
         rows = getattr(node, "workeroutput", {}).get("parity_records", [])
-        for record in report.from_dicts(rows):
-            report.add(record)
+        self.records.extend(report.from_dicts(rows))
 
     def pytest_terminal_summary(self, terminalreporter, exitstatus, config) -> None:
         if hasattr(config, "workeroutput"):
             return
-        lines = report.summary_lines(report.collected())
+        lines = report.summary_lines(self.records)
         if lines:
             terminalreporter.section("parity: worst headroom (tolerance / error) per check")
             for line in lines:

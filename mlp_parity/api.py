@@ -1,0 +1,447 @@
+"""`mlp_parity.check(forward, backward)`: the check suite, in-process, as a function call.
+
+    result = mlp_parity.check(my_mlp.forward, my_mlp.backward)
+    result.passed          # True when every check passed
+    result.failures        # what failed: check, case, tensor, kind, message
+    result.records         # every comparison (the --parity-report records)
+    result                 # a short verdict in a terminal, a table in Jupyter
+
+It runs the very suite that `pytest --parity-impl=MODULE` runs, through `pytest.main`, with the
+same options, so the cases, tolerances and verdict are the same by construction. The two
+functions are handed to the suite as a module registered under a name of its own for the
+duration of the call; functions that live in an importable module (`my_mlp.forward`,
+`my_mlp.backward`) are checked as that module, exactly as `--parity-impl=my_mlp` would, and
+their failure messages carry rerun lines that work from the shell.
+
+The run is isolated from the current project's pytest configuration: no ini file, conftest.py
+or addopts of the project apply, and nothing is written into it (no .pytest_cache, no
+.hypothesis). `mlp-parity check` (cli.py) goes through `run` below as well.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import importlib.util
+import io
+import itertools
+import sys
+import types
+from collections.abc import Callable, Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+SESSION_PLUGIN = "mlp_parity_session"  # the name plugin.py registers the session under
+SUITE = Path(__file__).resolve().parent / "suite"
+_names = itertools.count(1)
+
+# Usage errors: pytest's exit status 4, and its "ERROR: ..." line.
+USAGE = int(pytest.ExitCode.USAGE_ERROR)
+
+
+class CheckError(Exception):
+    """The suite could not run: a bad option, a module that cannot be loaded, a broken setup.
+    The message is one line."""
+
+
+@dataclasses.dataclass(frozen=True)
+class Failure:
+    """One failed test of the suite."""
+
+    check: str  # forward, backward, ..., contract (checks.CHECKS), properties, training
+    impl: str
+    case: Any  # the cases.Case, or None for the tests that are not per case
+    tensor: str  # the tensor that failed ("" when not one tensor)
+    kind: str  # compare's kinds: value, shape, dtype, crash, ..., trajectory, property
+    message: str  # the full message: what, where, the worst element, the rerun line
+    nodeid: str
+
+    @property
+    def case_id(self) -> str:
+        return self.case.id if self.case is not None else ""
+
+    @property
+    def headline(self) -> str:
+        return self.message.splitlines()[0] if self.message else self.kind
+
+
+@dataclasses.dataclass(frozen=True)
+class CheckCount:
+    check: str
+    passed: int
+    failed: int
+    skipped: int
+
+
+@dataclasses.dataclass(frozen=True)
+class Result:
+    """What a parity run found. `passed` is the verdict; the rest says why."""
+
+    passed: bool
+    target: str  # what was checked, and over which cases
+    counts: tuple[CheckCount, ...]
+    failures: tuple[Failure, ...]
+    records: tuple = ()  # report.Record, every comparison made
+    diagnoses: tuple = ()  # filled by mlp_parity.diagnose, where present (see `diagnosis`)
+    diagnosis_lines: tuple[str, ...] = ()
+    output: str = dataclasses.field(default="", repr=False)  # pytest's own terminal output
+
+    def __bool__(self) -> bool:
+        return self.passed
+
+    @property
+    def failed_checks(self) -> list[str]:
+        return [c.check for c in self.counts if c.failed]
+
+    def first_failures(self) -> list[Failure]:
+        """The first failure of each failing check, in the checks' order."""
+        firsts: dict[str, Failure] = {}
+        for f in self.failures:
+            firsts.setdefault(f.check, f)
+        return [firsts[c] for c in self.failed_checks if c in firsts]
+
+    def verdict_lines(self) -> list[str]:
+        tests = sum(c.passed + c.failed for c in self.counts)
+        failed = sum(c.failed for c in self.counts)
+        if self.passed:
+            head = f"mlp-parity: PASS, every check passed ({tests} tests) for {self.target}"
+        else:
+            head = (
+                f"mlp-parity: FAIL, {failed} of {tests} tests failed "
+                f"({', '.join(self.failed_checks)}) for {self.target}"
+            )
+        lines = [head, f"  {'check':<13} {'passed':>7} {'failed':>7} {'skipped':>8}"]
+        for c in self.counts:
+            mark = "  FAIL" if c.failed else ""
+            lines.append(f"  {c.check:<13} {c.passed:>7} {c.failed:>7} {c.skipped:>8}{mark}")
+        firsts = self.first_failures()
+        if firsts:
+            lines.append("first failure, in full:")
+            lines += [f"  {s}" for s in firsts[0].message.splitlines()]
+        if firsts[1:]:
+            lines.append("first failure of each other failing check:")
+        for f in firsts[1:]:
+            where = f" {f.case_id}" if f.case is not None else ""
+            lines.append(f"  {f.check}{where}: {f.headline}")
+            rerun = [s.strip() for s in f.message.splitlines() if s.strip().startswith("rerun:")]
+            if not rerun and f.case is not None:  # functions handed over: the call reruns it
+                c = f.case
+                rerun = [
+                    f'rerun: check(forward, backward, seeds="{c.seed}", '
+                    f'dtypes="{c.dtype}", devices="{c.device}")'
+                ]
+            lines += [f"    {s}" for s in rerun]
+        lines += list(self.diagnosis_lines)
+        return lines
+
+    def __str__(self) -> str:
+        return "\n".join(self.verdict_lines())
+
+    __repr__ = __str__
+
+    def _repr_markdown_(self) -> str:
+        verdict = "PASS" if self.passed else "FAIL"
+        rows = [
+            f"**mlp-parity: {verdict}** for {_md(self.target)}",
+            "",
+            "| check | passed | failed | skipped |",
+            "| --- | ---: | ---: | ---: |",
+            *(
+                f"| {'**' + c.check + '**' if c.failed else c.check} | {c.passed} | "
+                f"{c.failed} | {c.skipped} |"
+                for c in self.counts
+            ),
+        ]
+        if self.failures:
+            first = self.first_failures()[0].message
+            rows += ["", "First failure:", "", "```", first, "```"]
+            shown = self.failures[:20]
+            rows += [
+                "",
+                f"Failures ({len(shown)} of {len(self.failures)} shown; `result.failures` "
+                "has every message):",
+                "",
+                "| check | case | tensor | kind | message |",
+                "| --- | --- | --- | --- | --- |",
+                *(
+                    f"| {f.check} | {f.case_id} | {_md(f.tensor)} | {f.kind} | {_md(f.headline)} |"
+                    for f in shown
+                ),
+            ]
+        if self.diagnosis_lines:
+            rows += ["", *(f"    {line}" for line in self.diagnosis_lines)]
+        return "\n".join(rows)
+
+
+def _md(text: str) -> str:
+    return text.replace("|", "\\|").replace("<", "&lt;")
+
+
+# --------------------------------------------------------------------------- the diagnosis hook
+def diagnosis(impl, failures: Sequence[Failure]) -> tuple[list, list[str]]:
+    """THE one hook point for the diagnosis of failures: `mlp_parity.diagnose`, where that
+    module exists, turns an implementation's failures into diagnoses and their lines. Used by
+    `check` and by `mlp-parity check`."""
+    if not failures or importlib.util.find_spec("mlp_parity.diagnose") is None:
+        return [], []
+    from mlp_parity import diagnose
+
+    found = list(diagnose.diagnose(impl, list(failures)))
+    return found, list(diagnose.format_diagnosis(found))
+
+
+# --------------------------------------------------------------------------- running the suite
+class _Collector:
+    """A pytest plugin that keeps each suite test's outcome and failure, and the records."""
+
+    def __init__(self) -> None:
+        self.outcomes: dict[str, tuple[str, str]] = {}  # nodeid -> (check, outcome)
+        self.failures: dict[str, dict] = {}  # nodeid -> session.failure_info(...)
+        self.session = None
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        check = getattr(report, "parity_check", None)
+        if check is None:
+            return
+        if report.failed:
+            self.outcomes[report.nodeid] = (check, "failed")
+            info = getattr(report, "parity_failure", None)
+            if info is not None:
+                self.failures.setdefault(report.nodeid, info)
+        elif report.when == "call" or report.skipped:
+            self.outcomes.setdefault(report.nodeid, (check, report.outcome))
+
+    @pytest.hookimpl(trylast=True)
+    def pytest_sessionfinish(self, session: pytest.Session) -> None:
+        self.session = session.config.pluginmanager.get_plugin(SESSION_PLUGIN)
+
+
+def pytest_args(
+    spec: str,
+    *,
+    seeds: str | None = None,
+    dtypes: str | None = None,
+    devices: str | None = None,
+    full: bool = False,
+    hypothesis: str | None = None,
+    report: str | None = None,
+) -> list[str]:
+    """The --parity-* options of a run of the suite on `spec`."""
+    args = [f"--parity-impl={spec}"]
+    for flag, value in (
+        ("seeds", seeds),
+        ("dtypes", dtypes),
+        ("devices", devices),
+        ("hypothesis", hypothesis),
+        ("report", report),
+    ):
+        if value is not None:
+            args.append(f"--parity-{flag}={value}")
+    if full:
+        args.append("--parity-full")
+    return args
+
+
+def run(
+    parity_args: Sequence[str], extra: Sequence[str] = (), *, quiet: bool = True
+) -> tuple[int, Result | None, str]:
+    """Run the suite through pytest.main with `parity_args` (see `pytest_args`), isolated from
+    the current project's pytest configuration. (pytest's exit status, the Result or None when
+    nothing ran, pytest's output when `quiet`, else "" as it went to the terminal)."""
+    collector = _Collector()
+    args = [
+        *sorted(str(p) for p in SUITE.glob("test_*.py")),
+        *parity_args,
+        "-c",
+        str(SUITE / "parity.ini"),  # no ini file of the current project applies,
+        f"--rootdir={SUITE}",
+        f"--confcutdir={SUITE}",  # nor any conftest.py above the suite
+        "-p",
+        "no:cacheprovider",  # no .pytest_cache in the current directory,
+        "-p",
+        "no:benchmark",  # nor pytest-benchmark's .benchmarks, where it is installed
+        *extra,
+    ]
+    if quiet:
+        out = io.StringIO()
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(out):
+            status = int(pytest.main([*args, "-q", "-p", "no:faulthandler"], [collector]))
+        output = out.getvalue()
+    else:
+        status = int(pytest.main(args, [collector]))
+        output = ""
+    if collector.session is None:
+        return status, None, output
+    return status, _result(collector), output
+
+
+def _result(collector: _Collector) -> Result:
+    from mlp_parity import checks
+
+    session = collector.session
+    sel = session.selection
+    case_by_id = {c.id: c for c in sel.cases}
+    position = {c: i for i, c in enumerate(sel.cases)}  # the order of the parametrization
+    order = [c.name for c in checks.CHECKS] + ["properties", "training"]
+    tally: dict[str, dict[str, int]] = {}
+    for check, outcome in collector.outcomes.values():
+        tally.setdefault(check, {"passed": 0, "failed": 0, "skipped": 0})[outcome] += 1
+    ranked = sorted(tally, key=lambda c: (order.index(c) if c in order else len(order), c))
+    counts = tuple(CheckCount(c, **tally[c]) for c in ranked)
+    failures = sorted(
+        (
+            Failure(
+                info["check"],
+                info["impl"],
+                case_by_id.get(info["case"]),
+                info["tensor"],
+                info["kind"],
+                info["message"],
+                nodeid,
+            )
+            for nodeid, info in collector.failures.items()
+        ),
+        key=lambda f: (
+            ranked.index(f.check) if f.check in ranked else len(ranked),
+            f.impl,
+            position.get(f.case, -1),
+            f.nodeid,
+        ),
+    )
+    diagnoses: list = []
+    lines: list[str] = []
+    for impl in sel.impls:
+        found, text = diagnosis(impl, [f for f in failures if f.impl == impl.name])
+        diagnoses += found
+        lines += text
+    return Result(
+        passed=not any(c.failed for c in counts),
+        target=_describe(sel),
+        counts=counts,
+        failures=tuple(failures),
+        records=tuple(session.records),
+        diagnoses=tuple(diagnoses),
+        diagnosis_lines=tuple(lines),
+    )
+
+
+def _describe(sel) -> str:
+    from mlp_parity import cases
+
+    seeds = sorted({c.seed for c in sel.cases})
+    devices = list(dict.fromkeys(c.device for c in sel.cases))
+    names = ", ".join(f"{i.name} ({i.kind})" for i in sel.impls)
+    if len(seeds) > 2 and seeds == list(range(seeds[0], seeds[-1] + 1)):
+        seed_text = f"{seeds[0]}-{seeds[-1]}"
+    else:
+        seed_text = ",".join(map(str, seeds))
+    return (
+        f"{names}: seeds {seed_text} x {len(cases.SHAPES)} shapes x "
+        f"{','.join(sel.dtypes)} x {','.join(devices)}"
+    )
+
+
+# --------------------------------------------------------------------------- the function
+def _listing(value: str | Iterable | None) -> str | None:
+    if value is None or isinstance(value, str):
+        return value
+    return ",".join(str(v) for v in value)
+
+
+def _module_of(forward: Callable, backward: Callable) -> types.ModuleType | None:
+    """The importable module whose forward and backward these are, if any (the module that
+    defines either function: one may import the other from elsewhere)."""
+    for fn in (backward, forward):
+        module = sys.modules.get(getattr(fn, "__module__", None) or "")
+        if module is None or module.__name__ == "__main__" or module.__spec__ is None:
+            continue
+        if (
+            getattr(module, "forward", None) is forward
+            and getattr(module, "backward", None) is backward
+        ):
+            return module
+    return None
+
+
+def check(
+    forward: Callable | types.ModuleType,
+    backward: Callable | None = None,
+    *,
+    numpy: bool = False,
+    dtypes: str | Iterable[str] | None = None,
+    seeds: str | Iterable[int] | None = None,
+    devices: str | Iterable[str] | None = None,
+    full: bool = False,
+    hypothesis: str | None = None,
+    report: str | None = None,
+    name: str | None = None,
+    verbose: bool = False,
+) -> Result:
+    """Check `forward(x, W1, b1, W2, b2) -> (a1, h, f)` and
+    `backward(x, y, a1, h, f, W1, W2) -> (dW1, db1, dW2, db2)` with every check of the suite.
+
+    `check(module)` checks a module's `forward` and `backward` (and `loss`, `backward_batch`
+    where it has them), as `pytest --parity-impl=MODULE` does. numpy=True: they take and return
+    NumPy arrays (NumPy has no bfloat16: those cases are skipped). dtypes, seeds, devices: as
+    the --parity-* options, a string ("float64,float32", "0-9", "cpu,cuda") or a list; the
+    defaults are the plugin's (every dtype, seeds 0-1, cpu). full: seeds 0-99 on every device
+    present. hypothesis: "fast" (default) or "thorough". report: a path for the JSON records.
+    name: what to call the functions in messages (default: their module's name, or
+    "functions"). verbose: show pytest's own output as it runs.
+
+    Raises CheckError (one line) for a bad option or a module that cannot be used.
+    """
+    if isinstance(forward, types.ModuleType) and backward is None:
+        module: types.ModuleType | None = forward
+        if module.__name__ == "__main__" or module.__spec__ is None:
+            module = None
+        forward, backward = getattr(forward, "forward", None), getattr(forward, "backward", None)
+    else:
+        module = _module_of(forward, backward) if name is None else None
+    for label, fn in (("forward", forward), ("backward", backward)):
+        if not callable(fn):
+            raise CheckError(
+                f"check: {label} must be a function ({label}(...) -> tuple), got {fn!r:.60}"
+            )
+    registered = None
+    if module is not None:
+        target = module.__name__
+    else:
+        registered = target = f"_mlp_parity_functions_{next(_names)}"
+        synthetic = types.ModuleType(target, "forward and backward handed to mlp_parity.check")
+        synthetic.forward, synthetic.backward = forward, backward
+        from mlp_parity.external import FUNCTIONS_NAME
+
+        setattr(synthetic, FUNCTIONS_NAME, name or "functions")
+        sys.modules[target] = synthetic
+    spec = f"numpy:{target}" if numpy else target
+    args = pytest_args(
+        spec,
+        seeds=_listing(seeds),
+        dtypes=_listing(dtypes),
+        devices=_listing(devices),
+        full=full,
+        hypothesis=hypothesis,
+        report=report,
+    )
+    try:
+        status, result, output = run(args, quiet=not verbose)
+    finally:
+        if registered is not None:
+            sys.modules.pop(registered, None)
+    if result is None or status not in (0, 1):
+        raise CheckError(one_line_error(status, output))
+    return dataclasses.replace(result, output=output)
+
+
+def one_line_error(status: int, output: str) -> str:
+    """pytest's reason for not running the suite, in one line."""
+    for line in output.splitlines():
+        if line.startswith("ERROR: "):
+            return line.removeprefix("ERROR: ").strip()
+    if status == int(pytest.ExitCode.NO_TESTS_COLLECTED):
+        return "no test of the suite was selected"
+    tail = [s for s in output.splitlines() if s.strip()][-1:] or [f"pytest exit status {status}"]
+    return f"the suite did not run: {tail[0].strip()}"

@@ -1,0 +1,181 @@
+"""The `mlp-parity` command (also `python -m mlp_parity`).
+
+    mlp-parity check my_mlp.py                     # a file, or a module: my_mlp, pkg.my_mlp
+    mlp-parity check my_mlp --numpy                # forward/backward take NumPy arrays
+    mlp-parity check my_mlp.py --dtypes float64,float32 --seeds 0-9 -n 2
+    mlp-parity check my_mlp.py -- -x -k backward   # after --: pytest's own options
+    mlp-parity train --epochs 20                   # python -m impl, from this repository
+    mlp-parity --version
+
+`check` runs the suite through pytest (in this process, isolated from the current project's
+pytest configuration, writing nothing into it), shows pytest's output, and ends with a verdict:
+per check, the tests passed, failed and skipped, and the first failure of each failing check.
+Exit status: 0 every check passed, 1 a check failed, 2 a usage error or a module that cannot
+be imported (one line on stderr, no traceback).
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import importlib
+import importlib.util
+import io
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from mlp_parity import __version__
+
+PROG = "mlp-parity"
+
+
+class UsageError(Exception):
+    """A usage error; the message is one line."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str):  # one line, not argparse's usage block
+        raise UsageError(f"{message} (see {self.prog} --help)")
+
+
+def parser() -> argparse.ArgumentParser:
+    p = _Parser(
+        prog=PROG,
+        description="Check a hand-written forward and backward of f = W2 ReLU(W1 x + b1) + b2, "
+        "L = 1/2 (f - y)^2 against a float64 NumPy reference, torch autograd, torch.func and "
+        "finite differences.",
+    )
+    p.add_argument("--version", action="version", version=f"{PROG} {__version__}")
+    sub = p.add_subparsers(dest="command", metavar="{check,train}", parser_class=_Parser)
+    c = sub.add_parser(
+        "check",
+        help="run every check on a module",
+        description="Run the check suite on MODULE's forward(x, W1, b1, W2, b2) -> (a1, h, f) "
+        "and backward(x, y, a1, h, f, W1, W2) -> (dW1, db1, dW2, db2). Exit status: 0 every "
+        "check passed, 1 a check failed, 2 a usage or import error. Options after -- go to "
+        "pytest.",
+    )
+    c.add_argument(
+        "target",
+        metavar="MODULE",
+        help="a .py file, or a module importable from the current directory (numpy:MODULE "
+        "or --numpy for NumPy arrays)",
+    )
+    c.add_argument("--numpy", action="store_true", help="forward/backward take NumPy arrays")
+    c.add_argument("--seeds", metavar="LIST", help="case seeds, e.g. 0-9 or 1,5,7 (default 0-1)")
+    c.add_argument(
+        "--dtypes",
+        metavar="LIST",
+        help="comma-separated (default float64,float32,float16,bfloat16)",
+    )
+    c.add_argument("--devices", metavar="LIST", help="cpu, cuda, mps or all (default cpu)")
+    c.add_argument("--full", action="store_true", help="seeds 0-99 on every device present (long)")
+    c.add_argument(
+        "--hypothesis",
+        choices=("fast", "thorough"),
+        help="the property tests' effort (default fast: 30 examples)",
+    )
+    c.add_argument("--report", metavar="PATH", help="write every comparison as JSON")
+    c.add_argument(
+        "-n",
+        dest="workers",
+        metavar="N",
+        help="run in N processes (pytest-xdist; 'auto' for one per core)",
+    )
+    c.add_argument("-q", "--quiet", action="count", default=0, help="less of pytest's output")
+    c.add_argument("-v", "--verbose", action="count", default=0, help="one line per test")
+    t = sub.add_parser(
+        "train",
+        help="python -m impl: this repository's trainer (the seed notebook's run)",
+        add_help=False,
+    )
+    t.add_argument("args", nargs=argparse.REMAINDER)
+    return p
+
+
+def _fail(message: str) -> int:
+    print(f"{PROG}: error: {message}", file=sys.stderr)
+    return 2
+
+
+def _as_cli(message: str) -> str:
+    """The plugin's message in this command's terms: --parity-dtypes is --dtypes here."""
+    return message.replace("--parity-impl=", "", 1).replace("--parity-", "--")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    head, extra = argv, []
+    if argv[:1] == ["check"] and "--" in argv:
+        cut = argv.index("--")
+        head, extra = argv[:cut], argv[cut + 1 :]
+    try:
+        ns = parser().parse_args(head)
+    except UsageError as exc:
+        return _fail(str(exc))
+    if ns.command == "check":
+        return check(ns, extra)
+    if ns.command == "train":
+        return train(ns.args)
+    parser().print_help()
+    return 2
+
+
+def _spec(target: str, numpy: bool) -> str:
+    if numpy and not target.startswith("numpy:"):
+        return f"numpy:{target}"
+    return target
+
+
+def check(ns: argparse.Namespace, extra: Sequence[str]) -> int:
+    if ns.workers is not None and importlib.util.find_spec("xdist") is None:
+        return _fail("-n needs pytest-xdist (pip install pytest-xdist), or leave -n out")
+    from mlp_parity import api
+
+    parity = api.pytest_args(
+        _spec(ns.target, ns.numpy),
+        seeds=ns.seeds,
+        dtypes=ns.dtypes,
+        devices=ns.devices,
+        full=ns.full,
+        hypothesis=ns.hypothesis,
+        report=ns.report,
+    )
+    # pytest's tracebacks and list of failed tests are left to the verdict below (which
+    # shows the first failure in full); `-- --tb=short -rf` brings them back.
+    options = ["--tb=no", "-rN", *(["-n", ns.workers] if ns.workers else [])]
+    options += ["-q"] * ns.quiet + ["-v"] * ns.verbose
+    errors = io.StringIO()  # pytest's usage errors, to be said in one line
+    with contextlib.redirect_stderr(errors):
+        status, result, _ = api.run(parity, [*options, *extra], quiet=False)
+    if status == api.USAGE:
+        return _fail(_as_cli(api.one_line_error(status, errors.getvalue())))
+    sys.stderr.write(errors.getvalue())
+    if result is None or status not in (0, 1):
+        return _fail(api.one_line_error(status, errors.getvalue()))
+    print()
+    print("\n".join(result.verdict_lines()))
+    return 0 if result.passed else 1
+
+
+def train(argv: Sequence[str]) -> int:
+    """`python -m impl` with these arguments, where this repository's `impl` is importable
+    (from the current directory, as `python -m` would find it)."""
+    here = os.getcwd()
+    if here not in sys.path:
+        sys.path.insert(0, here)
+    spec = importlib.util.find_spec("impl")
+    locations = (spec.submodule_search_locations or []) if spec else []
+    if not any(Path(loc, "__main__.py").is_file() for loc in locations):
+        return _fail(
+            "train runs this repository's trainer (python -m impl), which is not installed "
+            "with the package: run it from a checkout of mlp-parity"
+        )
+    trainer = importlib.import_module("impl.__main__")
+    return int(trainer.main(list(argv)) or 0)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
