@@ -5,6 +5,9 @@ training loop can be checked against PyTorch's own differentiation:
 
     f = W2 ReLU(W1 x + b1) + b2,  L = 1/2 (f - y)^2,  (dW1, db1, dW2, db2) = torch.autograd.grad(L)
 
+The network and the loss are the harness's own torch expression (`mlp_parity.oracles.loss`),
+so that the autograd trainer and the harness's autograd oracle are one definition.
+
 `train_autograd` is per-sample SGD in the seed's order (samples 0..N-1 every epoch, update
 after each, theta <- theta - lr * grad), the loop a PyTorch user writes with autograd.
 """
@@ -14,14 +17,11 @@ from __future__ import annotations
 import numpy as np
 import torch
 
+from mlp_parity.oracles import loss
 from reference import contract
 from reference.train import _record_steps
 
 PARAM_NAMES = ("W1", "b1", "W2", "b2")
-
-
-def _f(x, W1, b1, W2, b2) -> torch.Tensor:
-    return (W2 @ torch.relu(W1 @ x + b1) + b2).reshape(())
 
 
 def loss_and_grads(x, y, W1, b1, W2, b2):
@@ -31,8 +31,7 @@ def loss_and_grads(x, y, W1, b1, W2, b2):
     """
     leaves = [p.detach().clone().requires_grad_(True) for p in (W1, b1, W2, b2)]
     with torch.enable_grad():
-        r = _f(x.detach(), *leaves) - torch.as_tensor(y, dtype=x.dtype, device=x.device)
-        L = 0.5 * r * r
+        L = loss(leaves, x.detach(), torch.as_tensor(y, dtype=x.dtype, device=x.device))
         grads = torch.autograd.grad(L, leaves)
     return L.detach(), tuple(grads)
 
@@ -62,8 +61,7 @@ def _sgd(params, X, y, lr: float, epochs: int, record_every: int):
         for epoch in range(epochs):
             total = 0.0
             for i in range(n):
-                r = _f(X[i], *leaves) - y[i]
-                L = 0.5 * r * r
+                L = loss(leaves, X[i], y[i])
                 L.backward()
                 with torch.no_grad():
                     for p in leaves:

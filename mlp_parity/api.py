@@ -262,6 +262,8 @@ def run(
         "no:cacheprovider",  # no .pytest_cache in the current directory,
         "-p",
         "no:benchmark",  # nor pytest-benchmark's .benchmarks, where it is installed
+        "-p",
+        "no:unraisableexception",  # its gc.collect() x 5 at exit takes seconds with torch
         *extra,
     ]
     if quiet:
@@ -378,6 +380,7 @@ def check(
     report: str | None = None,
     name: str | None = None,
     verbose: bool = False,
+    pytest_options: Sequence[str] = (),
 ) -> Result:
     """Check `forward(x, W1, b1, W2, b2) -> (a1, h, f)` and
     `backward(x, y, a1, h, f, W1, W2) -> (dW1, db1, dW2, db2)` with every check of the suite.
@@ -389,7 +392,9 @@ def check(
     defaults are the plugin's (every dtype, seeds 0-1, cpu). full: seeds 0-99 on every device
     present. hypothesis: "fast" (default) or "thorough". report: a path for the JSON records.
     name: what to call the functions in messages (default: their module's name, or
-    "functions"). verbose: show pytest's own output as it runs.
+    "functions"). verbose: show pytest's own output as it runs (it is kept in
+    `result.output` otherwise). pytest_options: more of pytest's options, e.g.
+    ["-k", "backward and float32"] to run some of the checks only.
 
     Raises CheckError (one line) for a bad option or a module that cannot be used.
     """
@@ -427,7 +432,7 @@ def check(
         report=report,
     )
     try:
-        status, result, output = run(args, quiet=not verbose)
+        status, result, output = run(args, pytest_options, quiet=not verbose)
     finally:
         if registered is not None:
             sys.modules.pop(registered, None)

@@ -95,9 +95,6 @@ class Inputs:
     def params(self) -> tuple[np.ndarray, ...]:
         return (self.W1, self.b1, self.W2, self.b2)
 
-    def sample(self, i: int) -> tuple[np.ndarray, float]:
-        return self.X[i], float(self.Y[i])
-
     def to_torch(self, dtype: str, device: str) -> dict[str, torch.Tensor]:
         """Fresh tensors (the caller may hand them to code that modifies its inputs)."""
         names = ("X", "Y", "W1", "b1", "W2", "b2")

@@ -86,12 +86,12 @@ def parser() -> argparse.ArgumentParser:
     )
     c.add_argument("-q", "--quiet", action="count", default=0, help="less of pytest's output")
     c.add_argument("-v", "--verbose", action="count", default=0, help="one line per test")
-    t = sub.add_parser(
+    sub.add_parser(
         "train",
-        help="python -m impl: this repository's trainer (the seed notebook's run)",
+        help="python -m impl: this repository's trainer (the seed notebook's run), with its "
+        "options",
         add_help=False,
     )
-    t.add_argument("args", nargs=argparse.REMAINDER)
     return p
 
 
@@ -107,6 +107,8 @@ def _as_cli(message: str) -> str:
 
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["train"]:  # every argument is the trainer's, --help included
+        return train(argv[1:])
     head, extra = argv, []
     if argv[:1] == ["check"] and "--" in argv:
         cut = argv.index("--")
@@ -117,8 +119,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _fail(str(exc))
     if ns.command == "check":
         return check(ns, extra)
-    if ns.command == "train":
-        return train(ns.args)
     parser().print_help()
     return 2
 

@@ -119,7 +119,9 @@ def expect_meta(actual: object, *, tensor: str, shape: tuple[int, ...], where: W
         raise ParityError("\n".join([*msg, *where.footer()]), problems[0][0], tensor)
 
 
-def _as_f64(a: object) -> np.ndarray:
+def as_float64(a: object) -> np.ndarray:
+    """A tensor (any dtype or device), an array or a number as a float64 NumPy array: the one
+    conversion through which the harness reads what an implementation returned."""
     if isinstance(a, torch.Tensor):
         return a.detach().to("cpu", torch.float64).numpy()
     return np.asarray(a, dtype=np.float64)
@@ -142,7 +144,7 @@ def expect_close(
     note: str = "",
 ) -> report.Record:
     """|actual - expected| <= allowed element by element; record the comparison."""
-    a, e = _as_f64(actual), _as_f64(expected)
+    a, e = as_float64(actual), as_float64(expected)
     if a.shape != e.shape:
         raise ParityError(
             "\n".join(

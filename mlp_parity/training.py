@@ -26,6 +26,7 @@ import numpy as np
 import torch
 
 from mlp_parity import reference
+from mlp_parity.compare import as_float64
 from mlp_parity.reference.train import _record_steps
 from mlp_parity.tolerances import TrajectoryTolerance, trajectory_tolerance
 
@@ -99,10 +100,6 @@ def _data(n: int, h: int, seed: int, dtype: str):
     return X, y, reference.init_params(X.shape[1], h, rng, dtype=dtype)
 
 
-def _as64(arrays):
-    return tuple(np.asarray(a, dtype=np.float64) for a in arrays)
-
-
 @functools.lru_cache(maxsize=8)
 def reference_run(problem: Problem) -> tuple[Trajectory, TrajectoryTolerance]:
     """The float64 reference after every update, and the tolerance of a `problem.dtype` run.
@@ -111,7 +108,7 @@ def reference_run(problem: Problem) -> tuple[Trajectory, TrajectoryTolerance]:
     exact) and uses lr as a Python float, as the mathematics says.
     """
     X, y, params = problem.data()
-    X64, y64, p64 = *_as64((X, y)), _as64(params)
+    X64, y64, p64 = as_float64(X), as_float64(y), tuple(as_float64(p) for p in params)
     if problem.batch_size is None:
         steps, thetas, losses = reference.train_trajectory(
             p64, X64, y64, problem.lr, problem.epochs
@@ -246,13 +243,7 @@ Trainer = Callable[["Problem", int], Trajectory]
 
 
 def _flat64(params) -> np.ndarray:
-    return np.concatenate([_to64(p).reshape(-1) for p in params])
-
-
-def _to64(a) -> np.ndarray:
-    if isinstance(a, torch.Tensor):
-        return a.detach().to("cpu", torch.float64).numpy()
-    return np.asarray(a, dtype=np.float64)
+    return np.concatenate([as_float64(p).reshape(-1) for p in params])
 
 
 def _sgd_loop(forward, backward, params, X, y, lr, epochs, record_every, name) -> Trajectory:
@@ -320,7 +311,9 @@ def sgd_trajectory_numpy(
 
 def to_trajectory(name: str, steps, thetas, losses) -> Trajectory:
     """A Trajectory from a `*_trajectory` function's (steps, thetas, losses), any array type."""
-    return Trajectory(name, np.asarray(steps, dtype=np.int64), _to64(thetas), _to64(losses))
+    return Trajectory(
+        name, np.asarray(steps, dtype=np.int64), as_float64(thetas), as_float64(losses)
+    )
 
 
 def _torch(problem: Problem):

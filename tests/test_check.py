@@ -1,0 +1,193 @@
+"""`mlp_parity.check` and `mlp-parity check`: the suite in-process, its verdict and exit status.
+
+Each run here selects a few tests of the suite (pytest's -k) to stay quick; what they select is
+the same suite, options and tolerances that `pytest --parity-impl` runs.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from pathlib import Path
+
+import pytest
+
+import mlp_parity
+from mlp_parity import api, cli
+from tests.mutants import _correct, no_mask
+
+ROOT = Path(__file__).resolve().parents[1]
+SMALL = {"dtypes": "float64", "seeds": "0"}
+SOME = ["-k", "d2h4b8 and (test_forward or test_backward or test_contract)"]
+
+
+def test_correct_functions_pass():
+    result = mlp_parity.check(_correct.forward, _correct.backward, **SMALL, pytest_options=SOME)
+    assert result.passed and bool(result), str(result)
+    assert [(c.check, c.passed, c.failed) for c in result.counts] == [
+        ("forward", 1, 0),
+        ("backward", 1, 0),
+        ("kink", 1, 0),
+        ("contract", 1, 0),
+    ]
+    assert result.failures == () and result.diagnoses == ()
+    assert {r.check for r in result.records} == {"forward", "backward", "kink"}
+    assert all(r.impl == "tests.mutants._correct" for r in result.records)
+    assert str(result).startswith("mlp-parity: PASS, every check passed (4 tests) for ")
+    assert result.output == "" or "FAILED" not in result.output
+
+
+def test_a_planted_bug_fails_with_its_message_and_a_table():
+    result = mlp_parity.check(no_mask.forward, no_mask.backward, **SMALL, pytest_options=SOME)
+    assert not result.passed
+    assert result.failed_checks == ["backward", "kink"]
+    first = result.failures[0]
+    assert (first.check, first.case_id, first.tensor, first.kind) == (
+        "backward",
+        "seed0-d2h4b8-float64-cpu",
+        "dW1",
+        "value",
+    )
+    assert first.headline == (
+        "backward check failed: dW1 from tests.mutants.no_mask differs from the float64 "
+        "NumPy reference"
+    )
+    rerun = (
+        'rerun: pytest -k "test_backward[tests.mutants.no_mask-seed0-d2h4b8-float64-cpu]" '
+        "--parity-impl=tests.mutants.no_mask"
+    )
+    assert rerun in first.message and rerun in str(result)
+    text = str(result)
+    assert text.startswith("mlp-parity: FAIL, 2 of 4 tests failed (backward, kink) for ")
+    assert repr(result) == text and "\n  backward            0       1        0  FAIL" in text
+    table = result._repr_markdown_()
+    assert "| check | passed | failed | skipped |" in table
+    assert "| **backward** | 0 | 1 | 0 |" in table
+    assert "| backward | seed0-d2h4b8-float64-cpu | dW1 | value | backward check failed" in table
+    assert any(not r.passed for r in result.records)
+
+
+def test_functions_outside_a_module_are_named_and_rerun_by_the_call():
+    def backward(x, y, a1, h, f, W1, W2):
+        return no_mask.backward(x, y, a1, h, f, W1, W2)
+
+    result = api.check(
+        _correct.forward,
+        backward,
+        **SMALL,
+        name="mine",
+        pytest_options=["-k", "d2h4b8 and test_backward"],
+    )
+    assert result.failures[0].impl == "mine"
+    assert "dW1 from mine differs" in result.failures[0].message
+    assert "rerun: pytest" not in result.failures[0].message  # no command loads them
+    expected = 'rerun: check(forward, backward, seeds="0", dtypes="float64", devices="cpu")'
+    assert expected in str(result)
+    assert not any(m.startswith("_mlp_parity_functions_") for m in sys.modules)
+
+
+def test_numpy_functions_and_a_module():
+    from tests.reformulations import numpy_einsum
+
+    result = api.check(numpy_einsum, numpy=True, **SMALL, pytest_options=SOME)
+    assert result.passed, str(result)
+    assert {r.impl for r in result.records} == {"tests.reformulations.numpy_einsum"}
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"dtypes": "float8"}, "--parity-dtypes=float8: expected a comma-separated list"),
+        ({"seeds": "x"}, "--parity-seeds: expected a list or range"),
+        ({"pytest_options": ["-k", "no_such_test"]}, "no test of the suite was selected"),
+    ],
+)
+def test_bad_options_are_one_line_errors(kwargs, message):
+    with pytest.raises(api.CheckError, match=message) as info:
+        api.check(_correct.forward, _correct.backward, **kwargs)
+    assert "\n" not in str(info.value)
+
+
+def test_not_a_function_is_named():
+    with pytest.raises(api.CheckError, match=r"^check: backward must be a function"):
+        api.check(_correct.forward, None)
+
+
+# --------------------------------------------------------------------------- the command
+def _cli(capsys, *argv: str) -> tuple[int, str, str]:
+    status = cli.main(list(argv))
+    out, err = capsys.readouterr()
+    return status, out, err
+
+
+def test_command_passes_and_fails_with_the_verdict(capsys, monkeypatch):
+    monkeypatch.chdir(ROOT)
+    status, out, err = _cli(
+        capsys, "check", "tests/mutants/_correct.py", "--dtypes=float64", "--seeds=0", "--", *SOME
+    )
+    assert status == 0, out + err
+    assert "mlp-parity: PASS, every check passed (4 tests) for _correct (torch)" in out
+    status, out, err = _cli(
+        capsys, "check", "tests.mutants.no_mask", "--dtypes", "float64", "--seeds", "0", "--", *SOME
+    )
+    assert status == 1, out + err
+    assert "mlp-parity: FAIL, 2 of 4 tests failed (backward, kink)" in out
+    assert "first failure, in full:\n  backward check failed: dW1 from tests.mutants.no_mask" in out
+
+
+@pytest.mark.parametrize(
+    ("argv", "line"),
+    [
+        (["check", "missing.py"], r"missing\.py: no file .*missing\.py"),
+        (["check", "no_such_module"], "no_such_module: cannot import no_such_module: Module"),
+        (["check", "broken.py"], r"broken\.py: cannot import broken\.py: SyntaxError: "),
+        (["check", "half.py"], "half.py: module half.py .* has no function 'backward'"),
+        (["check", "ok.py", "--dtypes", "float8"], "--dtypes=float8: expected a comma-separated"),
+        (["check", "ok.py", "--seeds", "9-1"], "--seeds: expected a list or range"),
+        (["check"], r"the following arguments are required: MODULE \(see mlp-parity check"),
+        (["chekc", "ok.py"], "invalid choice: 'chekc'"),
+    ],
+)
+def test_usage_and_import_errors_are_one_line_and_exit_2(capsys, monkeypatch, tmp_path, argv, line):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "broken.py").write_text("def forward(:\n")
+    (tmp_path / "half.py").write_text("def forward(x, W1, b1, W2, b2):\n    pass\n")
+    (tmp_path / "ok.py").write_text((ROOT / "tests" / "mutants" / "_correct.py").read_text())
+    status, out, err = _cli(capsys, *argv)
+    assert status == 2
+    assert err.count("\n") == 1 and err.startswith("mlp-parity: error: "), err
+    assert __import__("re").search(line, err), err
+    assert "Traceback" not in out + err and out == ""
+
+
+def test_workers_without_xdist_is_one_line(capsys, monkeypatch):
+    real = importlib.util.find_spec
+    monkeypatch.setattr(
+        importlib.util, "find_spec", lambda name, *a: None if name == "xdist" else real(name, *a)
+    )
+    status, _, err = _cli(capsys, "check", "impl", "-n", "2")
+    assert status == 2
+    assert (
+        err
+        == "mlp-parity: error: -n needs pytest-xdist (pip install pytest-xdist), or leave -n out\n"
+    )
+
+
+def test_version(capsys):
+    with pytest.raises(SystemExit) as info:
+        cli.main(["--version"])
+    assert info.value.code == 0
+    assert capsys.readouterr().out == f"mlp-parity {mlp_parity.__version__}\n"
+
+
+def test_train_runs_this_repositorys_trainer_or_says_why_not(capsys, monkeypatch, tmp_path):
+    monkeypatch.chdir(ROOT)
+    status, out, _ = _cli(capsys, "train", "--epochs", "1", "--n", "20")
+    assert status == 0 and "Final training accuracy" in out, out
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "impl.py").write_text("raise RuntimeError('a decoy: must not be imported')\n")
+    monkeypatch.setattr(sys, "path", [p for p in sys.path if Path(p or ".").resolve() != ROOT])
+    monkeypatch.delitem(sys.modules, "impl", raising=False)
+    monkeypatch.delitem(sys.modules, "impl.__main__", raising=False)
+    status, out, err = _cli(capsys, "train")
+    assert status == 2 and err.startswith("mlp-parity: error: train runs this repository's")
