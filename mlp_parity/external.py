@@ -159,8 +159,15 @@ def _import(spec: str, target: str, cwd: str) -> ModuleType:
             module_spec = importlib.util.spec_from_file_location(path.stem, path)
             assert module_spec is not None and module_spec.loader is not None
             module = importlib.util.module_from_spec(module_spec)
-            sys.modules.setdefault(path.stem, module)  # as an import would (dataclasses need it)
-            module_spec.loader.exec_module(module)
+            # in sys.modules while it runs, as an import would (dataclasses need it), and not
+            # left there when it fails
+            added = sys.modules.setdefault(path.stem, module) is module
+            try:
+                module_spec.loader.exec_module(module)
+            except BaseException:
+                if added:
+                    del sys.modules[path.stem]
+                raise
             return module
         if cwd not in sys.path:
             sys.path.insert(0, cwd)

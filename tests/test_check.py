@@ -114,6 +114,15 @@ def test_not_a_function_is_named():
 
 
 # --------------------------------------------------------------------------- the command
+@pytest.fixture
+def own_modules(tmp_path):
+    """The modules a test imports from its temporary folder are forgotten after it."""
+    yield
+    for name, module in list(sys.modules.items()):
+        if str(getattr(module, "__file__", None) or "").startswith(str(tmp_path)):
+            del sys.modules[name]
+
+
 def _cli(capsys, *argv: str) -> tuple[int, str, str]:
     status = cli.main(list(argv))
     out, err = capsys.readouterr()
@@ -148,7 +157,9 @@ def test_command_passes_and_fails_with_the_verdict(capsys, monkeypatch):
         (["chekc", "ok.py"], "invalid choice: 'chekc'"),
     ],
 )
-def test_usage_and_import_errors_are_one_line_and_exit_2(capsys, monkeypatch, tmp_path, argv, line):
+def test_usage_and_import_errors_are_one_line_and_exit_2(
+    capsys, monkeypatch, tmp_path, own_modules, argv, line
+):
     monkeypatch.chdir(tmp_path)
     (tmp_path / "broken.py").write_text("def forward(:\n")
     (tmp_path / "half.py").write_text("def forward(x, W1, b1, W2, b2):\n    pass\n")
