@@ -1,7 +1,7 @@
 """The seed notebook's code, copied unchanged: sections 6, 7, 8, 10 and 11.
 
 Check its forward and backward with the harness:
-    pytest --impl=examples.seed_notebook --dtypes=float64,float32
+    pytest --parity-impl=examples.seed_notebook --parity-dtypes=float64,float32
 At float16 and bfloat16 the harness reports that `(a1 > 0).float()` makes da1 float32, and
 that the matmul of it with the half-precision x then fails.
 

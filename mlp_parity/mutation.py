@@ -13,7 +13,7 @@ the failing comparison, the largest over its catches; "inf" where the failure is
 
 `--margins SUMMARY` adds, per check and dtype, the discrimination margin: the smallest margin
 among the mutants that check catches against the largest error / tolerance any correct
-implementation reached in the no-false-alarm sweep (tests/harness/false_alarms.py).
+implementation reached in the no-false-alarm sweep (mlp_parity/false_alarms.py).
 """
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
-"""`pytest --impl=...`: a user's module is loaded, checked alone, and bad modules or options
-get a one-line error, not a traceback."""
+"""`pytest --parity-impl=...`: a user's module is loaded, checked alone, and bad modules or
+options get a one-line error, not a traceback."""
 
 from __future__ import annotations
 
@@ -29,14 +29,12 @@ def _pytest(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
 @pytest.mark.slow
 def test_impl_checks_only_that_module():
     result = _pytest(
-        "--impl=examples.seed_notebook",
-        "--dtypes=float64,float32",
-        "--seeds=0",
+        "--parity-impl=examples.seed_notebook",
+        "--parity-dtypes=float64,float32",
+        "--parity-seeds=0",
         "-v",
-        "tests/test_forward.py",
-        "tests/test_backward.py",
         "-k",
-        "d2h4b8",
+        "d2h4b8 and (test_forward or test_backward)",
     )
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-2000:]
     ran = [line for line in result.stdout.splitlines() if " PASSED" in line]
@@ -46,10 +44,10 @@ def test_impl_checks_only_that_module():
 
 @pytest.mark.slow
 def test_unimportable_module_is_a_one_line_usage_error():
-    result = _pytest("--impl=no_such_module", "tests/test_forward.py")
+    result = _pytest("--parity-impl=no_such_module")
     assert result.returncode == 4  # pytest's usage error
     assert (
-        "ERROR: --impl=no_such_module: cannot import no_such_module: "
+        "ERROR: --parity-impl=no_such_module: cannot import no_such_module: "
         "ModuleNotFoundError: No module named 'no_such_module'" in result.stderr
     ), result.stderr
     assert "Traceback" not in result.stderr + result.stdout

@@ -1,4 +1,4 @@
-"""NumPy with einsum: checked through --impl=numpy:MODULE. f comes back as a Python float
+"""NumPy with einsum: checked through --parity-impl=numpy:MODULE. f comes back as a Python float
 only when the dtype is float64 (where that loses nothing)."""
 
 import numpy as np
