@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import importlib.util
+import re
+import shlex
 import shutil
 import subprocess
 import sys
@@ -98,3 +101,69 @@ def test_report_goes_to_the_summary_and_artifacts(workflow):
     bench = workflow["jobs"]["bench"]["steps"]
     uploads = [s for s in bench if s.get("uses", "").startswith("actions/upload-artifact")]
     assert uploads and "benchmark.json" in uploads[0]["with"]["path"]
+
+
+# --------------------------------------------------------------------------- the commands shown
+COMMAND_FILES = ("tox.ini", ".ci/run", ".github/workflows/ci.yml", "README.md")
+
+
+def commands(path: str) -> list[str]:
+    """The command lines of a file: every line of the scripts and configuration files; in the
+    README, the lines of code blocks and the inline code spans."""
+    text = (ROOT / path).read_text(encoding="utf-8")
+    if not path.endswith(".md"):
+        return [
+            line.strip().removeprefix("- run: ").removeprefix("run: ") for line in text.splitlines()
+        ]
+    lines, block = [], False
+    for line in text.splitlines():
+        if line.startswith("```"):
+            block = not block
+        elif block:
+            lines.append(line.split("#")[0].strip())
+        else:
+            lines += re.findall(r"`([^`]+)`", line)
+    return lines
+
+
+def pytest_options(line: str) -> list[str]:
+    """The long options given to pytest on a command line (directly, or after tox's --)."""
+    words = line.replace("\\", " ").split()
+    for start, word in enumerate(words):
+        if word == "pytest" or (word == "--" and "tox" in words[:start]):
+            return [w.split("=")[0] for w in words[start + 1 :] if w.startswith("--")]
+    return []
+
+
+@pytest.mark.parametrize("path", COMMAND_FILES)
+def test_every_pytest_option_shown_exists(path, pytestconfig):
+    unknown = {
+        option
+        for line in commands(path)
+        for option in pytest_options(line)
+        if option != "--" and not hasattr(pytestconfig.option, option[2:].replace("-", "_"))
+    }
+    assert not unknown, f"{path} shows pytest options that do not exist: {sorted(unknown)}"
+
+
+@pytest.mark.parametrize("path", COMMAND_FILES)
+def test_every_module_run_with_python_m_exists(path):
+    modules = {m for line in commands(path) for m in re.findall(r"python3? -m ([\w.]+)", line)}
+    missing = sorted(m for m in modules if importlib.util.find_spec(m) is None)
+    assert not missing, f"{path} runs modules that do not exist: {missing}"
+
+
+def test_every_mlp_parity_command_in_the_readme_parses():
+    from mlp_parity import cli
+
+    shown = [
+        line
+        for line in commands("README.md")
+        if line.startswith("mlp-parity ") and "..." not in line
+    ]
+    assert shown
+    for line in shown:
+        words = shlex.split(line)[1:]
+        if words[:1] == ["train"] or words == ["--version"]:
+            continue
+        cli.parser().parse_args(words[: words.index("--")] if "--" in words else words)
