@@ -33,7 +33,7 @@ from typing import Any
 
 import pytest
 
-SESSION_PLUGIN = "mlp_parity_session"  # the name plugin.py registers the session under
+SESSION_PLUGIN = "mlp_parity_session"  # session.PLUGIN_NAME (not imported: it imports torch)
 SUITE = Path(__file__).resolve().parent / "suite"
 _names = itertools.count(1)
 
@@ -264,6 +264,10 @@ def run(
         "no:benchmark",  # nor pytest-benchmark's .benchmarks, where it is installed
         "-p",
         "no:unraisableexception",  # its gc.collect() x 5 at exit takes seconds with torch
+        # this package is imported before pytest starts (it is running it), so pytest cannot
+        # rewrite the asserts of its plugin module: nothing to warn the user about
+        "-W",
+        "ignore:Module already imported so cannot be rewritten:pytest.PytestAssertRewriteWarning",
         *extra,
     ]
     if quiet:

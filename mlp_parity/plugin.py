@@ -102,4 +102,4 @@ def pytest_configure(config: pytest.Config) -> None:
         return
     from mlp_parity import session  # torch and NumPy from here on
 
-    config.pluginmanager.register(session.ParitySession(config), "mlp_parity_session")
+    config.pluginmanager.register(session.ParitySession(config), session.PLUGIN_NAME)

@@ -10,6 +10,7 @@ import contextlib
 import dataclasses
 import os
 import shutil
+import sys
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -20,6 +21,7 @@ from mlp_parity import checks, compare, options, report, training
 from mlp_parity.external import ImplementationCrash
 
 SUITE = Path(__file__).resolve().parent / "suite"
+PLUGIN_NAME = "mlp_parity_session"  # what the session is registered as
 
 
 def suite_files() -> list[str]:
@@ -88,12 +90,32 @@ def hypothesis_storage(directory: str) -> Iterator[None]:
         configuration.set_hypothesis_home_dir(before)
 
 
+# ---------------------------------------------------------------------- the suite's fixtures
+# Module functions, not methods of ParitySession (pytest deprecates fixtures defined as
+# instance methods): ParitySession registers this module beside itself.
+def _selection(request: pytest.FixtureRequest) -> options.Selection:
+    return request.config.pluginmanager.get_plugin(PLUGIN_NAME).selection
+
+
+@pytest.fixture(scope="session")
+def selected_dtypes(request: pytest.FixtureRequest) -> tuple[str, ...]:
+    """The dtypes --parity-dtypes asks for."""
+    return _selection(request).dtypes
+
+
+@pytest.fixture(scope="session")
+def hypothesis_effort(request: pytest.FixtureRequest) -> str:
+    """--parity-hypothesis: fast or thorough."""
+    return _selection(request).hypothesis
+
+
 class ParitySession:
     def __init__(self, config: pytest.Config) -> None:
         self.selection = options.selection(config)
         self.records: list[report.Record] = []  # every comparison of this run, pass or fail
         self._scratch: str | None = None  # Hypothesis's storage, made when first needed
         self._add_suite(config)
+        config.pluginmanager.register(sys.modules[__name__], "mlp_parity_fixtures")
 
     def scratch(self) -> str:
         if self._scratch is None:
@@ -106,8 +128,7 @@ class ParitySession:
 
     @staticmethod
     def _add_suite(config: pytest.Config) -> None:
-        if hasattr(config, "workerinput"):  # an xdist worker: the controller's args already
-            return
+        # (pytest-xdist workers too: each starts from the command line's own arguments)
         if config.args_source == pytest.Config.ArgsSource.ARGS:
             return  # explicit paths: those only
         files = [f for f in suite_files() if f not in config.args]
@@ -126,15 +147,6 @@ class ParitySession:
             metafunc.parametrize(("implementation", "case"), options.params(sel, only))
         elif "implementation" in names:
             metafunc.parametrize("implementation", sel.impls, ids=[i.name for i in sel.impls])
-
-    @pytest.fixture(scope="session")
-    def selected_dtypes(self) -> tuple[str, ...]:
-        """The dtypes --parity-dtypes asks for."""
-        return self.selection.dtypes
-
-    @pytest.fixture(scope="session")
-    def hypothesis_effort(self) -> str:
-        return self.selection.hypothesis
 
     # ------------------------------------------------------------------ records and failures
     @pytest.hookimpl(wrapper=True)

@@ -150,3 +150,23 @@ def test_two_modules_with_one_name_are_refused(project):
         "named 'same'; the test ids would not tell them apart (check them in two runs, or "
         "rename one)"
     )
+
+
+@pytest.mark.slow
+def test_workers_of_pytest_xdist_check_the_module_asked_for(project):
+    pytest.importorskip("xdist", reason="pytest-xdist is not installed")
+    (project / "first.py").write_text(CORRECT)
+    result = _pytest(
+        project,
+        "-q",
+        "-n",
+        "2",
+        "--parity-impl=first",
+        "--parity-dtypes=float64",
+        "--parity-seeds=0",
+        "-k",
+        "test_forward or zero_residual",
+    )
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr
+    assert re.search(r"\b7 passed\b", result.stdout), result.stdout[-2000:]
+    assert re.search(r"forward +18 comparisons +0 failed", result.stdout)  # the workers' records
