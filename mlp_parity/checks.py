@@ -85,14 +85,30 @@ def _manual_gradients(impl: Implementation, case: Case, inp: Inputs, where: Wher
     return [torch.stack([g[k] for g in grads]) for k in range(4)], (A1r, Hr, Fr)
 
 
+OUTPUTS = {"forward": ("a1", "h", "f"), "backward": GRADS, "backward_batch": GRADS}
+
+
+def _expect_arity(out, function: str, where: Where) -> tuple:
+    """`function`'s outputs as a tuple of the length the contract names, else an ARITY
+    failure: every zip over outputs goes through here, so none is silently truncated."""
+    names = OUTPUTS[function]
+    if isinstance(out, (tuple, list)) and len(out) == len(names):
+        return tuple(out)
+    got = f"{len(out)} values" if isinstance(out, (tuple, list)) else f"a {type(out).__name__}"
+    raise ParityError(
+        "\n".join(
+            [
+                f"{where.check} check failed: {function} of {where.impl} returned {got}, "
+                f"expected ({', '.join(names)})",
+                *where.footer(),
+            ]
+        ),
+        compare.ARITY,
+    )
+
+
 def _expect_grads_form(g, inp: Inputs, where: Where) -> None:
-    if len(g) != 4:
-        raise ParityError(
-            f"{where.check} check failed: backward of {where.impl} returned "
-            f"{len(g)} values, expected (dW1, db1, dW2, db2)\n  case: {where.case.describe()}",
-            compare.ARITY,
-        )
-    for name, out, p in zip(GRADS, g, inp.params):
+    for name, out, p in zip(GRADS, _expect_arity(g, "backward", where), inp.params):
         expect_meta(out, tensor=name, shape=p.shape, where=where)
 
 
@@ -110,12 +126,7 @@ def _forward_outputs(impl: Implementation, case: Case, inp: Inputs, where: Where
     outs = []
     for i in range(inp.X.shape[0]):
         o = impl.forward(t["X"][i], t["W1"], t["b1"], t["W2"], t["b2"])
-        if len(o) != 3:
-            raise ParityError(
-                f"forward check failed: forward of {where.impl} returned {len(o)} "
-                f"values, expected (a1, h, f)\n  case: {case.describe()}",
-                compare.ARITY,
-            )
+        o = _expect_arity(o, "forward", where)
         for name, out, shape in zip(("a1", "h", "f"), o, ((h,), (h,), ())):
             expect_meta(out, tensor=name, shape=shape, where=where)
         outs.append(o)
@@ -234,6 +245,7 @@ def _check_batch_mean(impl, case, inp, grads, allowed, fwd) -> None:
     dt = cases.TORCH_DTYPES[case.dtype]
     A1, H, F = (torch.tensor(v, dtype=dt, device=case.device) for v in fwd)
     batch = impl.call("backward_batch", t["X"], t["Y"], A1, H, F, t["W1"], t["W2"])
+    batch = _expect_arity(batch, "backward_batch", where)
     for name, out, p in zip(GRADS, batch, inp.params):
         expect_meta(out, tensor=name, shape=p.shape, where=where)
     batch_allowed = tolerances.backward_batch_bounds(
@@ -318,7 +330,7 @@ def check_gradcheck(impl: Implementation, case: Case) -> None:
     class ManualLoss(torch.autograd.Function):
         @staticmethod
         def forward(ctx, W1, b1, W2, b2):
-            outs = [impl.forward(x, W1, b1, W2, b2) for x in X]
+            outs = [_expect_arity(impl.forward(x, W1, b1, W2, b2), "forward", where) for x in X]
             ctx.save_for_backward(W1, W2)
             ctx.outs = outs
             return torch.stack([0.5 * (o[2].reshape(()) - y) ** 2 for o, y in zip(outs, Y)]).mean()
@@ -327,6 +339,8 @@ def check_gradcheck(impl: Implementation, case: Case) -> None:
         def backward(ctx, grad_out):
             W1, W2 = ctx.saved_tensors
             gs = [impl.backward(x, y, *o, W1, W2) for x, y, o in zip(X, Y, ctx.outs)]
+            for g in gs:
+                _expect_grads_form(g, inp, where)
             return tuple(grad_out * torch.stack([g[k] for g in gs]).mean(0) for k in range(4))
 
     params = tuple(t[n].requires_grad_() for n in PARAMS)
@@ -345,7 +359,9 @@ def check_gradcheck(impl: Implementation, case: Case) -> None:
             rtol=0.0,
             fast_mode=sum(p.numel() for p in params) > GRADCHECK_FULL_MAX,
         )
-    except Exception as exc:  # GradcheckError, or an error raised by the implementation
+    except (ImplementationCrash, ParityError):  # raised, or returned the wrong form
+        raise
+    except Exception as exc:  # GradcheckError
         lines = [
             f"gradcheck check failed: the backward of {impl.name} disagrees with "
             "torch.autograd.gradcheck's differences of its forward (float64, off the kink)",
@@ -384,7 +400,7 @@ def _call_unmodified(impl: Implementation, function: str, names, args, like, whe
     """Call the module's function on native copies of `args`; fail if it changed any of them."""
     native = [impl.to_native(a) for a in args]
     pristine = [impl.to_native(a) for a in args]
-    out = impl.call_native(function, *native)
+    out = _expect_arity(impl.call_native(function, *native), function, where)
     for name, a, b in zip(names, native, pristine):
         expect_identical(
             impl.from_native(a, like),

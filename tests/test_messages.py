@@ -1,0 +1,135 @@
+"""Failure messages say what is wrong: outputs counted, crashes named as crashes, and no
+figure or diagnosis in a message that the numbers do not support."""
+
+from __future__ import annotations
+
+import types
+
+import pytest
+import torch
+
+from mlp_parity import checks, compare, external, report
+from mlp_parity.cases import Case, Shape
+from mlp_parity.compare import ParityError
+from tests.mutants import _correct
+
+CASE = Case(0, Shape(2, 4, 8), "float64", "cpu")
+
+
+def _impl(name: str, **functions) -> external.Implementation:
+    """The correct network with `functions` replaced, as an implementation named `name`."""
+    module = types.ModuleType(name)
+    module.__dict__.update(
+        {"forward": _correct.forward, "backward": _correct.backward, **functions}
+    )
+    return external.Implementation(name, "torch", module, name)
+
+
+def _failure(check: str, impl: external.Implementation, case: Case = CASE) -> ParityError:
+    with report.capture(), pytest.raises(ParityError) as info:
+        checks.run(check, impl, case)
+    return info.value
+
+
+def _three_grads(x, y, a1, h, f, W1, W2):
+    return _correct.backward(x, y, a1, h, f, W1, W2)[:3]
+
+
+def _five_grads(x, y, a1, h, f, W1, W2):
+    return (*_correct.backward(x, y, a1, h, f, W1, W2), torch.zeros(()))
+
+
+def _two_outputs(x, W1, b1, W2, b2):
+    return _correct.forward(x, W1, b1, W2, b2)[:2]
+
+
+def _four_outputs(x, W1, b1, W2, b2):
+    return (*_correct.forward(x, W1, b1, W2, b2), torch.zeros(()))
+
+
+# --------------------------------------------------------------------------- arity
+@pytest.mark.parametrize(
+    ("backward", "count"), [(_three_grads, 3), (_five_grads, 5)], ids=["three", "five"]
+)
+def test_contract_counts_backward_outputs(backward, count):
+    error = _failure("contract", _impl("grads", backward=backward))
+    assert error.kind == compare.ARITY
+    assert (
+        f"contract check failed: backward of grads returned {count} values, "
+        "expected (dW1, db1, dW2, db2)"
+    ) in str(error), str(error)
+    assert "case: seed0-d2h4b8-float64-cpu" in str(error)
+
+
+@pytest.mark.parametrize(
+    ("forward", "count"), [(_two_outputs, 2), (_four_outputs, 4)], ids=["two", "four"]
+)
+def test_contract_counts_forward_outputs(forward, count):
+    error = _failure("contract", _impl("outs", forward=forward))
+    assert error.kind == compare.ARITY
+    assert f"forward of outs returned {count} values, expected (a1, h, f)" in str(error)
+
+
+def test_contract_names_a_single_returned_tensor():
+    def stacked(x, y, a1, h, f, W1, W2):
+        return torch.cat([g.reshape(-1) for g in _correct.backward(x, y, a1, h, f, W1, W2)])
+
+    error = _failure("contract", _impl("one", backward=stacked))
+    assert error.kind == compare.ARITY
+    assert "backward of one returned a Tensor, expected (dW1, db1, dW2, db2)" in str(error)
+
+
+@pytest.mark.parametrize("check", [c.name for c in checks.CHECKS if c.name != "forward"])
+def test_every_check_that_calls_backward_counts_its_outputs(check):
+    error = _failure(check, _impl("three", backward=_three_grads))
+    assert error.kind == compare.ARITY, str(error)
+    assert "backward of three returned 3 values, expected (dW1, db1, dW2, db2)" in str(error)
+
+
+@pytest.mark.parametrize("check", ["forward", "finite-diff", "gradcheck", "contract"])
+def test_every_check_that_calls_forward_counts_its_outputs(check):
+    error = _failure(check, _impl("two", forward=_two_outputs))
+    assert error.kind == compare.ARITY, str(error)
+    assert "forward of two returned 2 values, expected (a1, h, f)" in str(error)
+
+
+def test_batch_gradient_outputs_are_counted():
+    def backward_batch(X, Y, A1, H, F, W1, W2):
+        R = (F - Y) / F.shape[0]
+        dA1 = torch.outer(R, W2[0]) * (A1 > 0)
+        return dA1.T @ X, dA1.sum(0), (R @ H)[None]
+
+    error = _failure("vmap", _impl("batch3", backward_batch=backward_batch))
+    assert error.kind == compare.ARITY
+    assert "backward_batch of batch3 returned 3 values, expected (dW1, db1, dW2, db2)" in str(error)
+
+
+# --------------------------------------------------------------------------- gradcheck
+def test_gradcheck_says_the_module_raised():
+    def backward(x, y, a1, h, f, W1, W2):
+        raise RuntimeError("no gradient today")
+
+    error = _failure("gradcheck", _impl("raises", backward=backward))
+    assert error.kind == compare.CRASH
+    message = str(error)
+    assert message.startswith(
+        "gradcheck check failed: backward of raises raised RuntimeError: no gradient today (at "
+    ), message
+    assert "test_messages.py:" in message.splitlines()[0]
+    assert "disagrees" not in message
+    # the same words as every other check
+    other = str(_failure("backward", _impl("raises", backward=backward)))
+    assert other.splitlines()[0].removeprefix("backward") == message.splitlines()[0].removeprefix(
+        "gradcheck"
+    )
+
+
+def test_gradcheck_says_the_forward_raised():
+    def forward(x, W1, b1, W2, b2):
+        raise ValueError("bad forward")
+
+    error = _failure("gradcheck", _impl("fraises", forward=forward))
+    assert error.kind == compare.CRASH
+    assert str(error).startswith(
+        "gradcheck check failed: forward of fraises raised ValueError: bad forward"
+    ), str(error)
