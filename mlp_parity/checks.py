@@ -16,7 +16,7 @@ import torch
 from mlp_parity import cases, compare, finite_diff, oracles, report, tolerances
 from mlp_parity.cases import Case, Inputs
 from mlp_parity.compare import ParityError, Where, expect_close, expect_identical, expect_meta
-from mlp_parity.external import Implementation, ImplementationCrash
+from mlp_parity.external import Implementation, ImplementationCrash, NumpyOutputs
 
 PARAMS = ("W1", "b1", "W2", "b2")
 GRADS = ("dW1", "db1", "dW2", "db2")
@@ -39,9 +39,8 @@ def run(name: str, impl: Implementation, case: Case) -> None:
         BY_NAME[name].function(impl, case)
     except ImplementationCrash as exc:
         where = _where(name, impl, case)
-        error = ParityError(
-            "\n".join([f"{name} check failed: {exc}", *where.footer()]), compare.CRASH
-        )
+        kind = compare.TYPE if isinstance(exc, NumpyOutputs) else compare.CRASH
+        error = ParityError("\n".join([f"{name} check failed: {exc}", *where.footer()]), kind)
     except ParityError as exc:
         error = ParityError(str(exc), exc.kind, exc.tensor)
     else:

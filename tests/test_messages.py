@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import types
 
+import numpy as np
 import pytest
 import torch
 
@@ -133,3 +134,41 @@ def test_gradcheck_says_the_forward_raised():
     assert str(error).startswith(
         "gradcheck check failed: forward of fraises raised ValueError: bad forward"
     ), str(error)
+
+
+# --------------------------------------------------------------------------- NumPy as torch
+def _numpy_forward(x, W1, b1, W2, b2):
+    a1 = np.asarray(W1) @ np.asarray(x) + np.asarray(b1)
+    h = np.maximum(a1, 0.0)
+    return a1, h, np.asarray(W2)[0] @ h + np.asarray(b2)[0]
+
+
+def _numpy_dtype_backward(x, y, a1, h, f, W1, W2):
+    r = np.asarray(f - y, dtype=x.dtype)  # a torch dtype given to NumPy
+    return r * np.asarray(W1), r, r * np.asarray(h), r
+
+
+@pytest.mark.parametrize("check", ["forward", "contract"])
+def test_numpy_arrays_returned_for_torch_tensors_are_named(check):
+    error = _failure(check, _impl("arrays", forward=_numpy_forward))
+    assert error.kind == compare.TYPE, str(error)
+    assert (
+        "forward of arrays returned NumPy arrays for torch tensors: "
+        "this looks like a NumPy implementation: use numpy:arrays"
+    ) in str(error), str(error)
+
+
+def test_numpy_on_torch_tensors_crash_says_use_numpy():
+    error = _failure("backward", _impl("mixed", backward=_numpy_dtype_backward))
+    assert error.kind == compare.CRASH
+    first = str(error).splitlines()[0]
+    assert "backward of mixed raised TypeError: Cannot interpret 'torch.float64'" in first
+    assert first.endswith("this looks like a NumPy implementation: use numpy:mixed"), first
+
+
+def test_an_unrelated_crash_gets_no_numpy_hint():
+    def backward(x, y, a1, h, f, W1, W2):
+        raise RuntimeError("boom")
+
+    error = _failure("backward", _impl("plain", backward=backward))
+    assert "NumPy" not in str(error)
