@@ -382,7 +382,7 @@ def check_kink(impl: Implementation, case: Case) -> None:
     grads, (A1r, _, _) = _manual_gradients(impl, case, inp, where)
     dead = A1r[0] == 0
     assert dead.any(), f"case generator: no activation at the kink ({case.id})"
-    note = "a1 = 0 exactly at this unit: ReLU'(0) must be 0 (a mask a1 >= 0 breaks this)"
+    note = _kink_note(grads[1], A1r, dead)
     # sample 0's rows; only the units at the kink are held to exactly 0 here, the rest are
     # compared with the reference just below
     allowed = np.where(dead, 0.0, np.inf)
@@ -392,6 +392,24 @@ def check_kink(impl: Implementation, case: Case) -> None:
         expected = torch.zeros_like(g, dtype=torch.float64, device="cpu")
         expect_close(g, expected, allowed_k[np.newaxis], tensor=name, where=where, note=note)
     check_backward(impl, case, inp)
+
+
+def _kink_note(db1: torch.Tensor, A1r: np.ndarray, dead: np.ndarray) -> str:
+    """What the module's da1 (= db1, per sample) shows about its mask: where a1 = 0 in
+    sample 0 (`dead`), and where a1 < 0 in any sample of the case."""
+    g = db1.double().cpu().numpy()
+    note = "a1 = 0 exactly at this unit: ReLU'(0) must be 0"
+    if not np.any(g[0][dead] != 0):
+        return note
+    negative = A1r < 0
+    if not negative.any():
+        return f"{note}; the module's db1 is non-zero there"
+    if np.any(g[negative] != 0):
+        return f"{note}; db1 is also non-zero where a1 < 0: the ReLU mask is missing or wrong"
+    return (
+        f"{note}; db1 is 0 wherever a1 < 0 but not where a1 = 0: a mask a1 >= 0 breaks this "
+        "(the mask must be a1 > 0)"
+    )
 
 
 # --------------------------------------------------------------------------- 9. contract

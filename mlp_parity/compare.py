@@ -190,17 +190,32 @@ def expect_close(
 
 
 def _message(a, e, tol, err, rel, failing, worst, tensor, where, note) -> str:
-    with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
-        ulps = err[worst] / tolerances.ulp(e[worst], where.case.dtype)
-        times = err[worst] / tol[worst] if tol[worst] > 0 else np.inf
+    if e[worst] == 0:  # no relative or ULP error of an exact 0 means anything
+        errors = f"    abs err  = {err[worst]:.3g}   (expected exactly 0)"
+    else:
+        with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
+            ulps = err[worst] / tolerances.ulp(e[worst], where.case.dtype)
+        errors = (
+            f"    abs err  = {err[worst]:.3g}   rel err = {rel[worst]:.3g}   "
+            f"ULPs ({where.case.dtype}) = {ulps:.3g}"
+        )
+    if tol[worst] > 0:
+        with np.errstate(over="ignore"):
+            times = err[worst] / tol[worst]
+        allowed = f"    allowed  = {tol[worst]:.3g}   (the error is {times:.3g}x the tolerance)"
+    else:
+        see = "; see the note" if note else ""
+        allowed = (
+            "    allowed  = 0   (the tolerance is 0: this element must equal the expected "
+            f"value exactly{see})"
+        )
     lines = [
         where.header(tensor, f"differs from {where.against}"),
         f"  worst element: {_index_text(tensor, worst, where.sample_axis)}",
         f"    actual   = {float(a[worst])!r}",
         f"    expected = {float(e[worst])!r}",
-        f"    abs err  = {err[worst]:.3g}   rel err = {rel[worst]:.3g}   "
-        f"ULPs ({where.case.dtype}) = {ulps:.3g}",
-        f"    allowed  = {tol[worst]:.3g}   (the error is {times:.3g}x the tolerance)",
+        errors,
+        allowed,
         f"  elements failing: {int(failing.sum())} of {failing.size}",
     ]
     if note:

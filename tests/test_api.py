@@ -82,7 +82,14 @@ BAD_FORWARD = [
         "b2 scalar",
         lambda x, p: (x, (*p[:3], p[3].reshape(()))),
         ValueError,
-        r"b2 must have shape \(1,\) = \(1,\) .* got \(\)",
+        r"b2 must have shape \(1,\), got \(\)$",
+    ),
+    (
+        "W1 transposed",
+        lambda x, p: (x, (p[0].T, *p[1:])),
+        ValueError,
+        r"W1 looks transposed: W1 must have shape \(h, d\) = \(4, 2\) for b1 of shape \(4,\) "
+        r"and W2 of shape \(1, 4\), got \(2, 4\)$",
     ),
 ]
 
@@ -94,6 +101,31 @@ def test_forward_rejects_bad_shapes(pkg, case):
     x, params, _, _ = _problem(arr)
     x, params = mutate(x, params)
     _raises(exc, "forward: " + pattern, mod.forward, x, *params)
+
+
+def test_backward_says_W1_looks_transposed(pkg):
+    mod, arr = pkg
+    x, (W1, b1, W2, b2), _, y = _problem(arr)
+    a1, h, f = mod.forward(x, W1, b1, W2, b2)
+    _raises(
+        ValueError,
+        r"^backward: W1 looks transposed: W1 must have shape \(h, d\) = \(4, 2\) for W2 of "
+        r"shape \(1, 4\), got \(2, 4\)$",
+        mod.backward,
+        x,
+        y[0],
+        a1,
+        h,
+        f,
+        W1.T,
+        W2,
+    )
+
+
+def test_a_wrong_b1_is_not_blamed_on_W1():
+    """b1 matching neither axis of W1: b1 is named, W1 is not said to be transposed."""
+    x, (W1, b1, W2, b2), _, _ = _problem(np.asarray)
+    _raises(ValueError, r"forward: b1 must have shape", reference.forward, x, W1, b1[:3], W2, b2)
 
 
 def test_mixed_dtypes_rejected(pkg):

@@ -172,3 +172,48 @@ def test_an_unrelated_crash_gets_no_numpy_hint():
 
     error = _failure("backward", _impl("plain", backward=backward))
     assert "NumPy" not in str(error)
+
+
+# --------------------------------------------------------------------------- value messages
+def _close_message(actual, expected, allowed, note: str = "") -> str:
+    where = compare.Where("backward", "m", Case(0, Shape(2, 4, 8), "float32", "cpu"))
+    with report.capture(), pytest.raises(ParityError) as info:
+        compare.expect_close(
+            np.array(actual),
+            np.array(expected),
+            np.array(allowed),
+            tensor="db1",
+            where=where,
+            note=note,
+        )
+    return str(info.value)
+
+
+def test_an_expected_zero_gives_no_ulp_count():
+    message = _close_message([1e-3, 1.0], [0.0, 1.0], [1e-6, 1e-6])
+    assert "expected exactly 0" in message, message
+    assert "ULPs" not in message and "rel err = inf" not in message, message
+    # a non-zero expected value keeps the ULP count
+    assert "ULPs (float32) = " in _close_message([1.5], [1.0], [1e-6])
+
+
+def test_a_zero_tolerance_is_said_with_its_reason():
+    message = _close_message([1e-3], [0.0], [0.0], note="why it is exact")
+    assert "infx" not in message and "inf x" not in message, message
+    assert "the tolerance is 0: this element must equal the expected value exactly" in message
+    assert "note: why it is exact" in message
+
+
+@pytest.mark.parametrize(
+    ("mutant", "says", "never"),
+    [
+        ("kink_ge", "a mask a1 >= 0", "missing"),
+        ("no_mask", "the ReLU mask is missing or wrong", ">= 0"),
+        ("inverted_mask", "the ReLU mask is missing or wrong", ">= 0"),
+    ],
+)
+def test_kink_note_says_what_the_gradient_shows(mutant, says, never):
+    impl = external.load(f"tests.mutants.{mutant}")
+    error = _failure("kink", impl)
+    note = next(line for line in str(error).splitlines() if line.startswith("  note:"))
+    assert says in note and never not in note, note
