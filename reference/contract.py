@@ -10,6 +10,7 @@ scalars (0-d). Batched: X (B, d), Y (B,), A1 and H (B, h), F (B,).
 
 from __future__ import annotations
 
+import numbers
 from collections.abc import Mapping, Sequence
 
 Shape = tuple[int, ...]
@@ -96,6 +97,22 @@ def check_dtypes(fn: str, dtypes: Mapping[str, str], allowed: Sequence[str]) -> 
             "all arguments must share one dtype (no silent promotion)"
         )
     return next(iter(distinct))
+
+
+def check_not_integer(fn: str, name: str, value: object, allowed: Sequence[str]) -> None:
+    """An integer given for a floating scalar (y, f) raises TypeError, as an integer array does;
+    a Python float is accepted."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        return
+    floats = ", ".join(allowed)
+    if isinstance(value, int):
+        raise TypeError(
+            f"{fn}: {name} is a Python int ({value!r}); expected a floating dtype ({floats}) "
+            "or a Python float"
+        )
+    raise TypeError(
+        f"{fn}: {name} has dtype {type(value).__name__}; expected a floating dtype ({floats})"
+    )
 
 
 def check_finite(fn: str, name: str, finite: bool) -> None:

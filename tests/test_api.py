@@ -218,6 +218,31 @@ def test_backward_accepts_python_float_targets(pkg):
         np.testing.assert_array_equal(np.asarray(a), np.asarray(b))
 
 
+@pytest.mark.parametrize("target", [1, np.int64(1), True], ids=["int", "np.int64", "bool"])
+def test_backward_rejects_integer_targets_as_it_rejects_integer_arrays(pkg, target):
+    mod, arr = pkg
+    x, params, _, _ = _problem(arr)
+    a1, h, f = mod.forward(x, *params)
+    with pytest.raises(TypeError, match=r"^backward: y (has dtype|must be|is a Python int)"):
+        mod.backward(x, target, a1, h, f, params[0], params[2])
+    with pytest.raises(TypeError, match=r"^backward: y has dtype int64; expected a floating"):
+        mod.backward(x, arr(np.array(1)), a1, h, f, params[0], params[2])
+
+
+def test_python_int_is_named_as_such(pkg):
+    mod, arr = pkg
+    x, params, _, _ = _problem(arr)
+    a1, h, f = mod.forward(x, *params)
+    with pytest.raises(
+        TypeError,
+        match=r"^backward: y is a Python int \(1\); expected a floating dtype "
+        r"\((b?float(16|32|64)(, )?)+\) or a Python float$",
+    ):
+        mod.backward(x, 1, a1, h, f, params[0], params[2])
+    with pytest.raises(TypeError, match=r"^loss: y is a Python int \(2\)"):
+        mod.loss(f, 2)
+
+
 @pytest.mark.parametrize(
     "change, pattern",
     [
