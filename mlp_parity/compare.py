@@ -153,17 +153,16 @@ def expect_close(
         )
     tol = np.broadcast_to(np.asarray(allowed, dtype=np.float64), e.shape)
     err = np.where(np.isfinite(a), np.abs(a - e), np.inf)
-    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        excess = np.where(err > 0, err / tol, 0.0)  # error in units of the tolerance
-        rel = np.where(e != 0, err / np.abs(e), np.where(err > 0, np.inf, 0.0))
-    failing = err > tol
-    worst = (
-        np.unravel_index(int(np.argmax(excess)) if excess.size else 0, e.shape) if e.size else ()
-    )
-    worst = tuple(int(i) for i in worst)
     positive = (err > 0) & np.isfinite(tol)  # elements held to a bound, with an error
     with np.errstate(divide="ignore", invalid="ignore", over="ignore", under="ignore"):
-        headroom = float(np.min(tol[positive] / err[positive])) if positive.any() else None
+        rel = np.where(e != 0, err / np.abs(e), np.where(err > 0, np.inf, 0.0))
+        room = np.where(positive, tol / err, np.inf)  # headroom of each element
+    failing = err > tol
+    # the worst element: the least headroom (every failing element has headroom < 1); the
+    # record's tolerance, headroom and worst_abs_err are all this one element's
+    worst = np.unravel_index(int(np.argmin(room)), e.shape) if e.size else ()
+    worst = tuple(int(i) for i in worst)
+    headroom = float(room[worst]) if positive.any() else None
     rec = report.Record(
         check=where.check,
         impl=where.impl,
@@ -180,6 +179,7 @@ def expect_close(
         passed=not failing.any(),
         nodeid=where.nodeid,
         note=note,
+        worst_abs_err=report.finite_or_none(float(err[worst])) if e.size else 0.0,
     )
     report.add(rec)
     if failing.any():

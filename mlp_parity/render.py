@@ -23,8 +23,12 @@ TITLE = "Parity report"
 
 _TEXT_FIELDS = ("check", "impl", "tensor", "case", "shape", "dtype", "device", "nodeid")
 _NUMBER_FIELDS = ("tolerance",)
-_OPTIONAL_NUMBER_FIELDS = ("max_abs_err", "max_rel_err", "headroom")
-_REQUIRED = tuple(f for f in Row.__dataclass_fields__ if f != "note")
+_OPTIONAL_NUMBER_FIELDS = ("max_abs_err", "max_rel_err", "headroom", "worst_abs_err")
+_REQUIRED = tuple(f for f in Row.__dataclass_fields__ if f not in ("note", "worst_abs_err"))
+ONE_ELEMENT = (
+    "error, tolerance and headroom (tolerance ÷ error) are those of one element, the one with "
+    "the least headroom"
+)
 
 
 class ReportError(ValueError):
@@ -49,7 +53,7 @@ def _row(record: object, index: int, source: str) -> Row:
         if not _is_number(record[name]):
             raise ReportError(f"{where}.{name} is {record[name]!r}, expected a number")
     for name in _OPTIONAL_NUMBER_FIELDS:
-        if record[name] is not None and not _is_number(record[name]):
+        if record.get(name) is not None and not _is_number(record[name]):
             raise ReportError(f"{where}.{name} is {record[name]!r}, expected a number or null")
     if not isinstance(record["seed"], int) or isinstance(record["seed"], bool):
         raise ReportError(f"{where}.seed is {record['seed']!r}, expected an integer")
@@ -101,8 +105,11 @@ def _cell(text: str) -> str:
 
 
 def worst_error(r: Row) -> float | None:
-    """The error at the element with the least headroom, where `tolerance` was taken:
-    tolerance / headroom (the record's max_abs_err may sit at another element)."""
+    """The error at the element with the least headroom, where `tolerance` was taken (the
+    record's max_abs_err may sit at another element): recorded as worst_abs_err; for older
+    reports, tolerance / headroom."""
+    if r.worst_abs_err is not None:
+        return r.worst_abs_err
     if r.headroom is None:
         return 0.0
     if r.headroom == 0 or (not r.passed and r.tolerance == 0):
@@ -152,6 +159,7 @@ def to_markdown(rows: Sequence[Row], title: str = TITLE) -> str:
                 for r in checks
             ],
         )
+        lines += ["", ONE_ELEMENT + "."]
     else:
         lines.append("No records.")
     lines += ["", "## Failures", ""]
@@ -162,10 +170,11 @@ def to_markdown(rows: Sequence[Row], title: str = TITLE) -> str:
                 "impl",
                 "tensor",
                 "case",
-                "max_abs_err",
-                "max_rel_err",
+                "error",
                 "tolerance",
                 "headroom",
+                "max abs err (any element)",
+                "max rel err (any element)",
                 "test",
             ],
             [
@@ -174,15 +183,17 @@ def to_markdown(rows: Sequence[Row], title: str = TITLE) -> str:
                     r.impl,
                     r.tensor,
                     r.case,
-                    _error(r.max_abs_err),
-                    _error(r.max_rel_err),
+                    _error(worst_error(r)),
                     f"{r.tolerance:.3g}",
                     _headroom(r.headroom),
+                    _error(r.max_abs_err),
+                    _error(r.max_rel_err),
                     r.nodeid,
                 ]
                 for r in failed
             ],
         )
+        lines += ["", ONE_ELEMENT + "; the maxima are over every element."]
     else:
         lines.append("None.")
     return "\n".join(lines) + "\n"

@@ -27,13 +27,17 @@ class Record:
     shape: str
     dtype: str
     device: str
-    max_abs_err: float | None  # None: not finite (NaN or Inf in the output)
-    max_rel_err: float | None
-    tolerance: float  # the allowed error at the worst element
-    headroom: float | None  # min over elements of allowed / error; None: every error is 0
+    max_abs_err: float | None  # the largest over elements; None: not finite (NaN or Inf)
+    max_rel_err: float | None  # the largest over elements
+    tolerance: float  # the allowed error at the worst element (the least headroom)
+    headroom: float | None  # allowed / error at the worst element, the least over elements;
+    # None: every error is 0
     passed: bool
     nodeid: str = ""
     note: str = ""
+    # the error at the worst element, where tolerance and headroom are taken; None: not finite,
+    # or a report written before records carried it
+    worst_abs_err: float | None = None
 
 
 _RECORDS: list[Record] = []
