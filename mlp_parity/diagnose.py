@@ -9,7 +9,7 @@ For an implementation with failed checks it
 
 1. reads what the failures say as data (`Failure.kind`): shape, dtype, device, crash,
    mutates-input, nondeterministic, stateful, aliased-output name the pattern directly;
-2. localises, on a few deterministic probe cases (`PROBE_SEEDS` x `PROBE_SHAPES`, float64
+2. localises, on a few deterministic probe cases (`probes()`: (seed, shape) pairs, float64
    first, then the dtypes that failed): the forward is compared with the float64 reference
    stage by stage (a1 from the inputs; h from the module's own a1; f from its own h), so the
    first wrong stage carries the blame; the backward, given the reference (a1, h, f), with
@@ -36,6 +36,7 @@ flag no correct implementation (tests/test_diagnose.py).
 from __future__ import annotations
 
 import dataclasses
+import functools
 import importlib.util
 import math
 import re
@@ -74,10 +75,40 @@ PATTERNS = (
 )
 LOCATIONS = ("forward", "backward", "forward+backward", "contract")
 
-# The probe cases: every kink plan (two seeds over the six shapes) and one square network,
-# where a transposed dW1 keeps its shape.
-PROBE_SEEDS = (0, 1)
-PROBE_SHAPES = (*cases.SHAPES, Shape(3, 3, 2))
+# The probe cases, (seed, shape): two seeds over the case generator's shapes but the largest
+# (probed only where a failure needs it), which hold every kink plan; and a square network,
+# where a transposed dW1 keeps its shape, at the first two seeds whose case puts a unit just
+# above the kink (`_just_above_kink`), so that a threshold in a mask shows in two cases.
+SQUARE = Shape(4, 4, 2)
+SMALL_SHAPES = tuple(s for s in cases.SHAPES if s.h * s.d <= 1024)
+
+
+@functools.lru_cache(maxsize=1)
+def probes() -> tuple[tuple[int, Shape], ...]:
+    return (
+        *((seed, s) for seed in (0, 1) for s in SMALL_SHAPES),
+        *((seed, SQUARE) for seed in _just_above_kink(SQUARE, 2)),
+    )
+
+
+def _just_above_kink(shape: Shape, n: int) -> list[int]:
+    """The first n seeds whose sample 0 has an activation in (0, 2^-20] at float64 and at
+    float32: the near plan's construction on the positive side, below the 1e-6 that a
+    threshold in a mask typically uses."""
+    found = []
+    for seed in range(1000):
+        near = []
+        for dtype in ("float64", "float32"):
+            inp = cases.inputs(Case(seed, shape, dtype, "cpu"))
+            a1 = inp.W1 @ inp.X[0] + inp.b1
+            near.append(np.any((a1 > 0) & (a1 <= 2.0**-20)))
+        if all(near):
+            found.append(seed)
+        if len(found) == n:
+            break
+    return found
+
+
 # An element takes part in a pattern's fit ("decidable") where the value it is tested on is
 # larger than this many tolerances: below, right and wrong cannot be told apart.
 DECIDABLE = 4.0
@@ -165,7 +196,7 @@ def format_diagnosis(diagnoses: Sequence[Diagnosis], failed: int | None = None) 
         return []
     shown = list(diagnoses[:MAX_LISTED])
     count = "one finding" if len(diagnoses) == 1 else f"{len(diagnoses)} findings, strongest first"
-    tests = f", {failed} failed tests" if failed else ""
+    tests = f", {plural(failed, 'failed test')}" if failed else ""
     lines = [f"{diagnoses[0].impl}: {count}{tests}"]
     for i, d in enumerate(shown, 1):
         tensors = f"; {', '.join(d.tensors)}" if d.tensors else ""
@@ -289,12 +320,12 @@ class _Collector:
     def __init__(self, dtype: str) -> None:
         self.dtype = dtype
         self.chunks: dict[tuple[str, str], list[dict]] = {}
-        self.forms: dict[tuple[str, str], Counter] = {}
+        self.forms: dict[tuple[str, str], dict[str, set[int]]] = {}  # note -> cases
         self.crashes: Counter = Counter()
         self.case_ids: set[int] = set()
 
     def form(self, stage: str, tensor: str, note: str, case: int) -> None:
-        self.forms.setdefault((stage, tensor), Counter())[note] += 1
+        self.forms.setdefault((stage, tensor), {}).setdefault(note, set()).add(case)
         self.case_ids.add(case)
 
     def add(
@@ -317,21 +348,25 @@ class _Collector:
                 k: np.broadcast_to(v, shape).reshape(-1) for k, v in extra.get("terms", {}).items()
             },
         }
-        if len(shape) == 2 and shape[0] == shape[1] > 1:
-            chunk["expected_t"] = expected.T.reshape(-1)
+        if len(shape) == 3 and shape[1] == shape[2] > 1:  # (samples, n, n): square matrices
+            chunk["expected_t"] = np.swapaxes(expected, 1, 2).reshape(-1)
         else:
             chunk["expected_t"] = np.full(expected.size, np.nan)
         self.chunks.setdefault((stage, tensor), []).append(chunk)
         self.case_ids.add(int(np.asarray(attrs["case"]).reshape(-1)[0]))
 
+    def _forms(self, stage: str, tensor: str) -> Counter:
+        return Counter({k: len(v) for k, v in self.forms.get((stage, tensor), {}).items()})
+
     def tables(self) -> list[Table]:
         out = [
-            _table(stage, tensor, self.dtype, chunks, self.forms.get((stage, tensor), Counter()))
+            _table(stage, tensor, self.dtype, chunks, self._forms(stage, tensor))
             for (stage, tensor), chunks in self.chunks.items()
         ]
         empty = np.zeros(0)
-        for (stage, tensor), forms in self.forms.items():
+        for stage, tensor in self.forms:
             if (stage, tensor) not in self.chunks:  # never comparable: forms only
+                forms = self._forms(stage, tensor)
                 out.append(
                     Table(tensor, stage, self.dtype, *[empty] * 4, {"case": empty}, forms=forms)
                 )
@@ -384,25 +419,53 @@ def _align(value, shape: tuple[int, ...]) -> tuple[np.ndarray | None, str]:
     return None, f"shape {a.shape}"
 
 
-def _attrs(layout: str, ci: int, case: Case, i: int, a1: np.ndarray, r: float, f: float) -> dict:
-    """Per-element attributes for a tensor laid out over units ("h"), units x inputs ("hd"),
-    a (1, h) row ("1h") or a scalar ("s")."""
-    h, d, B = case.shape.h, case.shape.d, case.shape.batch
-    common = {"case": ci, "sample": i, "r": r, "f": f, "h": h, "d": d, "B": B}
-    if layout in ("h", "1h"):
-        shape = (h,) if layout == "h" else (1, h)
-        unit = np.arange(h).reshape(shape)
-        return {**common, "unit": unit, "input": np.full(shape, -1), "a1": np.reshape(a1, shape)}
+def _attrs(layout: str, ci: int, case: Case, A1: np.ndarray, R: np.ndarray, F: np.ndarray) -> dict:
+    """Per-element attributes of a tensor stacked over the case's samples, (B, *shape), laid
+    out over units ("h"), a (1, h) row ("1h"), units x inputs ("hd") or a scalar ("s"); each
+    value broadcasts against (B, *shape)."""
+    nd = {"h": 1, "1h": 2, "hd": 2, "s": 0, "s1": 1}[layout]
+    per_sample = lambda v: np.reshape(v, (len(R),) + (1,) * nd)  # noqa: E731
+    s = case.shape
+    common = {
+        "case": ci,
+        "sample": per_sample(np.arange(len(R))),
+        "r": per_sample(R),
+        "f": per_sample(F),
+        "h": s.h,
+        "d": s.d,
+        "B": s.batch,
+        "unit": -1,
+        "input": -1,
+        "a1": np.nan,
+    }
+    if layout == "h":
+        return common | {"unit": np.arange(s.h), "a1": A1}
+    if layout == "1h":
+        return common | {"unit": np.arange(s.h)[None, :], "a1": A1[:, None, :]}
     if layout == "hd":
-        unit = np.repeat(np.arange(h), d).reshape(h, d)
-        inp = np.tile(np.arange(d), h).reshape(h, d)
-        return {**common, "unit": unit, "input": inp, "a1": np.repeat(a1, d).reshape(h, d)}
-    return {**common, "unit": -1, "input": -1, "a1": np.nan}
+        return common | {
+            "unit": np.arange(s.h)[:, None],
+            "input": np.arange(s.d)[None, :],
+            "a1": A1[:, :, None],
+        }
+    return common
 
 
 def _reference_forward(inp: cases.Inputs):
     outs = [oracles.reference_forward(x, *inp.params) for x in inp.X]
     return tuple(np.stack([np.asarray(o[k], dtype=np.float64) for o in outs]) for k in range(3))
+
+
+def _stack(col: _Collector, stage: str, name: str, outs: list, shape: tuple, ci: int):
+    """The samples' outputs aligned to `shape` and stacked, (B, *shape); None where any
+    sample's output cannot be compared. Form notes go to the collector."""
+    aligned = [_align(o, shape) for o in outs]
+    for _, note in aligned:
+        if note:
+            col.form(stage, name, note, ci)
+    if any(a is None for a, _ in aligned):
+        return None
+    return np.stack([a for a, _ in aligned])
 
 
 def _forward_case(col: _Collector, impl: Implementation, case: Case, ci: int) -> None:
@@ -412,52 +475,42 @@ def _forward_case(col: _Collector, impl: Implementation, case: Case, ci: int) ->
     t = inp.to_torch(case.dtype, case.device)
     A1e, He, Fe = _reference_forward(inp)
     e = tolerances.forward_bounds(inp.X, inp.W1, inp.b1, inp.W2, inp.b2, inp.Y, He, case.dtype)
+    outs = [impl.forward(t["X"][i], t["W1"], t["b1"], t["W2"], t["b2"]) for i in range(len(inp.X))]
+    if any(len(o) != 3 for o in outs):
+        col.form("forward", "a1, h, f", f"{len(outs[0])} values", ci)
+        return
     h = case.shape.h
+    A1, H, F = (
+        _stack(col, "forward", n, [o[k] for o in outs], s, ci)
+        for k, (n, s) in enumerate((("a1", (h,)), ("h", (h,)), ("f", ())))
+    )
+    R = Fe - inp.Y
+    mag_a1 = np.abs(inp.X) @ np.abs(inp.W1).T + np.abs(inp.b1)
+    if A1 is not None:
+        attrs = _attrs("h", ci, case, A1e, R, Fe)
+        col.add("forward", "a1", A1, A1e, e["a1"], mag_a1, attrs, terms={"b1": inp.b1})
+    own_a1 = A1e if A1 is None else A1
+    if H is not None:
+        attrs = _attrs("h", ci, case, own_a1, R, Fe)
+        col.add("forward", "h", H, np.maximum(own_a1, 0.0), e["a1"], mag_a1, attrs, unmasked=own_a1)
+    own_h = He if H is None else H
+    if F is None:
+        return
     w2 = np.abs(inp.W2[0])
-    for i in range(len(inp.X)):
-        out = impl.forward(t["X"][i], t["W1"], t["b1"], t["W2"], t["b2"])
-        if len(out) != 3:
-            col.form("forward", "a1, h, f", f"{len(out)} values", ci)
-            return
-        (a1, na), (hh, nh), (f, nf) = (_align(o, s) for o, s in zip(out, ((h,), (h,), ())))
-        for name, note in (("a1", na), ("h", nh), ("f", nf)):
-            if note:
-                col.form("forward", name, note, ci)
-        r, y = float(Fe[i] - inp.Y[i]), float(inp.Y[i])
-        mag_a1 = np.abs(inp.W1) @ np.abs(inp.X[i]) + np.abs(inp.b1)
-        if a1 is not None:
-            attrs = _attrs("h", ci, case, i, A1e[i], r, Fe[i])
-            col.add("forward", "a1", a1, A1e[i], e["a1"][i], mag_a1, attrs, terms={"b1": inp.b1})
-        own_a1 = A1e[i] if a1 is None else a1
-        if hh is not None:
-            attrs = _attrs("h", ci, case, i, own_a1, r, Fe[i])
-            col.add(
-                "forward",
-                "h",
-                hh,
-                np.maximum(own_a1, 0.0),
-                e["a1"][i],
-                mag_a1,
-                attrs,
-                unmasked=own_a1,
-            )
-        own_h = He[i] if hh is None else hh
-        if f is None:
-            continue
-        mag_f = float(w2 @ np.abs(own_h) + abs(inp.b2[0]))
-        allowed_f = tolerances.bound(h + 1, mag_f, case.dtype) + float(w2 @ e["a1"][i])
-        attrs = _attrs("s", ci, case, i, A1e[i], r, Fe[i])
-        expected_f = float(inp.W2[0] @ own_h + inp.b2[0])
-        col.add("forward", "f", f, expected_f, allowed_f, mag_f, attrs, terms={"b2": inp.b2[0]})
-        if impl.has("loss"):
-            loss = _align(impl.call("loss", out[2], t["Y"][i]), ())[0]
-            if loss is not None:
-                m = abs(float(f)) + abs(y)
-                expected_loss = 0.5 * (float(f) - y) ** 2
-                col.add("forward", "loss", loss, expected_loss, e["loss"][i], 0.5 * m * m, attrs)
+    mag_f = np.abs(own_h) @ w2 + abs(inp.b2[0])
+    allowed_f = tolerances.bound(h + 1, mag_f, case.dtype) + e["a1"] @ w2
+    attrs = _attrs("s", ci, case, A1e, R, Fe)
+    expected_f = own_h @ inp.W2[0] + inp.b2[0]
+    col.add("forward", "f", F, expected_f, allowed_f, mag_f, attrs, terms={"b2": inp.b2[0]})
+    if impl.has("loss"):
+        losses = [impl.call("loss", o[2], y) for o, y in zip(outs, t["Y"])]
+        L = _stack(col, "forward", "loss", losses, (), ci)
+        if L is not None:
+            m = np.abs(F) + np.abs(inp.Y)
+            col.add("forward", "loss", L, 0.5 * (F - inp.Y) ** 2, e["loss"], 0.5 * m * m, attrs)
 
 
-GRAD_LAYOUT = {"dW1": "hd", "db1": "h", "dW2": "1h", "db2": "s"}
+GRAD_LAYOUT = {"dW1": "hd", "db1": "h", "dW2": "1h", "db2": "s1"}
 
 
 def _backward_case(col: _Collector, impl: Implementation, case: Case, ci: int) -> None:
@@ -467,42 +520,50 @@ def _backward_case(col: _Collector, impl: Implementation, case: Case, ci: int) -
     t = inp.to_torch(case.dtype, case.device)
     A1r, Hr, Fr = checks.backward_inputs(inp, case.dtype)
     dt = cases.TORCH_DTYPES[case.dtype]
-    shapes = {"dW1": inp.W1.shape, "db1": inp.b1.shape, "dW2": inp.W2.shape, "db2": inp.b2.shape}
+    B = len(inp.X)
     for stage, Y in (("backward", inp.Y), ("zero-residual", Fr)):
+        given = [torch.tensor(v, dtype=dt, device=case.device) for v in (A1r, Hr, Fr, Y)]
+        outs = [
+            impl.backward(
+                t["X"][i], given[3][i], given[0][i], given[1][i], given[2][i], t["W1"], t["W2"]
+            )
+            for i in range(B)
+        ]
+        if any(len(g) != 4 for g in outs):
+            col.form(stage, "dW1, db1, dW2, db2", f"{len(outs[0])} values", ci)
+            return
+        refs = [
+            oracles.reference_backward(inp.X[i], Y[i], A1r[i], Hr[i], Fr[i], inp.W1, inp.W2)
+            for i in range(B)
+        ]
         allowed = tolerances.backward_bounds(inp.X, Y, Hr, Fr, inp.W2, case.dtype)
         mags = tolerances.backward_magnitudes(inp.X, Y, Hr, Fr, inp.W2)
-        for i in range(len(inp.X)):
-            a1, hh, f, y = (
-                torch.tensor(v, dtype=dt, device=case.device) for v in (A1r[i], Hr[i], Fr[i], Y[i])
+        R = Fr - Y
+        da1 = R[:, None] * inp.W2[0]
+        unmasked = {
+            "dW1": da1[:, :, None] * inp.X[:, None, :],
+            "db1": da1,
+            "dW2": (R[:, None] * A1r)[:, None, :],
+        }
+        terms = {"dW1": {"W1": inp.W1}, "dW2": {"W2": inp.W2}}
+        for k, (name, p) in enumerate(zip(checks.GRADS, inp.params)):
+            actual = _stack(col, stage, name, [g[k] for g in outs], p.shape, ci)
+            if actual is None:
+                continue
+            expected = np.stack([np.asarray(r[k], dtype=np.float64) for r in refs])
+            attrs = _attrs(GRAD_LAYOUT[name], ci, case, A1r, R, Fr)
+            col.add(
+                stage,
+                name,
+                actual,
+                expected,
+                allowed[name],
+                mags[name][1],
+                attrs,
+                unmasked=unmasked.get(name),
+                terms=terms.get(name, {}),
             )
-            g = impl.backward(t["X"][i], y, a1, hh, f, t["W1"], t["W2"])
-            if len(g) != 4:
-                col.form(stage, "dW1, db1, dW2, db2", f"{len(g)} values", ci)
-                return
-            r = float(Fr[i] - Y[i])
-            ref = oracles.reference_backward(inp.X[i], Y[i], A1r[i], Hr[i], Fr[i], inp.W1, inp.W2)
-            da1 = inp.W2[0] * r
-            unmasked = {"dW1": np.outer(da1, inp.X[i]), "db1": da1, "dW2": (r * A1r[i])[None, :]}
-            terms = {"dW1": {"W1": inp.W1}, "dW2": {"W2": inp.W2}}
-            for k, name in enumerate(checks.GRADS):
-                actual, note = _align(g[k], shapes[name])
-                if note:
-                    col.form(stage, name, note, ci)
-                if actual is None:
-                    continue
-                attrs = _attrs(GRAD_LAYOUT[name], ci, case, i, A1r[i], r, float(Fr[i]))
-                col.add(
-                    stage,
-                    name,
-                    actual,
-                    ref[k],
-                    allowed[name][i],
-                    mags[name][1][i],
-                    attrs,
-                    unmasked=unmasked.get(name),
-                    terms=terms.get(name, {}),
-                )
-    if impl.has("backward_batch") and len(inp.X) > 1:
+    if impl.has("backward_batch") and B > 1:
         _batch_case(col, impl, case, ci, inp, (A1r, Hr, Fr))
 
 
@@ -521,11 +582,10 @@ def _batch_case(col: _Collector, impl: Implementation, case: Case, ci: int, inp,
     per_sample = tolerances.backward_bounds(inp.X, inp.Y, fwd[1], fwd[2], inp.W2, case.dtype)
     batch = tolerances.backward_batch_bounds(inp.X, inp.Y, fwd[1], fwd[2], inp.W2, case.dtype)
     B = len(inp.X)
-    for k, name in enumerate(checks.GRADS):
+    nan = np.full(1, np.nan)
+    for k, (name, p) in enumerate(zip(checks.GRADS, inp.params)):
         expected = np.mean([np.asarray(r[k], dtype=np.float64) for r in refs], axis=0)
-        actual, note = _align(out[k], expected.shape)
-        if note:
-            col.form("batch", name, note, ci)
+        actual = _stack(col, "batch", name, [out[k]], p.shape, ci)
         if actual is None:
             continue
         allowed = (
@@ -533,14 +593,22 @@ def _batch_case(col: _Collector, impl: Implementation, case: Case, ci: int, inp,
             + per_sample[name].mean(0)
             + tolerances.gamma(B, "float64") * np.abs(expected)
         )
-        attrs = _attrs(
-            GRAD_LAYOUT[name], ci, case, -1, np.full(case.shape.h, np.nan), np.nan, np.nan
+        attrs = _attrs(GRAD_LAYOUT[name], ci, case, np.full((1, case.shape.h), np.nan), nan, nan)
+        col.add(
+            "batch",
+            name,
+            actual,
+            expected[None],
+            allowed[None],
+            np.abs(expected[None]) + allowed[None],
+            attrs,
         )
-        col.add("batch", name, actual, expected, allowed, np.abs(expected) + allowed, attrs)
 
 
-def probe_cases(dtype: str, device: str = "cpu") -> list[Case]:
-    return [Case(s, shape, dtype, device) for s in PROBE_SEEDS for shape in PROBE_SHAPES]
+def probe_cases(
+    dtype: str, device: str = "cpu", which: Sequence[tuple[int, Shape]] | None = None
+) -> list[Case]:
+    return [Case(seed, shape, dtype, device) for seed, shape in which or probes()]
 
 
 @dataclass
@@ -551,23 +619,31 @@ class Probe:
     tables: list[Table]
     crashes: Counter  # crash text -> cases
     n_cases: int
+    crashed: int = 0  # cases on which a call raised
 
     def wrong(self, stages: Iterable[str]) -> list[Table]:
         stages = set(stages)
         return [t for t in self.tables if t.stage in stages and (t.wrong.any() or t.forms)]
 
 
-def run_probes(impl: Implementation, dtype: str, device: str = "cpu") -> Probe:
+def run_probes(
+    impl: Implementation,
+    dtype: str,
+    device: str = "cpu",
+    which: Sequence[tuple[int, Shape]] | None = None,
+) -> Probe:
     """The forward and backward probes on every probe case at `dtype`."""
     col = _Collector(dtype)
-    case_list = probe_cases(dtype, device)
+    case_list = probe_cases(dtype, device, which)
+    crashed = set()
     for ci, case in enumerate(case_list):
         for stage in (_forward_case, _backward_case):
             try:
                 stage(col, impl, case, ci)
             except ImplementationCrash as exc:
                 col.crashes[str(exc)] += 1
-    return Probe(dtype, col.tables(), col.crashes, len(case_list))
+                crashed.add(ci)
+    return Probe(dtype, col.tables(), col.crashes, len(case_list), len(crashed))
 
 
 # --------------------------------------------------------------------------- classifiers
@@ -1275,21 +1351,22 @@ def state_findings(impl: Implementation, dtype: str, device: str) -> list[Findin
             )
         ]
     changed = {
-        "after another call": _differ(one[0], one[2]),
-        "as the first call": _differ(b_first, one[1]),
-        "after the run": _differ(one[0], used),
+        "after a call on another sample": _differ(one[0], one[2]),
+        "as a fresh copy's first call": _differ(b_first, one[1]),
+        "after the checks' calls": _differ(one[0], used),
     }
     tensors = sorted({n for v in changed.values() for n in v}, key=NAMES.index)
     if not tensors:
         return []
     how = "; ".join(
-        f"{', '.join(v)} {'differ' if len(v) > 1 else 'differs'} {what}"
+        what if len(v) == len(tensors) else f"{what} ({', '.join(v)})"
         for what, v in changed.items()
         if v
     )
     text = (
-        "the same sample gives another {T} depending on the calls made before, reproducibly "
-        "(two fresh copies agree bitwise): " + how
+        "the same sample gives another {T} depending on the calls made before ("
+        + how
+        + "), and reproducibly: two fresh copies making the same calls agree bitwise"
     )
     stages = {"forward" if n in ("a1", "h", "f") else "backward" for n in tensors}
     return [Finding("stateful", "", stages, tensors, text, {}, HINTS["stateful"], math.inf)]
@@ -1449,15 +1526,21 @@ def kind_findings(failures: Sequence[checks.Failure]) -> list[Finding]:
         text = (
             top.replace("{", "{{").replace("}", "}}")
             + others
-            + f" - {len(fs)} failures in {len(case_ids)} cases"
+            + f" - {plural(len(fs), 'failure')} in {plural(len(case_ids), 'case')}"
             + (f" ({', '.join(dtypes)})" if dtypes else "")
             + f", checks: {', '.join(checks_)}"
         )
         tensors = sorted({f.tensor for f in fs if f.tensor})
-        out.append(
-            Finding(pattern, "", {"contract"}, tensors, text, {}, HINTS.get(pattern, ""), math.inf)
-        )
+        hint = ARITY_HINT if fs[0].kind == compare.ARITY else HINTS.get(pattern, "")
+        out.append(Finding(pattern, "", {"contract"}, tensors, text, {}, hint, math.inf))
     return out
+
+
+ARITY_HINT = "return every output: (a1, h, f) from forward, (dW1, db1, dW2, db2) from backward"
+
+
+def plural(n: int, noun: str) -> str:
+    return f"{n} {noun}" + ("" if n == 1 else "s")
 
 
 def _worst_failure(failures: Sequence[checks.Failure]) -> checks.Failure:
@@ -1481,10 +1564,18 @@ def _worst_text(f: checks.Failure) -> str:
 VALUE_KINDS = {compare.VALUE, compare.GRADCHECK}
 
 
-def _probe_dtypes(impl: Implementation, failures: Sequence[checks.Failure]) -> list[str]:
-    failing = {f.case.dtype for f in failures if f.case and f.kind in VALUE_KINDS}
-    order = ["float64", *(d for d in cases.DTYPES if d in failing and d != "float64")]
-    return [d for d in order if d in impl.dtypes]
+def _probe_sets(impl: Implementation, failures: Sequence[checks.Failure]) -> list[tuple]:
+    """(dtype, probes) to run in turn until one shows wrong values: float64 on the probe
+    cases, then each dtype that failed; then, with (up to two of) the failed cases whose
+    shape the probes leave out (the largest network), the same again."""
+    failing = [f.case for f in failures if f.case and f.kind in VALUE_KINDS]
+    failed_dtypes = {c.dtype for c in failing} - {"float64"}
+    order = ["float64", *(d for d in cases.DTYPES if d in failed_dtypes)]
+    dtypes = [d for d in order if d in impl.dtypes]
+    probed = {s for _, s in probes()}
+    more = sorted({(c.seed, c.shape) for c in failing if c.shape not in probed})[:2]
+    sets = [(d, probes()) for d in dtypes]
+    return sets + [(d, (*probes(), *more)) for d in dtypes] if more else sets
 
 
 def _device(failures: Sequence[checks.Failure]) -> str:
@@ -1506,7 +1597,8 @@ def _where(probe: Probe | None, impl: Implementation, device: str) -> tuple[str,
     n = probe.n_cases
     at = f"{n} probe cases at {probe.dtype}"
     if not fwd and not bwd:
-        return "contract", f"forward and backward agree with the float64 reference on {at}"
+        raised = f"; the calls raised on {probe.crashed} of them" if probe.crashed else ""
+        return "contract", f"forward and backward agree with the float64 reference on {at}{raised}"
     f_text = (
         f"forward differs from the float64 reference ({', '.join(fwd)})"
         if fwd
@@ -1518,12 +1610,15 @@ def _where(probe: Probe | None, impl: Implementation, device: str) -> tuple[str,
         else "backward, given the reference (a1, h, f), agrees"
     )
     text = f"{f_text}; {b_text} - on {at}"
+    if probe.crashes:
+        text += f" (the calls raised on {probe.crashed} of them)"
     if fwd and bwd:
         agree, tested = self_consistent(impl, device)
         if tested:
             verdict = "is" if agree == tested else "is not"
             text += (
-                f"; its backward {verdict} the gradient of its own forward (central differences: "
+                f"; its backward {verdict} the gradient of its own forward (float64 central "
+                f"differences: "
                 f"{agree} of {tested} samples agree)"
             )
     location = "forward+backward" if fwd and bwd else ("forward" if fwd else "backward")
@@ -1550,8 +1645,8 @@ def diagnose(impl: Implementation, failures: Iterable[checks.Failure]) -> list[D
         if f.pattern not in ("nondeterministic", "stateful", "mutates-input")
     ]
     probe = None
-    for dtype in _probe_dtypes(impl, failures):
-        probe = run_probes(impl, dtype, device)
+    for dtype, probes in _probe_sets(impl, failures):
+        probe = run_probes(impl, dtype, device, probes)
         if any(t.wrong.any() for t in probe.tables):
             break
     values = value_findings(probe) if probe else []
