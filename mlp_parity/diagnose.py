@@ -1498,6 +1498,13 @@ def _agrees(impl: Implementation, x, y, params, v) -> bool | None:
     return abs(dot - fd) <= 1e-6 * (size + abs(fd)) + 1e-12
 
 
+def probe_findings(impl: Implementation, dtype: str, device: str = "cpu") -> list[Finding]:
+    """Everything the probes find at one dtype, whatever the checks said: the values, the
+    state and the inputs. Empty for a correct implementation (tests/test_diagnose.py)."""
+    values = value_findings(run_probes(impl, dtype, device))
+    return values + state_findings(impl, dtype, device) + mutation_findings(impl, dtype, device)
+
+
 # --------------------------------------------------------------------------- failure kinds
 def _detail(f: checks.Failure) -> str:
     """The line of a failure's message that says what is wrong."""
