@@ -50,6 +50,7 @@ import torch
 from mlp_parity import cases, checks, compare, oracles, tolerances
 from mlp_parity.cases import Case, Shape
 from mlp_parity.external import Implementation, ImplementationCrash
+from mlp_parity.report import Diagnosis
 
 PATTERNS = (
     "sign",
@@ -166,30 +167,6 @@ HINTS = {
 
 
 # --------------------------------------------------------------------------- the result
-@dataclass(frozen=True)
-class Diagnosis:
-    """One cause: a pattern from PATTERNS, where (LOCATIONS), the tensors it concerns, one
-    line of evidence (numbers), what it usually means, and the localisation it rests on."""
-
-    impl: str
-    pattern: str
-    location: str
-    tensors: tuple[str, ...]
-    evidence: str
-    hint: str = ""
-    where: str = ""
-
-    def to_dict(self) -> dict:
-        return {**dataclasses.asdict(self), "tensors": list(self.tensors)}
-
-    @classmethod
-    def from_dict(cls, data: dict) -> Diagnosis:
-        fields = {f.name for f in dataclasses.fields(cls)}
-        return cls(
-            **{**{k: v for k, v in data.items() if k in fields}, "tensors": tuple(data["tensors"])}
-        )
-
-
 def format_diagnosis(diagnoses: Sequence[Diagnosis], failed: int | None = None) -> list[str]:
     """The lines for one implementation's diagnoses (empty when there are none)."""
     if not diagnoses:

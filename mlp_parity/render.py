@@ -17,8 +17,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from mlp_parity.diagnose import Diagnosis
-from mlp_parity.report import SCHEMA, worst_by_check
+from mlp_parity.report import SCHEMA, Diagnosis, worst_by_check
 from mlp_parity.report import Record as Row
 from mlp_parity.report import severity as _severity
 

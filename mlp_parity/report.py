@@ -13,7 +13,7 @@ import contextlib
 import json
 import math
 from collections.abc import Iterator, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 
 SCHEMA = "mlp-parity-report/2"  # /2: the top-level "diagnoses" list
@@ -36,6 +36,30 @@ class Record:
     passed: bool
     nodeid: str = ""
     note: str = ""
+
+
+@dataclass(frozen=True)
+class Diagnosis:
+    """One cause (`mlp_parity.diagnose`): a pattern of diagnose.PATTERNS, where (one of
+    diagnose.LOCATIONS), the tensors it concerns, one line of evidence (numbers), what it
+    usually means, and the localisation it rests on. Plain data: the report carries it."""
+
+    impl: str
+    pattern: str
+    location: str
+    tensors: tuple[str, ...]
+    evidence: str
+    hint: str = ""
+    where: str = ""
+
+    def to_dict(self) -> dict:
+        return {**asdict(self), "tensors": list(self.tensors)}
+
+    @classmethod
+    def from_dict(cls, data: dict) -> Diagnosis:
+        known = {f.name for f in fields(cls)}
+        given = {k: v for k, v in data.items() if k in known}
+        return cls(**{**given, "tensors": tuple(data["tensors"])})
 
 
 _RECORDS: list[Record] = []
@@ -78,6 +102,11 @@ def failures() -> list:
     return list(_FAILURES)
 
 
+def captured_failures() -> list:
+    """The failed checks recorded inside the innermost `capture()` block so far."""
+    return list(_FAILURE_SINKS[-1])
+
+
 def clear() -> None:
     _RECORDS.clear()
     _FAILURES.clear()
@@ -87,11 +116,11 @@ def finite_or_none(value: float) -> float | None:
     return float(value) if math.isfinite(value) else None
 
 
-def to_json(records: list[Record], diagnoses: Sequence[dict] = ()) -> str:
-    """The report: every record, sorted, and the diagnoses (`Diagnosis.to_dict()`, in the
-    order they were made; empty when nothing failed)."""
+def to_json(records: list[Record], diagnoses: Sequence[Diagnosis] = ()) -> str:
+    """The report: every record, sorted, and the diagnoses in the order they were made
+    (empty when nothing failed)."""
     rows = [asdict(r) for r in sorted(records)]
-    data = {"schema": SCHEMA, "records": rows, "diagnoses": list(diagnoses)}
+    data = {"schema": SCHEMA, "records": rows, "diagnoses": [d.to_dict() for d in diagnoses]}
     return json.dumps(data, indent=1, sort_keys=True) + "\n"
 
 
@@ -99,7 +128,7 @@ def from_dicts(rows: list[dict]) -> list[Record]:
     return [Record(**row) for row in rows]
 
 
-def write(path: str | Path, records: list[Record], diagnoses: Sequence[dict] = ()) -> None:
+def write(path: str | Path, records: list[Record], diagnoses: Sequence[Diagnosis] = ()) -> None:
     Path(path).write_text(to_json(records, diagnoses))
 
 

@@ -94,7 +94,7 @@ class ParitySession:
         self.diagnoses = {} if interrupted else self._diagnose()
         path = config.getoption("parity_report")
         if path:
-            flat = [d.to_dict() for ds in self.diagnoses.values() for d in ds]
+            flat = [d for found in self.diagnoses.values() for d in found]
             report.write(path, report.collected(), flat)
         result = yield
         self._print_diagnoses(config)

@@ -185,7 +185,7 @@ def test_the_report_the_harness_writes_renders(tmp_path):
 
     d = diagnose.Diagnosis("m", "sign", "backward", ("db2",), "db2 = -1 x expected")
     path = tmp_path / "r.json"
-    report.write(path, [render.Row(**_record())], [d.to_dict()])
+    report.write(path, [render.Row(**_record())], [d])
     rows, diagnoses = render.load_report(path)
     assert diagnoses == [d] and len(rows) == 1
 
