@@ -120,6 +120,8 @@ PRECISION_MAX = 2.0**-5
 # median |a1| of the case set
 NEAR_KINK = 2.0**-4
 MAX_LISTED = 5  # diagnoses listed per implementation; the rest are counted
+# What reading an implementation's outputs of an unexpected type can raise.
+UNUSABLE = (TypeError, ValueError, IndexError, RuntimeError, AttributeError)
 
 # Failure kinds that name their pattern directly.
 KIND_PATTERN = {
@@ -292,18 +294,16 @@ class Table:
 
 
 class _Collector:
-    """Gathers (stage, tensor) chunks case by case and sample by sample into Tables."""
+    """Gathers (stage, tensor) chunks, one per case, into Tables; and the outputs' forms."""
 
     def __init__(self, dtype: str) -> None:
         self.dtype = dtype
         self.chunks: dict[tuple[str, str], list[dict]] = {}
         self.forms: dict[tuple[str, str], dict[str, set[int]]] = {}  # note -> cases
         self.crashes: Counter = Counter()
-        self.case_ids: set[int] = set()
 
     def form(self, stage: str, tensor: str, note: str, case: int) -> None:
         self.forms.setdefault((stage, tensor), {}).setdefault(note, set()).add(case)
-        self.case_ids.add(case)
 
     def add(
         self, stage: str, tensor: str, actual, expected, allowed, magnitude, attrs, **extra
@@ -330,7 +330,6 @@ class _Collector:
         else:
             chunk["expected_t"] = np.full(expected.size, np.nan)
         self.chunks.setdefault((stage, tensor), []).append(chunk)
-        self.case_ids.add(int(np.asarray(attrs["case"]).reshape(-1)[0]))
 
     def _forms(self, stage: str, tensor: str) -> Counter:
         return Counter({k: len(v) for k, v in self.forms.get((stage, tensor), {}).items()})
@@ -398,8 +397,8 @@ def _align(value, shape: tuple[int, ...]) -> tuple[np.ndarray | None, str]:
 
 def _attrs(layout: str, ci: int, case: Case, A1: np.ndarray, R: np.ndarray, F: np.ndarray) -> dict:
     """Per-element attributes of a tensor stacked over the case's samples, (B, *shape), laid
-    out over units ("h"), a (1, h) row ("1h"), units x inputs ("hd") or a scalar ("s"); each
-    value broadcasts against (B, *shape)."""
+    out over units ("h"), a (1, h) row ("1h"), units x inputs ("hd"), a scalar ("s") or a
+    (1,) ("s1"); each value broadcasts against (B, *shape)."""
     nd = {"h": 1, "1h": 2, "hd": 2, "s": 0, "s1": 1}[layout]
     per_sample = lambda v: np.reshape(v, (len(R),) + (1,) * nd)  # noqa: E731
     s = case.shape
@@ -620,6 +619,10 @@ def run_probes(
             except ImplementationCrash as exc:
                 col.crashes[str(exc)] += 1
                 crashed.add(ci)
+            except UNUSABLE as exc:  # outputs the probe cannot read (None, strings, ...)
+                function = stage.__name__.split("_")[1]
+                col.crashes[f"{function}'s outputs could not be read: {exc}"] += 1
+                crashed.add(ci)
     return Probe(dtype, col.tables(), col.crashes, len(case_list), len(crashed))
 
 
@@ -676,11 +679,11 @@ def zero(t: Table, w: np.ndarray) -> list[Finding]:
             t,
             "zero",
             "",
-            "{T} = 0 on every element of {max_cases} cases (expected up to {max_e})",
+            "{T} = 0 on every element of {max_cases} cases (expected up to {max_e:.3g})",
             w.sum(),
             HINTS["zero"],
             max_cases=t.n_cases,
-            max_e=_g(float(np.abs(t.expected).max())),
+            max_e=float(np.abs(t.expected).max()),
         )
     ]
 
@@ -700,7 +703,7 @@ def scale(t: Table, w: np.ndarray) -> list[Finding]:
         text = (
             "{T} = "
             + f"{k:.4g}"
-            + " x expected on {max_hit} of {max_cases} cases (spread {max_spread})"
+            + " x expected on {max_hit} of {max_cases} cases (spread {max_spread:.2g})"
         )
         hint = HINTS["sign"] if pattern == "sign" else _scale_hint(k_text, t)
         return [
@@ -713,7 +716,7 @@ def scale(t: Table, w: np.ndarray) -> list[Finding]:
                 hint,
                 max_hit=t.cases_where(dec),
                 max_cases=t.n_cases,
-                max_spread=f"{spread:.2g}",
+                max_spread=spread,
             )
         ]
     return _scale_with_size(t, w, dec)
@@ -869,10 +872,10 @@ def precision(t: Table, w: np.ndarray) -> list[Finding]:
         else ""
     )
     text = (
-        "{T} off by up to 2^-{min_bits} of the magnitudes they are formed from, on {max_hit} of "
-        "{max_cases} cases ({max_pct}% of elements beyond the "
+        "{T} off by up to 2^-{min_bits:.0f} of the magnitudes they are formed from, on {max_hit} of "
+        "{max_cases} cases (up to {max_pct:.0f}% of a tensor's elements beyond the "
         + t.dtype
-        + " rounding bound): about {min_bits} effective bits of "
+        + " rounding bound): about {min_bits:.0f} effective bits of "
         + f"{t.dtype}'s {p}"
         + held
     )
@@ -884,10 +887,10 @@ def precision(t: Table, w: np.ndarray) -> list[Finding]:
             text,
             w.sum(),
             HINTS["precision"],
-            min_bits=f"{bits:.0f}",
+            min_bits=bits,
             max_hit=t.cases_where(w),
             max_cases=t.n_cases,
-            max_pct=f"{100.0 * w.mean():.0f}",
+            max_pct=100.0 * w.mean(),
         )
     ]
 
@@ -1153,7 +1156,7 @@ def unknown(t: Table, w: np.ndarray) -> Finding:
     D = np.abs(t.actual - t.expected)
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         excess = np.where(w, D / t.allowed, 0.0)
-    text = "{T} off by up to {max_err} ({max_excess}x the tolerance) on {max_hit} of {max_cases} cases; no pattern fits"
+    text = "{T} off by up to {max_err:.3g} ({max_excess:.3g}x the tolerance) on {max_hit} of {max_cases} cases; no pattern fits"
     worst = float(np.nanmax(np.where(np.isfinite(D), D, np.inf)))
     return _finding(
         t,
@@ -1162,8 +1165,8 @@ def unknown(t: Table, w: np.ndarray) -> Finding:
         text,
         w.sum(),
         "",
-        max_err=_g(worst),
-        max_excess=_g(float(np.nanmax(excess))),
+        max_err=worst,
+        max_excess=float(np.nanmax(excess)),
         max_hit=t.cases_where(w),
         max_cases=t.n_cases,
     )
@@ -1209,8 +1212,8 @@ def _zero_residual(tables: list[Table]) -> list[Finding]:
             continue
         D = np.abs(t.actual)
         text = (
-            "with f = y (zero residual) {T} not 0 on {max_hit} of {max_cases} cases (up to {max_d}, "
-            "allowed {max_tol}): a term that does not vanish with the residual f - y"
+            "with f = y (zero residual) {T} not 0 on {max_hit} of {max_cases} cases (up to {max_d:.3g}, "
+            "allowed {max_tol:.3g}): a term that does not vanish with the residual f - y"
         )
         out.append(
             Finding(
@@ -1222,8 +1225,8 @@ def _zero_residual(tables: list[Table]) -> list[Finding]:
                 {
                     "max_hit": t.cases_where(w),
                     "max_cases": t.n_cases,
-                    "max_d": _g(float(D.max())),
-                    "max_tol": _g(float(t.allowed[w].max())),
+                    "max_d": float(D.max()),
+                    "max_tol": float(t.allowed[w].max()),
                 },
                 "the target, or a term that is not part of the gradient of 1/2 (f - y)^2",
                 float(w.sum()),
@@ -1313,7 +1316,7 @@ def state_findings(impl: Implementation, dtype: str, device: str) -> list[Findin
         two = _calls(copies[1], case, inp, (a, b, a, a, b, a, a, a))
         b_first = _calls(copies[2], case, inp, (b,))[0]
         used = _calls(impl, case, inp, (a,))[0]
-    except ImplementationCrash:
+    except (ImplementationCrash, *UNUSABLE):
         return []
     noisy = sorted({n for x, y in zip(one, two) for n in _differ(x, y)}, key=NAMES.index)
     if noisy:
@@ -1389,7 +1392,7 @@ def mutation_findings(impl: Implementation, dtype: str, device: str) -> list[Fin
             pristine = [impl.to_native(a) for a in args]
             try:
                 impl.call_native(function, *native)
-            except ImplementationCrash:
+            except (ImplementationCrash, *UNUSABLE):
                 continue
             for name, x, y in zip(names, native, pristine):
                 x, y = _f64(impl.from_native(x, args[0])), _f64(impl.from_native(y, args[0]))
@@ -1439,7 +1442,7 @@ def self_consistent(impl: Implementation, device: str = "cpu", n_cases: int = 6)
         for i in range(len(inp.X)):
             try:
                 verdict = _agrees(impl, t["X"][i], t["Y"][i], params, v)
-            except ImplementationCrash:
+            except (ImplementationCrash, *UNUSABLE):
                 return agree, tested
             if verdict is not None:
                 tested += 1
@@ -1629,8 +1632,8 @@ def diagnose(impl: Implementation, failures: Iterable[checks.Failure]) -> list[D
         if f.pattern not in ("nondeterministic", "stateful", "mutates-input")
     ]
     probe = None
-    for dtype, probes in _probe_sets(impl, failures):
-        probe = run_probes(impl, dtype, device, probes)
+    for dtype, which in _probe_sets(impl, failures):
+        probe = run_probes(impl, dtype, device, which)
         if any(t.wrong.any() for t in probe.tables):
             break
     values = value_findings(probe) if probe else []
@@ -1649,6 +1652,11 @@ def diagnose(impl: Implementation, failures: Iterable[checks.Failure]) -> list[D
         mutated = mutation_findings(impl, probe.dtype if probe else "float64", device)
         found += mutated or [f for f in kind_findings(failures) if f.pattern == "mutates-input"]
     found = sorted(found + state + values, key=_rank)
+    flipped = {t for f in found if f.pattern == "transposed" for t in f.tensors}
+    found = [  # a shape that is the transposition's needs no advice of its own
+        dataclasses.replace(f, hint="") if f.pattern == "shape" and set(f.tensors) <= flipped else f
+        for f in found
+    ]
     location, where = _where(probe, impl, device)
     if probe is not None and probe.crashes and not any(f.pattern == "crash" for f in found):
         text, count = probe.crashes.most_common(1)[0]
