@@ -15,6 +15,10 @@ import pytest
 from mlp_parity import checks, compare, diagnose, options, report
 
 SUITE = Path(__file__).resolve().parent / "suite"
+TIP = (
+    "each failure above names its tensor, element, case and rerun line; "
+    "--tb=no -rf lists the failed tests one line each"
+)
 
 
 def suite_files() -> list[str]:
@@ -128,10 +132,7 @@ class ParitySession:
         for name, found in self.diagnoses.items():
             for line in diagnose.format_diagnosis(found, counts.get(name)):
                 terminal.write_line(line)
-        terminal.write_line(
-            "each failure above names its tensor, element and case; "
-            "pytest --tb=line lists them one line each"
-        )
+        terminal.write_line(TIP)
 
     @pytest.hookimpl(optionalhook=True)
     def pytest_testnodedown(self, node, error) -> None:  # the pytest-xdist controller

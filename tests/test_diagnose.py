@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from mlp_parity import cases, checks, compare, diagnose, external, false_alarms, report
+from mlp_parity import cases, checks, compare, diagnose, external, false_alarms, report, session
 from mlp_parity.cases import Case, Shape
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -313,7 +313,7 @@ def test_a_run_with_a_planted_bug_ends_with_its_diagnosis(tmp_path):
     assert len(block) <= BUDGET, "\n".join(block)
     assert block[1].startswith("tests.mutants.sign_db2: one finding")
     assert block[2] == "  1. sign (backward; db2)"
-    assert block[-1].endswith("pytest --tb=line lists them one line each")
+    assert block[-1] == session.TIP
     data = json.loads(out.read_text())
     assert data["schema"] == "mlp-parity-report/2"
     (entry,) = data["diagnoses"]
