@@ -1257,6 +1257,8 @@ def fresh_copy(impl: Implementation) -> Implementation | None:
     spec = getattr(impl.module, "__spec__", None)
     if spec is None or spec.loader is None or not hasattr(spec.loader, "exec_module"):
         return None
+    if getattr(impl.module, "__name__", "") == "__main__":  # a running script: not again
+        return None
     try:
         module = importlib.util.module_from_spec(spec)
         spec.loader.exec_module(module)
