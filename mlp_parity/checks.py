@@ -33,7 +33,8 @@ def _where(
 def run(name: str, impl: Implementation, case: Case) -> None:
     """Run the check called `name`; an exception raised inside the implementation becomes a
     ParityError (kind "crash") that names the check, the implementation and the case. The
-    harness's own frames are hidden from pytest's traceback: the message says everything."""
+    harness's own frames are hidden from pytest's traceback: the message says everything.
+    A failure is also recorded (`report.add_failure`) for the diagnosis at the end of a run."""
     __tracebackhide__ = True
     try:
         BY_NAME[name].function(impl, case)
@@ -42,9 +43,12 @@ def run(name: str, impl: Implementation, case: Case) -> None:
         kind = compare.TYPE if isinstance(exc, NumpyOutputs) else compare.CRASH
         error = ParityError("\n".join([f"{name} check failed: {exc}", *where.footer()]), kind)
     except ParityError as exc:
-        error = ParityError(str(exc), exc.kind, exc.tensor)
+        error = ParityError(str(exc), exc.kind, exc.tensor, exc.excess)
     else:
         return
+    report.add_failure(
+        Failure(name, case, str(error), error.kind, error.tensor, impl.name, error.excess)
+    )
     raise error from None
 
 
@@ -505,11 +509,30 @@ def applicable(impl: Implementation, case: Case) -> list[str]:
 
 @dataclasses.dataclass(frozen=True)
 class Failure:
+    """One failed check: what failed (kind, tensor) as data, the message as the user saw it.
+    `case` is None for a suite test that is not one of CHECKS (a property, the training run)."""
+
     check: str
-    case: Case
+    case: Case | None
     message: str
     kind: str = compare.VALUE
     tensor: str = ""
+    impl: str = ""  # the implementation's name
+    excess: float | None = None  # error / tolerance at the worst element (value failures)
+
+    def to_dict(self) -> dict:
+        """Plain JSON-able data (pytest-xdist hands failures from its workers this way)."""
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict) -> Failure:
+        c = data.get("case")
+        case = (
+            None
+            if c is None
+            else Case(c["seed"], cases.Shape(**c["shape"]), c["dtype"], c["device"])
+        )
+        return cls(**{**data, "case": case})
 
 
 def sweep(
@@ -537,5 +560,7 @@ def _sweep(impl: Implementation, case_list, only: tuple[str, ...] | None) -> lis
             try:
                 run(name, impl, case)
             except ParityError as exc:
-                failures.append(Failure(name, case, str(exc), exc.kind, exc.tensor))
+                failures.append(
+                    Failure(name, case, str(exc), exc.kind, exc.tensor, impl.name, exc.excess)
+                )
     return failures

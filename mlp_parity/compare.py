@@ -40,10 +40,13 @@ class ParityError(AssertionError):
     """A check failed; the message is meant to be read without a debugger, `kind` (one of
     the names above) and `tensor` say what failed as data."""
 
-    def __init__(self, message: str, kind: str = VALUE, tensor: str = "") -> None:
+    def __init__(
+        self, message: str, kind: str = VALUE, tensor: str = "", excess: float | None = None
+    ) -> None:
         super().__init__(message)
         self.kind = kind
         self.tensor = tensor
+        self.excess = excess  # error / tolerance at the worst element (value failures)
 
 
 @dataclass(frozen=True)
@@ -184,9 +187,18 @@ def expect_close(
     report.add(rec)
     if failing.any():
         raise ParityError(
-            _message(a, e, tol, err, rel, failing, worst, tensor, where, note), VALUE, tensor
+            _message(a, e, tol, err, rel, failing, worst, tensor, where, note),
+            VALUE,
+            tensor,
+            _excess(err[worst], tol[worst]),
         )
     return rec
+
+
+def _excess(err: float, tol: float) -> float:
+    """error / tolerance of one element (inf where the tolerance is 0)."""
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        return float(err / tol) if tol > 0 else (np.inf if err > 0 else 0.0)
 
 
 def _message(a, e, tol, err, rel, failing, worst, tensor, where, note) -> str:

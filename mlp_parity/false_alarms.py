@@ -14,6 +14,7 @@ implementation's. The summary keeps, per check and dtype, the largest error / to
 from __future__ import annotations
 
 import argparse
+import importlib
 import concurrent.futures
 import json
 import multiprocessing
@@ -44,7 +45,7 @@ def reformulation_specs() -> list[str]:
     specs = []
     for info in sorted(pkgutil.iter_modules(pkg.__path__), key=lambda m: m.name):
         name = f"tests.reformulations.{info.name}"
-        module = external.load(name).module
+        module = importlib.import_module(name)
         specs.append(name if "torch" in vars(module) else f"numpy:{name}")
     return specs
 

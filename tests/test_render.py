@@ -144,7 +144,55 @@ def test_markdown_of_a_clean_report_says_none_failed():
     rows = render.parse(json.dumps({**REPORT, "records": [_record()]}), "r.json")
     text = render.to_markdown(rows)
     assert "1 records, 0 failed, 1 checks." in text
+    assert "## Diagnosis\n\nNone: nothing failed.\n" in text
     assert text.rstrip().endswith("## Failures\n\nNone.")
+
+
+DIAGNOSIS = {
+    "impl": "my_mlp",
+    "pattern": "mask-missing",
+    "location": "backward",
+    "tensors": ["dW1", "db1"],
+    "evidence": "dW1, db1 wrong exactly where a1 <= 0",
+    "hint": "the ReLU derivative 1[a1 > 0] is not applied",
+    "where": "forward agrees with the float64 reference",
+}
+REPORT_2 = {"schema": "mlp-parity-report/2", "records": RECORDS, "diagnoses": [DIAGNOSIS]}
+
+
+def test_a_report_of_schema_2_shows_its_diagnosis_first():
+    rows, diagnoses = render.parse_report(json.dumps(REPORT_2), "r.json")
+    assert len(rows) == len(RECORDS)
+    text = render.to_markdown(rows, diagnoses=diagnoses)
+    section = text.split("## Diagnosis\n\n")[1].split("\n## ")[0]
+    assert section.splitlines()[0] == (
+        "- **my\\_mlp**: `mask-missing` in backward (dW1, db1): dW1, db1 wrong exactly where "
+        "a1 &lt;= 0. Usually: the ReLU derivative 1\\[a1 &gt; 0\\] is not applied."
+    )
+    assert "Where, my\\_mlp: forward agrees with the float64 reference." in section
+    assert text.index("## Diagnosis") < text.index("## Worst headroom per check")
+
+
+def test_a_report_of_schema_1_renders_without_a_diagnosis(tmp_path):
+    rows, diagnoses = render.parse_report(json.dumps(REPORT), "r.json")
+    assert diagnoses is None
+    assert "## Diagnosis\n\nNot recorded (a report of schema mlp-parity-report/1).\n" in (
+        render.to_markdown(rows, diagnoses=diagnoses)
+    )
+    report = tmp_path / "old.json"
+    report.write_text(json.dumps(REPORT))
+    done = _run(str(report))
+    assert done.returncode == 0 and "Not recorded" in done.stdout
+
+
+def test_the_report_the_harness_writes_renders(tmp_path):
+    from mlp_parity import diagnose, report
+
+    d = diagnose.Diagnosis("m", "sign", "backward", ("db2",), "db2 = -1 x expected")
+    path = tmp_path / "r.json"
+    report.write(path, [render.Row(**_record())], [d])
+    rows, diagnoses = render.load_report(path)
+    assert diagnoses == [d] and len(rows) == 1
 
 
 def test_markdown_of_an_empty_report():
@@ -177,9 +225,8 @@ def test_command_writes_markdown_to_a_file(tmp_path):
     out = tmp_path / "report.md"
     done = _run(str(report), "-o", str(out))
     assert (done.returncode, done.stderr) == (0, "")
-    assert out.read_text(encoding="utf-8") == render.to_markdown(
-        render.parse(json.dumps(REPORT), "x")
-    )
+    rows, diagnoses = render.parse_report(json.dumps(REPORT), "x")
+    assert out.read_text(encoding="utf-8") == render.to_markdown(rows, diagnoses=diagnoses)
 
 
 def test_command_prints_markdown_without_output_option(tmp_path):
@@ -195,8 +242,34 @@ BAD_REPORTS = {
     "malformed": ('{"schema": "mlp-parity-report/1", "records": [', "not valid JSON"),
     "not an object": ("[1, 2]", "top level is list, expected an object"),
     "wrong schema": (
+        json.dumps({"schema": "mlp-parity-report/9", "records": []}),
+        "schema is 'mlp-parity-report/9', expected 'mlp-parity-report/1' or 'mlp-parity-report/2'",
+    ),
+    "no diagnoses in /2": (
         json.dumps({"schema": "mlp-parity-report/2", "records": []}),
-        "schema is 'mlp-parity-report/2', expected 'mlp-parity-report/1'",
+        "'diagnoses' is NoneType, expected a list",
+    ),
+    "diagnosis lacks a field": (
+        json.dumps({"schema": "mlp-parity-report/2", "records": [], "diagnoses": [{"impl": "m"}]}),
+        "diagnoses[0] lacks pattern, location, evidence, tensors",
+    ),
+    "diagnosis tensors not a list": (
+        json.dumps(
+            {
+                "schema": "mlp-parity-report/2",
+                "records": [],
+                "diagnoses": [
+                    {
+                        "impl": "m",
+                        "pattern": "sign",
+                        "location": "backward",
+                        "evidence": "e",
+                        "tensors": "db2",
+                    }
+                ],
+            }
+        ),
+        "diagnoses[0].tensors is 'db2', expected a list of strings",
     ),
     "no schema": (json.dumps({"records": []}), "schema is None"),
     "records not a list": (
