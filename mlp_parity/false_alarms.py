@@ -14,8 +14,8 @@ implementation's. The summary keeps, per check and dtype, the largest error / to
 from __future__ import annotations
 
 import argparse
-import importlib
 import concurrent.futures
+import importlib
 import json
 import multiprocessing
 import pkgutil
