@@ -18,7 +18,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
-        "markers", "slow: starts pytest, tox or pip in a subprocess; runs with --slow"
+        "markers",
+        "slow: starts pytest, tox or pip in a subprocess, or repeats a test at every dtype; "
+        "runs with --slow",
     )
 
 
@@ -26,7 +28,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     """Tests marked slow are skipped, with the reason, unless --slow or --parity-full."""
     if config.getoption("slow", False) or config.getoption("parity_full", False):
         return
-    skip = pytest.mark.skip(reason="slow (starts a subprocess): run with --slow")
+    skip = pytest.mark.skip(reason="slow: run with --slow")
     for item in items:
         if item.get_closest_marker("slow"):
             item.add_marker(skip)

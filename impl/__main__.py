@@ -6,26 +6,80 @@ and prints the notebook's lines plus the time per training step.
 
 `--compare` trains the same configuration with every backend (NumPy reference, impl, torch
 autograd, and the numba loop where installed) and prints a table of microseconds per step,
-final loss and the largest distance to the float64 reference; `--plot PATH` draws the loss
-curves and those distances over the steps into a PNG.
+final loss and the largest distance to the float64 reference (sampled as `sampling` says,
+with --plot or without); `--plot PATH` draws the loss curves and those distances over the
+steps into a PNG (PATH.png where PATH has no suffix).
+
+Bad options end in argparse's one-line error (exit 2); a run whose loss stops being finite
+ends in one line naming the epoch (exit 1).
 """
 
 from __future__ import annotations
 
 import argparse
+import math
 import sys
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
-import torch
 
-import impl
 import reference
-from impl import autograd_oracle
 
+# torch (seconds to import) is imported by the functions that train, so --help and a usage
+# error answer at once.
 BACKENDS = ("torch", "numpy")
+DTYPES = ("float64", "float32", "float16", "bfloat16")  # impl.DTYPES, without importing torch
+DEFAULT_LR = 0.1
+
+
+def finite_float(text: str) -> float:
+    """--lr: a finite number (argparse's float takes nan, inf and 1e999)."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not math.isfinite(value):
+        raise argparse.ArgumentTypeError(f"expected a finite number, got {text!r}")
+    return value
+
+
+def seed_int(text: str) -> int:
+    """--seed: what np.random.default_rng takes, a non-negative integer."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = -1
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"expected a non-negative integer, got {text!r}")
+    return value
+
+
+def plot_path(text: str) -> Path:
+    """The file --plot writes: PATH, with .png added where it has no suffix (as matplotlib
+    itself would add it)."""
+    path = Path(text)
+    return path if path.suffix else path.with_name(path.name + ".png")
+
+
+def _plot_arg(text: str) -> Path:
+    path = plot_path(text)
+    folder = path.parent
+    if not folder.is_dir():
+        raise argparse.ArgumentTypeError(f"no folder {folder} to write {path.name} into")
+    return path
+
+
+def sampling(total: int) -> tuple[int, str]:
+    """(record_every, how it reads): theta is compared with the float64 reference after every
+    record_every-th update (and the last), at most about 1000 times, with --plot or without."""
+    every = max(1, total // 1000)
+    if every == 1:
+        return 1, f"sampled after every update ({total} samples)"
+    samples = len(range(0, total + 1, every)) + (total % every != 0)
+    return every, f"sampled every {every} updates and after the last ({samples} samples)"
 
 
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
@@ -35,16 +89,24 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         "with hand-written gradients and per-sample SGD, as the seed notebook does.",
     )
     p.add_argument("--epochs", type=int, default=50, help="passes over the data (default 50)")
-    p.add_argument("--lr", type=float, default=0.1, help="SGD learning rate (default 0.1)")
+    p.add_argument(
+        "--lr",
+        type=finite_float,
+        default=DEFAULT_LR,
+        help=f"SGD learning rate (default {DEFAULT_LR})",
+    )
     p.add_argument("--hidden", type=int, default=4, help="hidden width h (default 4)")
     p.add_argument("--n", type=int, default=500, help="number of samples N (default 500)")
     p.add_argument(
-        "--seed", type=int, default=42, help="seed of np.random.default_rng for data and init"
+        "--seed",
+        type=seed_int,
+        default=42,
+        help="seed of np.random.default_rng for data and init (default 42)",
     )
     p.add_argument(
         "--dtype",
         default="float32",
-        choices=tuple(impl.DTYPES),
+        choices=DTYPES,
         help="floating dtype of data and parameters (default float32; bfloat16: torch only)",
     )
     p.add_argument(
@@ -58,14 +120,16 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         action="store_true",
         help="train with every backend (numpy, torch, torch autograd, numba if installed) on "
         "this configuration and print a table: microseconds per step, final loss, and the "
-        "largest distance of the parameters to the float64 reference over the run",
+        "largest distance of the parameters to the float64 reference over the run (sampled "
+        "after every update, or about 1000 times in longer runs, with --plot or without)",
     )
     p.add_argument(
         "--plot",
         metavar="PATH",
-        help="train with every backend and write a PNG to PATH: the loss curves overlaid, and "
-        "each backend's parameter distance to the float64 reference over the steps "
-        "(needs matplotlib)",
+        type=_plot_arg,
+        help="train with every backend and write a PNG to PATH (PATH.png where PATH has no "
+        "suffix): the loss curves overlaid, and each backend's parameter distance to the "
+        "float64 reference over the steps (needs matplotlib)",
     )
     args = p.parse_args(argv)
     for name in ("epochs", "hidden", "n"):
@@ -88,12 +152,44 @@ def seed_problem(n: int, hidden: int, seed: int, dtype: str):
     return X, y, params
 
 
-def to_torch(a: np.ndarray, dtype: str) -> torch.Tensor:
+def to_torch(a: np.ndarray, dtype: str):
+    import torch
+
+    import impl
+
     return torch.from_numpy(a).to(impl.DTYPES[dtype])
+
+
+class Diverged(Exception):
+    """The run's loss or parameters stopped being finite; the message is one line."""
+
+
+def expect_converging(losses, params, lr: float) -> None:
+    """Raise Diverged naming the first epoch whose mean loss is not finite (or the last, where
+    only the parameters are), with advice on the learning rate."""
+    losses = np.asarray(_as64(losses))
+    bad = np.flatnonzero(~np.isfinite(losses))
+    if bad.size:
+        epoch, value = int(bad[0]) + 1, float(losses[bad[0]])
+    elif all(np.isfinite(_as64(p)).all() for p in params):
+        return
+    else:
+        epoch, value = losses.size, float(losses[-1])
+    advice = (
+        "a negative learning rate climbs the loss: try a small positive one"
+        if lr < 0
+        else "try a smaller learning rate"
+    )
+    raise Diverged(
+        f"the training diverged at epoch {epoch} (mean loss {value:g}) with --lr {lr}: "
+        f"{advice}, e.g. the default --lr {DEFAULT_LR}"
+    )
 
 
 def forward_check(X, params, dtype: str) -> None:
     """The notebook's section 9: NumPy and PyTorch forward passes on sample 0."""
+    import impl
+
     x_t = to_torch(X[0], dtype)
     p_t = [to_torch(p, dtype) for p in params]
     f_t = float(impl.forward(x_t, *p_t)[2])
@@ -106,6 +202,8 @@ def forward_check(X, params, dtype: str) -> None:
 
 
 def run(args: argparse.Namespace) -> float:
+    import impl
+
     X, y, params = seed_problem(args.n, args.hidden, args.seed, args.dtype)
     forward_check(X, params, args.dtype)
     if args.backend == "torch":
@@ -116,8 +214,10 @@ def run(args: argparse.Namespace) -> float:
         X_b, y_b, p_b = X, y, params
         trainer, accuracy = reference.train, reference.accuracy
     start = time.perf_counter()
-    trained, losses = trainer(p_b, X_b, y_b, lr=args.lr, epochs=args.epochs)
+    with np.errstate(over="ignore", invalid="ignore"):  # a diverging run is told below
+        trained, losses = trainer(p_b, X_b, y_b, lr=args.lr, epochs=args.epochs)
     seconds = time.perf_counter() - start
+    expect_converging(losses, trained, args.lr)
     for epoch, value in enumerate(losses.tolist(), start=1):
         if epoch % 10 == 0:
             print(f"epoch {epoch:03d} | mean loss {value:.4f}")
@@ -141,6 +241,8 @@ class BackendRun:
 def _trajectory_backends(dtype: str) -> dict[str, object]:
     """name -> function(params, X, y, lr, epochs, record_every) on NumPy inputs, or a str
     saying why the backend cannot run."""
+    import impl
+    from impl import autograd_oracle
 
     def torch_fn(fn):
         def call(params, X, y, lr, epochs, record_every):
@@ -170,9 +272,11 @@ def _trajectory_backends(dtype: str) -> dict[str, object]:
 
 
 def _as64(a) -> np.ndarray:
-    if isinstance(a, torch.Tensor):
-        return a.detach().to("cpu", torch.float64).numpy()
-    return np.asarray(a, dtype=np.float64)
+    if isinstance(a, np.ndarray) or not hasattr(a, "detach"):
+        return np.asarray(a, dtype=np.float64)
+    import torch
+
+    return a.detach().to("cpu", torch.float64).numpy()
 
 
 def run_backends(args: argparse.Namespace, record_every: int):
@@ -214,7 +318,7 @@ def print_comparison(args, ref: BackendRun, runs: list[BackendRun], skipped: dic
     print(
         f"N = {args.n}, h = {args.hidden}, seed {args.seed}, lr {args.lr}, {args.epochs} epochs, "
         f"{args.dtype}: {steps} steps; distance = max over the run of |theta - theta_ref| "
-        "(float64 reference), every element"
+        f"(float64 reference), every element, {sampling(steps)[1]}"
     )
     header = f"{'backend':<24} {'us per step':>12} {'final loss':>12} {'max distance':>13}"
     print(header)
@@ -269,22 +373,27 @@ def compare(args: argparse.Namespace) -> int:
                 file=sys.stderr,
             )
             return 1
-    total = args.epochs * args.n
-    record_every = max(1, total // 1000) if args.plot else args.n
-    ref, runs, skipped = run_backends(args, record_every)
+    record_every, _ = sampling(args.epochs * args.n)  # the same with --plot or without
+    with np.errstate(over="ignore", invalid="ignore"):  # a diverging run is told below
+        ref, runs, skipped = run_backends(args, record_every)
+    expect_converging(ref.losses, [ref.thetas[-1]], args.lr)
     if args.compare:
         print_comparison(args, ref, runs, skipped)
     if args.plot:
-        write_plot(args.plot, args, ref, runs)
+        write_plot(str(args.plot), args, ref, runs)
         print(f"wrote {args.plot}")
     return 0
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
-    if args.compare or args.plot:
-        return compare(args)
-    run(args)
+    try:
+        if args.compare or args.plot:
+            return compare(args)
+        run(args)
+    except Diverged as exc:
+        print(f"python -m impl: {exc}", file=sys.stderr)
+        return 1
     return 0
 
 

@@ -102,7 +102,8 @@ def _tensor(fn: str, name: str, value: object) -> torch.Tensor:
 
 
 def _scalar(fn: str, name: str, value: object, like: torch.Tensor) -> torch.Tensor:
-    """A 0-d tensor from a 0-d tensor or a Python real number (cast to `like`'s dtype)."""
+    """A 0-d tensor from a 0-d tensor or a Python float (cast to `like`'s dtype)."""
+    contract.check_not_integer(fn, name, value, tuple(DTYPES))
     if isinstance(value, numbers.Real) and not isinstance(value, bool):
         return torch.tensor(float(value), dtype=like.dtype, device=like.device)
     t = _tensor(fn, name, value)

@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-import importlib.util
 import io
 import itertools
 import sys
@@ -102,7 +101,10 @@ class Result:
             firsts.setdefault(f.check, f)
         return [firsts[c] for c in self.failed_checks if c in firsts]
 
-    def verdict_lines(self) -> list[str]:
+    def verdict_lines(self, diagnosis: bool = True) -> list[str]:
+        """The verdict: per check, the tests passed, failed and skipped; the first failure in
+        full and the first of every other failing check with its rerun line; the diagnosis
+        (diagnosis=False: left out, where pytest's output has just shown it)."""
         tests = sum(c.passed + c.failed for c in self.counts)
         failed = sum(c.failed for c in self.counts)
         if self.passed:
@@ -133,7 +135,8 @@ class Result:
                     f'dtypes="{c.dtype}", devices="{c.device}")'
                 ]
             lines += [f"    {s}" for s in rerun]
-        lines += list(self.diagnosis_lines)
+        if diagnosis and self.diagnosis_lines:
+            lines += ["diagnosis:", *(f"  {line}" for line in self.diagnosis_lines)]
         return lines
 
     def __str__(self) -> str:
@@ -179,17 +182,19 @@ def _md(text: str) -> str:
     return text.replace("|", "\\|").replace("<", "&lt;")
 
 
-# --------------------------------------------------------------------------- the diagnosis hook
-def diagnosis(impl, failures: Sequence[Failure]) -> tuple[list, list[str]]:
-    """THE one hook point for the diagnosis of failures: `mlp_parity.diagnose`, where that
-    module exists, turns an implementation's failures into diagnoses and their lines. Used by
-    `check` and by `mlp-parity check`."""
-    if not failures or importlib.util.find_spec("mlp_parity.diagnose") is None:
-        return [], []
+# --------------------------------------------------------------------------- the diagnosis
+def diagnosis(session, failed: dict[str, int]) -> tuple[list, list[str]]:
+    """The one place where `check` and `mlp-parity check` take the diagnosis: the parity
+    session diagnoses each implementation with failures at its end (`mlp_parity.diagnose`);
+    here, its diagnoses and their lines, for `failed` tests per implementation."""
     from mlp_parity import diagnose
 
-    found = list(diagnose.diagnose(impl, list(failures)))
-    return found, list(diagnose.format_diagnosis(found))
+    found: list = []
+    lines: list[str] = []
+    for name, diagnoses in session.diagnoses.items():
+        found += diagnoses
+        lines += diagnose.format_diagnosis(diagnoses, failed.get(name))
+    return found, lines
 
 
 # --------------------------------------------------------------------------- running the suite
@@ -200,6 +205,7 @@ class _Collector:
         self.outcomes: dict[str, tuple[str, str]] = {}  # nodeid -> (check, outcome)
         self.failures: dict[str, dict] = {}  # nodeid -> session.failure_info(...)
         self.session = None
+        self.records: list = []
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         check = getattr(report, "parity_check", None)
@@ -215,7 +221,10 @@ class _Collector:
 
     @pytest.hookimpl(trylast=True)
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
+        from mlp_parity import report
+
         self.session = session.config.pluginmanager.get_plugin(SESSION_PLUGIN)
+        self.records = report.collected()
 
 
 def pytest_args(
@@ -270,14 +279,17 @@ def run(
         "ignore:Module already imported so cannot be rewritten:pytest.PytestAssertRewriteWarning",
         *extra,
     ]
-    if quiet:
-        out = io.StringIO()
-        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(out):
-            status = int(pytest.main([*args, "-q", "-p", "no:faulthandler"], [collector]))
-        output = out.getvalue()
-    else:
-        status = int(pytest.main(args, [collector]))
-        output = ""
+    from mlp_parity import report  # (imports neither torch nor NumPy)
+
+    with report.isolated():  # a parity run under way (this is called from a test) is kept
+        if quiet:
+            out = io.StringIO()
+            with contextlib.redirect_stdout(out), contextlib.redirect_stderr(out):
+                status = int(pytest.main([*args, "-q", "-p", "no:faulthandler"], [collector]))
+            output = out.getvalue()
+        else:
+            status = int(pytest.main(args, [collector]))
+            output = ""
     if collector.session is None:
         return status, None, output
     return status, _result(collector), output
@@ -316,18 +328,16 @@ def _result(collector: _Collector) -> Result:
             f.nodeid,
         ),
     )
-    diagnoses: list = []
-    lines: list[str] = []
-    for impl in sel.impls:
-        found, text = diagnosis(impl, [f for f in failures if f.impl == impl.name])
-        diagnoses += found
-        lines += text
+    failed: dict[str, int] = {}
+    for f in failures:
+        failed[f.impl] = failed.get(f.impl, 0) + 1
+    diagnoses, lines = diagnosis(session, failed)
     return Result(
         passed=not any(c.failed for c in counts),
         target=_describe(sel),
         counts=counts,
         failures=tuple(failures),
-        records=tuple(session.records),
+        records=tuple(collector.records),
         diagnoses=tuple(diagnoses),
         diagnosis_lines=tuple(lines),
     )

@@ -16,7 +16,7 @@ import torch
 from mlp_parity import cases, compare, finite_diff, oracles, report, tolerances
 from mlp_parity.cases import Case, Inputs
 from mlp_parity.compare import ParityError, Where, expect_close, expect_identical, expect_meta
-from mlp_parity.external import Implementation, ImplementationCrash
+from mlp_parity.external import Implementation, ImplementationCrash, NumpyOutputs
 
 PARAMS = ("W1", "b1", "W2", "b2")
 GRADS = ("dW1", "db1", "dW2", "db2")
@@ -33,19 +33,22 @@ def _where(
 def run(name: str, impl: Implementation, case: Case) -> None:
     """Run the check called `name`; an exception raised inside the implementation becomes a
     ParityError (kind "crash") that names the check, the implementation and the case. The
-    harness's own frames are hidden from pytest's traceback: the message says everything."""
+    harness's own frames are hidden from pytest's traceback: the message says everything.
+    A failure is also recorded (`report.add_failure`) for the diagnosis at the end of a run."""
     __tracebackhide__ = True
     try:
         BY_NAME[name].function(impl, case)
     except ImplementationCrash as exc:
         where = _where(name, impl, case)
-        error = ParityError(
-            "\n".join([f"{name} check failed: {exc}", *where.footer()]), compare.CRASH
-        )
+        kind = compare.TYPE if isinstance(exc, NumpyOutputs) else compare.CRASH
+        error = ParityError("\n".join([f"{name} check failed: {exc}", *where.footer()]), kind)
     except ParityError as exc:
-        error = ParityError(str(exc), exc.kind, exc.tensor)
+        error = ParityError(str(exc), exc.kind, exc.tensor, exc.excess)
     else:
         return
+    report.add_failure(
+        Failure(name, case, str(error), error.kind, error.tensor, impl.name, error.excess)
+    )
     raise error from None
 
 
@@ -85,14 +88,30 @@ def _manual_gradients(impl: Implementation, case: Case, inp: Inputs, where: Wher
     return [torch.stack([g[k] for g in grads]) for k in range(4)], (A1r, Hr, Fr)
 
 
+OUTPUTS = {"forward": ("a1", "h", "f"), "backward": GRADS, "backward_batch": GRADS}
+
+
+def _expect_arity(out, function: str, where: Where) -> tuple:
+    """`function`'s outputs as a tuple of the length the contract names, else an ARITY
+    failure: every zip over outputs goes through here, so none is silently truncated."""
+    names = OUTPUTS[function]
+    if isinstance(out, (tuple, list)) and len(out) == len(names):
+        return tuple(out)
+    got = f"{len(out)} values" if isinstance(out, (tuple, list)) else f"a {type(out).__name__}"
+    raise ParityError(
+        "\n".join(
+            [
+                f"{where.check} check failed: {function} of {where.impl} returned {got}, "
+                f"expected ({', '.join(names)})",
+                *where.footer(),
+            ]
+        ),
+        compare.ARITY,
+    )
+
+
 def _expect_grads_form(g, inp: Inputs, where: Where) -> None:
-    if len(g) != 4:
-        raise ParityError(
-            f"{where.check} check failed: backward of {where.impl} returned "
-            f"{len(g)} values, expected (dW1, db1, dW2, db2)\n  case: {where.case.describe()}",
-            compare.ARITY,
-        )
-    for name, out, p in zip(GRADS, g, inp.params):
+    for name, out, p in zip(GRADS, _expect_arity(g, "backward", where), inp.params):
         expect_meta(out, tensor=name, shape=p.shape, where=where)
 
 
@@ -110,12 +129,7 @@ def _forward_outputs(impl: Implementation, case: Case, inp: Inputs, where: Where
     outs = []
     for i in range(inp.X.shape[0]):
         o = impl.forward(t["X"][i], t["W1"], t["b1"], t["W2"], t["b2"])
-        if len(o) != 3:
-            raise ParityError(
-                f"forward check failed: forward of {where.impl} returned {len(o)} "
-                f"values, expected (a1, h, f)\n  case: {case.describe()}",
-                compare.ARITY,
-            )
+        o = _expect_arity(o, "forward", where)
         for name, out, shape in zip(("a1", "h", "f"), o, ((h,), (h,), ())):
             expect_meta(out, tensor=name, shape=shape, where=where)
         outs.append(o)
@@ -234,6 +248,7 @@ def _check_batch_mean(impl, case, inp, grads, allowed, fwd) -> None:
     dt = cases.TORCH_DTYPES[case.dtype]
     A1, H, F = (torch.tensor(v, dtype=dt, device=case.device) for v in fwd)
     batch = impl.call("backward_batch", t["X"], t["Y"], A1, H, F, t["W1"], t["W2"])
+    batch = _expect_arity(batch, "backward_batch", where)
     for name, out, p in zip(GRADS, batch, inp.params):
         expect_meta(out, tensor=name, shape=p.shape, where=where)
     batch_allowed = tolerances.backward_batch_bounds(
@@ -318,7 +333,7 @@ def check_gradcheck(impl: Implementation, case: Case) -> None:
     class ManualLoss(torch.autograd.Function):
         @staticmethod
         def forward(ctx, W1, b1, W2, b2):
-            outs = [impl.forward(x, W1, b1, W2, b2) for x in X]
+            outs = [_expect_arity(impl.forward(x, W1, b1, W2, b2), "forward", where) for x in X]
             ctx.save_for_backward(W1, W2)
             ctx.outs = outs
             return torch.stack([0.5 * (o[2].reshape(()) - y) ** 2 for o, y in zip(outs, Y)]).mean()
@@ -327,6 +342,8 @@ def check_gradcheck(impl: Implementation, case: Case) -> None:
         def backward(ctx, grad_out):
             W1, W2 = ctx.saved_tensors
             gs = [impl.backward(x, y, *o, W1, W2) for x, y, o in zip(X, Y, ctx.outs)]
+            for g in gs:
+                _expect_grads_form(g, inp, where)
             return tuple(grad_out * torch.stack([g[k] for g in gs]).mean(0) for k in range(4))
 
     params = tuple(t[n].requires_grad_() for n in PARAMS)
@@ -345,7 +362,9 @@ def check_gradcheck(impl: Implementation, case: Case) -> None:
             rtol=0.0,
             fast_mode=sum(p.numel() for p in params) > GRADCHECK_FULL_MAX,
         )
-    except Exception as exc:  # GradcheckError, or an error raised by the implementation
+    except (ImplementationCrash, ParityError):  # raised, or returned the wrong form
+        raise
+    except Exception as exc:  # GradcheckError
         lines = [
             f"gradcheck check failed: the backward of {impl.name} disagrees with "
             "torch.autograd.gradcheck's differences of its forward (float64, off the kink)",
@@ -367,7 +386,7 @@ def check_kink(impl: Implementation, case: Case) -> None:
     grads, (A1r, _, _) = _manual_gradients(impl, case, inp, where)
     dead = A1r[0] == 0
     assert dead.any(), f"case generator: no activation at the kink ({case.id})"
-    note = "a1 = 0 exactly at this unit: ReLU'(0) must be 0 (a mask a1 >= 0 breaks this)"
+    note = _kink_note(grads[1], A1r, dead)
     # sample 0's rows; only the units at the kink are held to exactly 0 here, the rest are
     # compared with the reference just below
     allowed = np.where(dead, 0.0, np.inf)
@@ -379,12 +398,30 @@ def check_kink(impl: Implementation, case: Case) -> None:
     check_backward(impl, case, inp)
 
 
+def _kink_note(db1: torch.Tensor, A1r: np.ndarray, dead: np.ndarray) -> str:
+    """What the module's da1 (= db1, per sample) shows about its mask: where a1 = 0 in
+    sample 0 (`dead`), and where a1 < 0 in any sample of the case."""
+    g = db1.double().cpu().numpy()
+    note = "a1 = 0 exactly at this unit: ReLU'(0) must be 0"
+    if not np.any(g[0][dead] != 0):
+        return note
+    negative = A1r < 0
+    if not negative.any():
+        return f"{note}; the module's db1 is non-zero there"
+    if np.any(g[negative] != 0):
+        return f"{note}; db1 is also non-zero where a1 < 0: the ReLU mask is missing or wrong"
+    return (
+        f"{note}; db1 is 0 wherever a1 < 0 but not where a1 = 0: a mask a1 >= 0 breaks this "
+        "(the mask must be a1 > 0)"
+    )
+
+
 # --------------------------------------------------------------------------- 9. contract
 def _call_unmodified(impl: Implementation, function: str, names, args, like, where: Where):
     """Call the module's function on native copies of `args`; fail if it changed any of them."""
     native = [impl.to_native(a) for a in args]
     pristine = [impl.to_native(a) for a in args]
-    out = impl.call_native(function, *native)
+    out = _expect_arity(impl.call_native(function, *native), function, where)
     for name, a, b in zip(names, native, pristine):
         expect_identical(
             impl.from_native(a, like),
@@ -472,11 +509,30 @@ def applicable(impl: Implementation, case: Case) -> list[str]:
 
 @dataclasses.dataclass(frozen=True)
 class Failure:
+    """One failed check: what failed (kind, tensor) as data, the message as the user saw it.
+    `case` is None for a suite test that is not one of CHECKS (a property, the training run)."""
+
     check: str
-    case: Case
+    case: Case | None
     message: str
     kind: str = compare.VALUE
     tensor: str = ""
+    impl: str = ""  # the implementation's name
+    excess: float | None = None  # error / tolerance at the worst element (value failures)
+
+    def to_dict(self) -> dict:
+        """Plain JSON-able data (pytest-xdist hands failures from its workers this way)."""
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict) -> Failure:
+        c = data.get("case")
+        case = (
+            None
+            if c is None
+            else Case(c["seed"], cases.Shape(**c["shape"]), c["dtype"], c["device"])
+        )
+        return cls(**{**data, "case": case})
 
 
 def sweep(
@@ -504,5 +560,7 @@ def _sweep(impl: Implementation, case_list, only: tuple[str, ...] | None) -> lis
             try:
                 run(name, impl, case)
             except ParityError as exc:
-                failures.append(Failure(name, case, str(exc), exc.kind, exc.tensor))
+                failures.append(
+                    Failure(name, case, str(exc), exc.kind, exc.tensor, impl.name, exc.excess)
+                )
     return failures

@@ -156,7 +156,7 @@ def check(ns: argparse.Namespace, extra: Sequence[str]) -> int:
     if result is None or status not in (0, 1):
         return _fail(api.one_line_error(status, errors.getvalue()))
     print()
-    print("\n".join(result.verdict_lines()))
+    print("\n".join(result.verdict_lines(diagnosis=False)))  # pytest's output ends with it
     return 0 if result.passed else 1
 
 

@@ -44,10 +44,13 @@ class ParityError(AssertionError):
     """A check failed; the message is meant to be read without a debugger, `kind` (one of
     the names above) and `tensor` say what failed as data."""
 
-    def __init__(self, message: str, kind: str = VALUE, tensor: str = "") -> None:
+    def __init__(
+        self, message: str, kind: str = VALUE, tensor: str = "", excess: float | None = None
+    ) -> None:
         super().__init__(message)
         self.kind = kind
         self.tensor = tensor
+        self.excess = excess  # error / tolerance at the worst element (value failures)
 
 
 @dataclass(frozen=True)
@@ -159,17 +162,16 @@ def expect_close(
         )
     tol = np.broadcast_to(np.asarray(allowed, dtype=np.float64), e.shape)
     err = np.where(np.isfinite(a), np.abs(a - e), np.inf)
-    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        excess = np.where(err > 0, err / tol, 0.0)  # error in units of the tolerance
-        rel = np.where(e != 0, err / np.abs(e), np.where(err > 0, np.inf, 0.0))
-    failing = err > tol
-    worst = (
-        np.unravel_index(int(np.argmax(excess)) if excess.size else 0, e.shape) if e.size else ()
-    )
-    worst = tuple(int(i) for i in worst)
     positive = (err > 0) & np.isfinite(tol)  # elements held to a bound, with an error
     with np.errstate(divide="ignore", invalid="ignore", over="ignore", under="ignore"):
-        headroom = float(np.min(tol[positive] / err[positive])) if positive.any() else None
+        rel = np.where(e != 0, err / np.abs(e), np.where(err > 0, np.inf, 0.0))
+        room = np.where(positive, tol / err, np.inf)  # headroom of each element
+    failing = err > tol
+    # the worst element: the least headroom (every failing element has headroom < 1); the
+    # record's tolerance, headroom and worst_abs_err are all this one element's
+    worst = np.unravel_index(int(np.argmin(room)), e.shape) if e.size else ()
+    worst = tuple(int(i) for i in worst)
+    headroom = float(room[worst]) if positive.any() else None
     rec = report.Record(
         check=where.check,
         impl=where.impl,
@@ -186,27 +188,52 @@ def expect_close(
         passed=not failing.any(),
         nodeid=where.nodeid,
         note=note,
+        worst_abs_err=report.finite_or_none(float(err[worst])) if e.size else 0.0,
     )
     report.add(rec)
     if failing.any():
         raise ParityError(
-            _message(a, e, tol, err, rel, failing, worst, tensor, where, note), VALUE, tensor
+            _message(a, e, tol, err, rel, failing, worst, tensor, where, note),
+            VALUE,
+            tensor,
+            _excess(err[worst], tol[worst]),
         )
     return rec
 
 
+def _excess(err: float, tol: float) -> float:
+    """error / tolerance of one element (inf where the tolerance is 0)."""
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        return float(err / tol) if tol > 0 else (np.inf if err > 0 else 0.0)
+
+
 def _message(a, e, tol, err, rel, failing, worst, tensor, where, note) -> str:
-    with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
-        ulps = err[worst] / tolerances.ulp(e[worst], where.case.dtype)
-        times = err[worst] / tol[worst] if tol[worst] > 0 else np.inf
+    if e[worst] == 0:  # no relative or ULP error of an exact 0 means anything
+        errors = f"    abs err  = {err[worst]:.3g}   (expected exactly 0)"
+    else:
+        with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
+            ulps = err[worst] / tolerances.ulp(e[worst], where.case.dtype)
+        errors = (
+            f"    abs err  = {err[worst]:.3g}   rel err = {rel[worst]:.3g}   "
+            f"ULPs ({where.case.dtype}) = {ulps:.3g}"
+        )
+    if tol[worst] > 0:
+        with np.errstate(over="ignore"):
+            times = err[worst] / tol[worst]
+        allowed = f"    allowed  = {tol[worst]:.3g}   (the error is {times:.3g}x the tolerance)"
+    else:
+        see = "; see the note" if note else ""
+        allowed = (
+            "    allowed  = 0   (the tolerance is 0: this element must equal the expected "
+            f"value exactly{see})"
+        )
     lines = [
         where.header(tensor, f"differs from {where.against}"),
         f"  worst element: {_index_text(tensor, worst, where.sample_axis)}",
         f"    actual   = {float(a[worst])!r}",
         f"    expected = {float(e[worst])!r}",
-        f"    abs err  = {err[worst]:.3g}   rel err = {rel[worst]:.3g}   "
-        f"ULPs ({where.case.dtype}) = {ulps:.3g}",
-        f"    allowed  = {tol[worst]:.3g}   (the error is {times:.3g}x the tolerance)",
+        errors,
+        allowed,
         f"  elements failing: {int(failing.sum())} of {failing.size}",
     ]
     if note:

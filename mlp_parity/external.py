@@ -46,6 +46,10 @@ class ImplementationCrash(AssertionError):
     """The implementation raised while the harness called it."""
 
 
+class NumpyOutputs(ImplementationCrash):
+    """A torch implementation returned NumPy arrays for torch tensors (a form failure)."""
+
+
 @dataclass(frozen=True)
 class Implementation:
     name: str
@@ -79,7 +83,8 @@ class Implementation:
         try:
             out = fn(*native)
         except Exception as exc:
-            raise ImplementationCrash(_crash_text(self.name, function, exc)) from exc
+            raise self._crash(function, exc) from exc
+        self._refuse_numpy_outputs(function, out)
         if isinstance(out, (tuple, list)):
             return tuple(self.from_native(o, like) for o in out)
         return self.from_native(out, like)
@@ -87,9 +92,31 @@ class Implementation:
     def call_native(self, function: str, *native_args):
         """Call module.function on arguments already in its own kind (no copies made)."""
         try:
-            return getattr(self.module, function)(*native_args)
+            out = getattr(self.module, function)(*native_args)
         except Exception as exc:
-            raise ImplementationCrash(_crash_text(self.name, function, exc)) from exc
+            raise self._crash(function, exc) from exc
+        self._refuse_numpy_outputs(function, out)
+        return out
+
+    # -- a NumPy module checked as a torch one
+    @property
+    def numpy_hint(self) -> str:
+        target = self.spec.removeprefix("torch:") or self.name
+        return f"this looks like a NumPy implementation: use numpy:{target}"
+
+    def _crash(self, function: str, exc: Exception) -> ImplementationCrash:
+        text = _crash_text(self.name, function, exc)
+        if self.kind == "torch" and _numpy_on_tensors(self.module, exc):
+            text += f"; {self.numpy_hint}"
+        return ImplementationCrash(text)
+
+    def _refuse_numpy_outputs(self, function: str, out) -> None:
+        outs = out if isinstance(out, (tuple, list)) else (out,)
+        if self.kind == "torch" and any(isinstance(o, np.ndarray) for o in outs):
+            raise NumpyOutputs(
+                f"{function} of {self.name} returned NumPy arrays for torch tensors: "
+                f"{self.numpy_hint}"
+            )
 
     def to_native(self, a):
         if not isinstance(a, torch.Tensor):
@@ -120,6 +147,61 @@ def _crash_text(name: str, function: str, exc: BaseException) -> str:
     return f"{function} of {name} raised {type(exc).__name__}: {first}{at}"
 
 
+def _namespaces(module: ModuleType) -> list[dict]:
+    """The module's global names and those of the modules its forward and backward live in."""
+    spaces = [vars(module)]
+    for function in ("forward", "backward"):
+        space = getattr(getattr(module, function, None), "__globals__", None)
+        if isinstance(space, dict):
+            spaces.append(space)
+    return spaces
+
+
+def _references(space: dict, package: str) -> bool:
+    """Whether a namespace holds `package`, a module of it, or anything defined in it."""
+    for value in list(space.values()):
+        try:
+            owner = value.__name__ if isinstance(value, ModuleType) else value.__module__
+        except Exception:  # no __module__ (most instances), or an object that refuses
+            continue
+        if isinstance(owner, str) and owner.split(".")[0] == package:
+            return True
+    return False
+
+
+_NUMPY_SIGNS = ("torch.", "numpy", "__array")  # in errors of NumPy handed torch tensors
+
+
+def _numpy_on_tensors(module: ModuleType, exc: Exception) -> bool:
+    """An error that NumPy raises on torch tensors, in a module that uses NumPy."""
+    text = f"{exc}".lower()
+    return any(sign in text for sign in _NUMPY_SIGNS) and any(
+        _references(space, "numpy") for space in _namespaces(module)
+    )
+
+
+def _returns_tensors(module: ModuleType) -> bool:
+    """Whether forward returns torch tensors for torch tensors (d = 2, h = 3, float64)."""
+    x = torch.tensor([0.5, -1.0], dtype=torch.float64)
+    W1 = torch.tensor([[1.0, 0.5], [-0.5, 1.0], [0.25, 0.25]], dtype=torch.float64)
+    b1 = torch.tensor([0.1, -0.1, 0.2], dtype=torch.float64)
+    W2 = torch.tensor([[1.0, -1.0, 0.5]], dtype=torch.float64)
+    b2 = torch.tensor([0.3], dtype=torch.float64)
+    try:
+        out = module.forward(x, W1, b1, W2, b2)
+    except Exception:
+        return False
+    return isinstance(out, (tuple, list)) and all(isinstance(o, torch.Tensor) for o in out[:2])
+
+
+def looks_like_numpy(module: ModuleType) -> bool:
+    """Imports NumPy but not torch (where forward and backward are defined), and its
+    forward does not return torch tensors for torch tensors."""
+    spaces = _namespaces(module)
+    uses = {p: any(_references(s, p) for s in spaces) for p in ("numpy", "torch")}
+    return uses["numpy"] and not uses["torch"] and not _returns_tensors(module)
+
+
 def load(spec: str, cwd: str | None = None) -> Implementation:
     """`MODULE`, `numpy:MODULE`, or a path to a .py file, with `numpy:` for NumPy modules.
 
@@ -141,6 +223,13 @@ def load(spec: str, cwd: str | None = None) -> Implementation:
                 f"--parity-impl={spec}: module {target} ({where}) has no function {function!r}; "
                 "it needs forward(x, W1, b1, W2, b2) and backward(x, y, a1, h, f, W1, W2)"
             )
+    if not spec.startswith(("numpy:", "torch:")) and looks_like_numpy(module):
+        where = getattr(module, "__file__", target)
+        raise ImplementationError(
+            f"--parity-impl={spec}: this looks like a NumPy implementation: use numpy:{target} "
+            f"({where} imports numpy but not torch, and its forward does not return torch "
+            "tensors for torch tensors)"
+        )
     given = getattr(module, FUNCTIONS_NAME, None)
     if given:  # functions handed to mlp_parity.check: no command can load them again
         return Implementation(given, kind, module, "")

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import concurrent.futures
+import importlib
 import json
 import multiprocessing
 import pkgutil
@@ -44,7 +45,7 @@ def reformulation_specs() -> list[str]:
     specs = []
     for info in sorted(pkgutil.iter_modules(pkg.__path__), key=lambda m: m.name):
         name = f"tests.reformulations.{info.name}"
-        module = external.load(name).module
+        module = importlib.import_module(name)
         specs.append(name if "torch" in vars(module) else f"numpy:{name}")
     return specs
 

@@ -11,6 +11,10 @@ caught when at least one check fails. Its margin is the error / tolerance (1 / h
 the failing comparison, the largest over its catches; "inf" where the failure is a form
 (shape, dtype), a crash or a bitwise difference, which no tolerance scales.
 
+Each module mutant is also diagnosed (`mlp_parity.diagnose`) from its failures, and the
+patterns listed are set beside the ones it declares (`DIAGNOSIS`, first the one expected
+first): the diagnosis is right first when the first listed is the first declared.
+
 `--margins SUMMARY` adds, per check and dtype, the discrimination margin: the smallest margin
 among the mutants that check catches against the largest error / tolerance any correct
 implementation reached in the no-false-alarm sweep (mlp_parity/false_alarms.py).
@@ -34,7 +38,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from mlp_parity import cases, checks, compare, external
+from mlp_parity import cases, checks, compare, diagnose, external
 from mlp_parity.cases import Case
 from mlp_parity.false_alarms import ratio, run_check
 
@@ -52,6 +56,7 @@ class Mutant:
     name: str  # "sign_db2" (tests/mutants) or "training/cached_mask" (tests/mutants_training)
     what: str  # the docstring's first line
     module: str  # the importable module
+    expected: tuple[str, ...] = ()  # its DIAGNOSIS: the patterns it should get, first first
 
 
 @dataclass
@@ -71,10 +76,21 @@ class Result:
     catches: list[Catch] = field(default_factory=list)
     cases_run: int = 0
     seconds: float = 0.0
+    diagnosed: list[str] = field(default_factory=list)  # the patterns listed, strongest first
 
     @property
     def caught(self) -> bool:
         return bool(self.catches)
+
+    @property
+    def diagnosed_first(self) -> bool:
+        """The first pattern listed is the one the mutant declares first."""
+        return bool(self.mutant.expected and self.diagnosed[:1] == [self.mutant.expected[0]])
+
+    @property
+    def diagnosed_among(self) -> bool:
+        """The pattern the mutant declares first is among those listed."""
+        return bool(self.mutant.expected and self.mutant.expected[0] in self.diagnosed)
 
     @property
     def checks(self) -> list[str]:
@@ -112,7 +128,8 @@ def catalogue() -> list[Mutant]:
     for package, prefix in (("tests.mutants", ""), ("tests.mutants_training", "training/")):
         for name in _modules(package):
             module = importlib.import_module(f"{package}.{name}")
-            out.append(Mutant(prefix + name, first_line(module.__doc__), module.__name__))
+            expected = tuple(getattr(module, "DIAGNOSIS", ()))
+            out.append(Mutant(prefix + name, first_line(module.__doc__), module.__name__, expected))
     return out
 
 
@@ -147,18 +164,22 @@ def catch_of(failure: checks.Failure, records) -> Catch:
 
 
 def run_module_mutant(mutant: Mutant, case_list: list[Case], stop_at_first: bool) -> Result:
-    """Every check on every case (or until the first case that catches it)."""
+    """Every check on every case (or until the first case that catches it), then the
+    diagnosis of the failures."""
     impl = external.load(mutant.module)
     result = Result(mutant)
     start = time.monotonic()
+    failures = []
     for case in case_list:
         result.cases_run += 1
         for name in checks_for(impl, case):
             failure, records = run_check(impl, case, name)
             if failure:
+                failures.append(failure)
                 result.catches.append(catch_of(failure, records))
         if stop_at_first and result.caught:
             break
+    result.diagnosed = [d.pattern for d in diagnose.diagnose(impl, failures)]
     result.seconds = time.monotonic() - start
     return result
 
@@ -279,7 +300,9 @@ def results_from_json(text: str) -> list[Result]:
     out = []
     for row in json.loads(text):
         catches = [Catch(**(c | {"margin": float(c["margin"])})) for c in row["catches"]]
-        out.append(Result(Mutant(**row["mutant"]), catches, row["cases_run"], row["seconds"]))
+        mutant = Mutant(**(row["mutant"] | {"expected": tuple(row["mutant"].get("expected", ()))}))
+        diagnosed = row.get("diagnosed", [])
+        out.append(Result(mutant, catches, row["cases_run"], row["seconds"], diagnosed))
     return out
 
 
@@ -288,6 +311,26 @@ def fmt_margin(m: float | None) -> str:
     if m is None or math.isnan(m):
         return "n/a"
     return "inf" if math.isinf(m) else f"{m:.3g}"
+
+
+def diagnosis_cell(r: Result) -> str:
+    """'diagnosed as / expected', marked: ok (first listed right), listed (right, not
+    first), WRONG; '-' where the mutant declares nothing (the training loop's)."""
+    if not r.mutant.expected:
+        return "-"
+    mark = "ok" if r.diagnosed_first else ("listed" if r.diagnosed_among else "WRONG")
+    got = ", ".join(r.diagnosed) or "none"
+    return f"{got} / {', '.join(r.mutant.expected)} ({mark})"
+
+
+def diagnosis_summary(results: list[Result]) -> str:
+    declared = [r for r in results if r.mutant.expected]
+    first = sum(r.diagnosed_first for r in declared)
+    among = sum(r.diagnosed_among for r in declared)
+    m = len(declared)
+    return (
+        f"diagnosis: first-listed correct for {first} of {m}, among those listed for {among} of {m}"
+    )
 
 
 def mutation_rows(results: list[Result]) -> list[list[str]]:
@@ -301,6 +344,7 @@ def mutation_rows(results: list[Result]) -> list[list[str]]:
                 ", ".join(r.checks) if r.caught else "NOT CAUGHT",
                 fmt_margin(s.margin) if s else "-",
                 f"{fmt_margin(v.margin)} ({v.check}, {v.case})" if v else "-",
+                diagnosis_cell(r),
             ]
         )
     return rows
@@ -312,6 +356,7 @@ MUTATION_HEADER = [
     "caught by",
     "margin",
     "largest finite error / tol (check, case)",
+    "diagnosed as / expected",
 ]
 
 
@@ -443,6 +488,7 @@ def main(argv: list[str] | None = None) -> int:
         f"cases (seeds {args.seeds}, {args.dtypes}) in {elapsed:.1f} s"
         + (f"; NOT CAUGHT: {', '.join(missed)}" if missed else "")
     )
+    print(diagnosis_summary(results))
     if args.margins:
         summary = json.loads(args.margins.read_text())
         print(

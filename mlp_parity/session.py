@@ -1,4 +1,5 @@
-"""The pytest session of a parity run: parametrization, the suite's collection, the report.
+"""The pytest session of a parity run: parametrization, the suite's collection, the report,
+and the diagnosis printed last (`mlp_parity.diagnose`) when anything failed.
 
 Registered by `mlp_parity.plugin` only when an implementation is named, so importing torch
 and NumPy here costs nothing to a project that does not ask for a parity check.
@@ -17,11 +18,15 @@ from pathlib import Path
 
 import pytest
 
-from mlp_parity import checks, compare, options, report, training
+from mlp_parity import checks, compare, diagnose, options, report, training
 from mlp_parity.external import ImplementationCrash
 
 SUITE = Path(__file__).resolve().parent / "suite"
 PLUGIN_NAME = "mlp_parity_session"  # what the session is registered as
+TIP = (
+    "each failure above names its tensor, element, case and rerun line; "
+    "--tb=no -rf lists the failed tests one line each"
+)
 
 
 def suite_files() -> list[str]:
@@ -112,9 +117,10 @@ def hypothesis_effort(request: pytest.FixtureRequest) -> str:
 class ParitySession:
     def __init__(self, config: pytest.Config) -> None:
         self.selection = options.selection(config)
-        self.records: list[report.Record] = []  # every comparison of this run, pass or fail
-        self._scratch: str | None = None  # Hypothesis's storage, made when first needed
         self._add_suite(config)
+        report.clear()
+        self.diagnoses: dict[str, list[diagnose.Diagnosis]] = {}
+        self._scratch: str | None = None  # Hypothesis's storage, made when first needed
         config.pluginmanager.register(sys.modules[__name__], "mlp_parity_fixtures")
 
     def scratch(self) -> str:
@@ -148,51 +154,99 @@ class ParitySession:
         elif "implementation" in names:
             metafunc.parametrize("implementation", sel.impls, ids=[i.name for i in sel.impls])
 
-    # ------------------------------------------------------------------ records and failures
+    # ------------------------------------------------------------------ failures
     @pytest.hookimpl(wrapper=True)
     def pytest_runtest_call(self, item: pytest.Item):
-        if not in_suite(item):
+        if item.path.name != "test_properties.py" or not in_suite(item):
             return (yield)
-        with contextlib.ExitStack() as stack:
-            if item.path.name == "test_properties.py":
-                stack.enter_context(hypothesis_storage(self.scratch()))
-            records = stack.enter_context(report.capture())
-            try:
-                return (yield)
-            finally:
-                self.records.extend(records)
+        with hypothesis_storage(self.scratch()):
+            return (yield)
 
     @pytest.hookimpl(wrapper=True)
     def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo):
-        """Each suite test's report says which check it ran and, when it failed, what failed
-        (as data: mlp_parity.api and `mlp-parity check` read it)."""
+        """A failed suite test that is not one of the CHECKS (a property, the training run)
+        is recorded as a failure of its implementation too: the CHECKS record their own.
+        Each suite test's report says which check it ran and, when it failed, what failed
+        (as data, read by mlp_parity.api and `mlp-parity check`)."""
         rep = yield
         if in_suite(item):
             rep.parity_check = check_of(item)
             if rep.failed and call.excinfo is not None:
                 rep.parity_failure = failure_info(item, call.excinfo.value)
+        callspec = getattr(item, "callspec", None)
+        impl = callspec.params.get("implementation") if callspec else None
+        name = getattr(item, "originalname", item.name)
+        if rep.failed and call.when == "call" and impl is not None and name not in checks.BY_TEST:
+            error = call.excinfo.value if call.excinfo else None
+            first = str(error).strip().splitlines()[:1] if error is not None else []
+            message = f"{name} failed: {first[0] if first else type(error).__name__}"
+            kind = getattr(error, "kind", compare.VALUE)
+            report.add_failure(checks.Failure(name, None, message, kind, "", impl.name))
         return rep
 
     # ------------------------------------------------------------------ the report
-    def pytest_sessionfinish(self, session: pytest.Session) -> None:
+    @pytest.hookimpl(wrapper=True, tryfirst=True)
+    def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int):
+        """Outermost, so that the diagnosis prints after pytest's own summary line: the last
+        thing the user sees. It is made before the report is written, which carries it."""
         config = session.config
         if hasattr(config, "workeroutput"):  # an xdist worker: hand the records over
-            rows = [dataclasses.asdict(r) for r in self.records]
+            rows = [dataclasses.asdict(r) for r in report.collected()]
             config.workeroutput["parity_records"] = rows
-            return
+            config.workeroutput["parity_failures"] = [f.to_dict() for f in report.failures()]
+            return (yield)
+        interrupted = exitstatus == pytest.ExitCode.INTERRUPTED
+        self.diagnoses = {} if interrupted else self._diagnose()
         path = config.getoption("parity_report")
         if path:
-            report.write(path, self.records)
+            flat = [d for found in self.diagnoses.values() for d in found]
+            report.write(path, report.collected(), flat)
+        result = yield
+        self._print_diagnoses(config)
+        return result
+
+    def _diagnose(self) -> dict[str, list]:
+        """Each implementation with failures, diagnosed; an error of the diagnosis itself is
+        shown as such (it must not hide the run's own result)."""
+        failed: dict[str, list[checks.Failure]] = {}
+        for f in report.failures():
+            failed.setdefault(f.impl, []).append(f)
+        out = {}
+        for impl in self.selection.impls:
+            if impl.name not in failed:
+                continue
+            try:
+                out[impl.name] = diagnose.diagnose(impl, failed[impl.name])
+            except Exception as exc:  # a bug of the harness: said, not raised
+                text = f"the diagnosis itself failed: {type(exc).__name__}: {exc}"
+                out[impl.name] = [diagnose.Diagnosis(impl.name, "unknown", "contract", (), text)]
+        return out
+
+    def _print_diagnoses(self, config: pytest.Config) -> None:
+        terminal = config.pluginmanager.get_plugin("terminalreporter")
+        if terminal is None or not self.diagnoses:
+            return
+        counts: dict[str, int] = {}
+        for f in report.failures():
+            counts[f.impl] = counts.get(f.impl, 0) + 1
+        terminal.write_sep("=", "parity diagnosis", red=True, bold=True)
+        for name, found in self.diagnoses.items():
+            for line in diagnose.format_diagnosis(found, counts.get(name)):
+                terminal.write_line(line)
+        terminal.write_line(TIP)
 
     @pytest.hookimpl(optionalhook=True)
     def pytest_testnodedown(self, node, error) -> None:  # the pytest-xdist controller
-        rows = getattr(node, "workeroutput", {}).get("parity_records", [])
-        self.records.extend(report.from_dicts(rows))
+        output = getattr(node, "workeroutput", {})
+        for record in report.from_dicts(output.get("parity_records", [])):
+            report.add(record)
+        for row in output.get("parity_failures", []):
+            report.add_failure(checks.Failure.from_dict(row))
 
     def pytest_terminal_summary(self, terminalreporter, exitstatus, config) -> None:
         if hasattr(config, "workeroutput"):
             return
-        lines = report.summary_lines(self.records)
+        lines = report.summary_lines(report.collected())
         if lines:
             terminalreporter.section("parity: worst headroom (tolerance / error) per check")
             for line in lines:

@@ -91,7 +91,8 @@ def _array(fn: str, name: str, value: object) -> np.ndarray:
 
 
 def _scalar(fn: str, name: str, value: object, dtype: np.dtype) -> np.ndarray:
-    """A 0-d array of `dtype` from a 0-d array, a NumPy scalar or a Python real number."""
+    """A 0-d array of `dtype` from a 0-d array, a NumPy scalar or a Python float."""
+    contract.check_not_integer(fn, name, value, DTYPES)
     if isinstance(value, numbers.Real) and not isinstance(value, (np.generic, bool)):
         return np.asarray(value, dtype=dtype)
     if not isinstance(value, (np.ndarray, np.generic)):

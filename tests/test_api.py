@@ -82,7 +82,14 @@ BAD_FORWARD = [
         "b2 scalar",
         lambda x, p: (x, (*p[:3], p[3].reshape(()))),
         ValueError,
-        r"b2 must have shape \(1,\) = \(1,\) .* got \(\)",
+        r"b2 must have shape \(1,\), got \(\)$",
+    ),
+    (
+        "W1 transposed",
+        lambda x, p: (x, (p[0].T, *p[1:])),
+        ValueError,
+        r"W1 looks transposed: W1 must have shape \(h, d\) = \(4, 2\) for b1 of shape \(4,\) "
+        r"and W2 of shape \(1, 4\), got \(2, 4\)$",
     ),
 ]
 
@@ -94,6 +101,31 @@ def test_forward_rejects_bad_shapes(pkg, case):
     x, params, _, _ = _problem(arr)
     x, params = mutate(x, params)
     _raises(exc, "forward: " + pattern, mod.forward, x, *params)
+
+
+def test_backward_says_W1_looks_transposed(pkg):
+    mod, arr = pkg
+    x, (W1, b1, W2, b2), _, y = _problem(arr)
+    a1, h, f = mod.forward(x, W1, b1, W2, b2)
+    _raises(
+        ValueError,
+        r"^backward: W1 looks transposed: W1 must have shape \(h, d\) = \(4, 2\) for W2 of "
+        r"shape \(1, 4\), got \(2, 4\)$",
+        mod.backward,
+        x,
+        y[0],
+        a1,
+        h,
+        f,
+        W1.T,
+        W2,
+    )
+
+
+def test_a_wrong_b1_is_not_blamed_on_W1():
+    """b1 matching neither axis of W1: b1 is named, W1 is not said to be transposed."""
+    x, (W1, b1, W2, b2), _, _ = _problem(np.asarray)
+    _raises(ValueError, r"forward: b1 must have shape", reference.forward, x, W1, b1[:3], W2, b2)
 
 
 def test_mixed_dtypes_rejected(pkg):
@@ -184,6 +216,31 @@ def test_backward_accepts_python_float_targets(pkg):
     by_array = mod.backward(x, y[0], a1, h, f, params[0], params[2])
     for a, b in zip(by_float, by_array):
         np.testing.assert_array_equal(np.asarray(a), np.asarray(b))
+
+
+@pytest.mark.parametrize("target", [1, np.int64(1), True], ids=["int", "np.int64", "bool"])
+def test_backward_rejects_integer_targets_as_it_rejects_integer_arrays(pkg, target):
+    mod, arr = pkg
+    x, params, _, _ = _problem(arr)
+    a1, h, f = mod.forward(x, *params)
+    with pytest.raises(TypeError, match=r"^backward: y (has dtype|must be|is a Python int)"):
+        mod.backward(x, target, a1, h, f, params[0], params[2])
+    with pytest.raises(TypeError, match=r"^backward: y has dtype int64; expected a floating"):
+        mod.backward(x, arr(np.array(1)), a1, h, f, params[0], params[2])
+
+
+def test_python_int_is_named_as_such(pkg):
+    mod, arr = pkg
+    x, params, _, _ = _problem(arr)
+    a1, h, f = mod.forward(x, *params)
+    with pytest.raises(
+        TypeError,
+        match=r"^backward: y is a Python int \(1\); expected a floating dtype "
+        r"\((b?float(16|32|64)(, )?)+\) or a Python float$",
+    ):
+        mod.backward(x, 1, a1, h, f, params[0], params[2])
+    with pytest.raises(TypeError, match=r"^loss: y is a Python int \(2\)"):
+        mod.loss(f, 2)
 
 
 @pytest.mark.parametrize(

@@ -65,6 +65,8 @@ def test_a_planted_bug_fails_with_its_message_and_a_table():
     assert "| **backward** | 0 | 1 | 0 |" in table
     assert "| backward | seed0-d2h4b8-float64-cpu | dW1 | value | backward check failed" in table
     assert any(not r.passed for r in result.records)
+    assert [d.pattern for d in result.diagnoses][:1] == ["mask-missing"]  # mlp_parity.diagnose
+    assert "diagnosis:\n  tests.mutants.no_mask: " in text
 
 
 def test_functions_outside_a_module_are_named_and_rerun_by_the_call():

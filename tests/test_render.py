@@ -7,6 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from mlp_parity import render
@@ -122,8 +123,12 @@ def test_markdown_has_counts_worst_table_and_failures(rows):
     ]
     failed = [line for line in text.split("## Failures")[1].splitlines() if line.startswith("|")]
     assert len(failed) == 3
+    assert failed[0] == (
+        "| check | impl | tensor | case | error | tolerance | headroom "
+        "| max abs err (any element) | max rel err (any element) | test |"
+    )
     assert failed[2] == (
-        "| finite_diff | impl | db2 | seed3-d2h4b8-float16-cpu | 0.25 | 0.5 | 0.125 | 0.5× "
+        "| finite_diff | impl | db2 | seed3-d2h4b8-float16-cpu | 0.25 | 0.125 | 0.5× | 0.25 | 0.5 "
         "| tests/test_parity.py::test_fd[a\\|b] |"
     )
 
@@ -139,7 +144,55 @@ def test_markdown_of_a_clean_report_says_none_failed():
     rows = render.parse(json.dumps({**REPORT, "records": [_record()]}), "r.json")
     text = render.to_markdown(rows)
     assert "1 records, 0 failed, 1 checks." in text
+    assert "## Diagnosis\n\nNone: nothing failed.\n" in text
     assert text.rstrip().endswith("## Failures\n\nNone.")
+
+
+DIAGNOSIS = {
+    "impl": "my_mlp",
+    "pattern": "mask-missing",
+    "location": "backward",
+    "tensors": ["dW1", "db1"],
+    "evidence": "dW1, db1 wrong exactly where a1 <= 0",
+    "hint": "the ReLU derivative 1[a1 > 0] is not applied",
+    "where": "forward agrees with the float64 reference",
+}
+REPORT_2 = {"schema": "mlp-parity-report/2", "records": RECORDS, "diagnoses": [DIAGNOSIS]}
+
+
+def test_a_report_of_schema_2_shows_its_diagnosis_first():
+    rows, diagnoses = render.parse_report(json.dumps(REPORT_2), "r.json")
+    assert len(rows) == len(RECORDS)
+    text = render.to_markdown(rows, diagnoses=diagnoses)
+    section = text.split("## Diagnosis\n\n")[1].split("\n## ")[0]
+    assert section.splitlines()[0] == (
+        "- **my\\_mlp**: `mask-missing` in backward (dW1, db1): dW1, db1 wrong exactly where "
+        "a1 &lt;= 0. Usually: the ReLU derivative 1\\[a1 &gt; 0\\] is not applied."
+    )
+    assert "Where, my\\_mlp: forward agrees with the float64 reference." in section
+    assert text.index("## Diagnosis") < text.index("## Worst headroom per check")
+
+
+def test_a_report_of_schema_1_renders_without_a_diagnosis(tmp_path):
+    rows, diagnoses = render.parse_report(json.dumps(REPORT), "r.json")
+    assert diagnoses is None
+    assert "## Diagnosis\n\nNot recorded (a report of schema mlp-parity-report/1).\n" in (
+        render.to_markdown(rows, diagnoses=diagnoses)
+    )
+    report = tmp_path / "old.json"
+    report.write_text(json.dumps(REPORT))
+    done = _run(str(report))
+    assert done.returncode == 0 and "Not recorded" in done.stdout
+
+
+def test_the_report_the_harness_writes_renders(tmp_path):
+    from mlp_parity import diagnose, report
+
+    d = diagnose.Diagnosis("m", "sign", "backward", ("db2",), "db2 = -1 x expected")
+    path = tmp_path / "r.json"
+    report.write(path, [render.Row(**_record())], [d])
+    rows, diagnoses = render.load_report(path)
+    assert diagnoses == [d] and len(rows) == 1
 
 
 def test_markdown_of_an_empty_report():
@@ -172,9 +225,8 @@ def test_command_writes_markdown_to_a_file(tmp_path):
     out = tmp_path / "report.md"
     done = _run(str(report), "-o", str(out))
     assert (done.returncode, done.stderr) == (0, "")
-    assert out.read_text(encoding="utf-8") == render.to_markdown(
-        render.parse(json.dumps(REPORT), "x")
-    )
+    rows, diagnoses = render.parse_report(json.dumps(REPORT), "x")
+    assert out.read_text(encoding="utf-8") == render.to_markdown(rows, diagnoses=diagnoses)
 
 
 def test_command_prints_markdown_without_output_option(tmp_path):
@@ -190,8 +242,34 @@ BAD_REPORTS = {
     "malformed": ('{"schema": "mlp-parity-report/1", "records": [', "not valid JSON"),
     "not an object": ("[1, 2]", "top level is list, expected an object"),
     "wrong schema": (
+        json.dumps({"schema": "mlp-parity-report/9", "records": []}),
+        "schema is 'mlp-parity-report/9', expected 'mlp-parity-report/1' or 'mlp-parity-report/2'",
+    ),
+    "no diagnoses in /2": (
         json.dumps({"schema": "mlp-parity-report/2", "records": []}),
-        "schema is 'mlp-parity-report/2', expected 'mlp-parity-report/1'",
+        "'diagnoses' is NoneType, expected a list",
+    ),
+    "diagnosis lacks a field": (
+        json.dumps({"schema": "mlp-parity-report/2", "records": [], "diagnoses": [{"impl": "m"}]}),
+        "diagnoses[0] lacks pattern, location, evidence, tensors",
+    ),
+    "diagnosis tensors not a list": (
+        json.dumps(
+            {
+                "schema": "mlp-parity-report/2",
+                "records": [],
+                "diagnoses": [
+                    {
+                        "impl": "m",
+                        "pattern": "sign",
+                        "location": "backward",
+                        "evidence": "e",
+                        "tensors": "db2",
+                    }
+                ],
+            }
+        ),
+        "diagnoses[0].tensors is 'db2', expected a list of strings",
     ),
     "no schema": (json.dumps({"records": []}), "schema is None"),
     "records not a list": (
@@ -246,3 +324,67 @@ def test_the_worst_error_is_taken_where_the_tolerance_was():
     row = render.Row(**_record(max_abs_err=0.5, tolerance=1e-5, headroom=4.0))
     assert render.worst_error(row) == 2.5e-6  # not the 0.5 of another element
     assert render.worst_error(render.Row(**_record(headroom=None))) == 0.0
+
+
+def _cells(line: str) -> list[str]:
+    return [c.strip() for c in line.strip("|").split("|")]
+
+
+def test_every_number_of_a_failure_row_but_the_maxima_is_from_one_element():
+    """The largest error sits at another element than the least headroom: error, tolerance
+    and headroom are that element's; the maxima are labelled as such."""
+    record = _record(max_abs_err=1.04, tolerance=7.24e-08, headroom=1.19e-07, passed=False)
+    text = render.to_markdown(render.parse(json.dumps({**REPORT, "records": [record]}), "r"))
+    header, _, row = (
+        line for line in text.split("## Failures")[1].splitlines() if line.startswith("|")
+    )
+    cells = dict(zip(_cells(header), _cells(row)))
+    error, tolerance = float(cells["error"]), float(cells["tolerance"])
+    headroom = float(cells["headroom"].rstrip("×"))
+    assert error == pytest.approx(tolerance / headroom, rel=1e-2)  # 0.608, not 1.04
+    assert cells["max abs err (any element)"] == "1.04"
+    assert "one element" in text.split("## Failures")[1]
+
+
+def test_the_error_at_the_worst_element_is_taken_from_the_record_when_it_has_it():
+    row = render.Row(**_record(max_abs_err=0.5, tolerance=0.0, headroom=0.0, passed=False))
+    assert render.worst_error(row) == 0.5  # an old report: the best it can say
+    row = render.Row(
+        **_record(max_abs_err=0.5, tolerance=0.0, headroom=0.0, passed=False, worst_abs_err=0.01)
+    )
+    assert render.worst_error(row) == 0.01
+
+
+def test_parse_reads_reports_without_the_worst_element_error():
+    (row,) = render.parse(json.dumps({**REPORT, "records": [_record()]}), "r.json")
+    assert row.worst_abs_err is None
+
+
+def test_the_comparison_records_its_worst_element():
+    """Element 0 has the largest error, element 1 the least headroom; element 2 a zero
+    tolerance (least headroom of all, 0)."""
+    from mlp_parity import compare, report
+    from mlp_parity.cases import Case, Shape
+
+    where = compare.Where("backward", "m", Case(0, Shape(2, 4, 8), "float64", "cpu"))
+    expected = np.zeros(3)
+    with report.capture() as records:
+        rec = compare.expect_close(
+            np.array([1.0, 0.1, 0.0]), expected, np.array([10.0, 0.2, 0.0]), tensor="t", where=where
+        )
+        with pytest.raises(compare.ParityError):
+            compare.expect_close(
+                np.array([1.0, 0.1, 0.001]),
+                expected,
+                np.array([10.0, 0.2, 0.0]),
+                tensor="t",
+                where=where,
+            )
+    assert (rec.max_abs_err, rec.tolerance, rec.headroom, rec.worst_abs_err) == (1.0, 0.2, 2.0, 0.1)
+    failed = records[-1]
+    assert (failed.max_abs_err, failed.tolerance, failed.headroom, failed.worst_abs_err) == (
+        1.0,
+        0.0,
+        0.0,
+        0.001,
+    )

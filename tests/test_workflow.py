@@ -103,6 +103,19 @@ def test_report_goes_to_the_summary_and_artifacts(workflow):
     assert uploads and "benchmark.json" in uploads[0]["with"]["path"]
 
 
+def test_bench_gates_on_ratios_and_puts_them_in_the_summary(workflow, tox_ini):
+    bench = tox_ini.split("[testenv:bench]")[1].split("\n[")[0]
+    assert "python -m tests.benchmarks.summary {env_dir}/benchmark.json --gate" in bench
+    assert "fast" in bench.split("extras =")[1].split("description")[0]  # numba: fused is gated
+    steps = workflow["jobs"]["bench"]["steps"]
+    summary = [s for s in steps if "$GITHUB_STEP_SUMMARY" in s.get("run", "")]
+    assert (
+        summary
+        and "python -m tests.benchmarks.summary .tox/bench/benchmark.json" in (summary[0]["run"])
+    )
+    assert summary[0]["if"] == "${{ !cancelled() }}"  # the figures also when the gate fails
+
+
 # --------------------------------------------------------------------------- the commands shown
 COMMAND_FILES = ("tox.ini", ".ci/run", ".github/workflows/ci.yml", "README.md")
 

@@ -24,7 +24,7 @@ Timing and the regression gate:
     pytest tests/benchmarks --benchmark-enable --benchmark-autosave
     pytest tests/benchmarks --benchmark-enable --benchmark-compare --benchmark-compare-fail=mean:25%
     pytest tests/benchmarks --benchmark-enable --benchmark-json=bench.json && \\
-        python -m tests.benchmarks.summary bench.json     # the README table (us per step)
+        python -m tests.benchmarks.summary bench.json --gate  # the tables, and the speed gate
 """
 
 from __future__ import annotations

@@ -5,6 +5,8 @@ import torch
 from tests.mutants._correct import backward as _backward
 from tests.mutants._correct import forward  # noqa: F401
 
+DIAGNOSIS = ("stateful",)
+
 _acc = {}
 
 

@@ -4,6 +4,8 @@ import torch
 
 from tests.mutants._correct import backward  # noqa: F401
 
+DIAGNOSIS = ("missing-term",)
+
 
 def forward(x, W1, b1, W2, b2):
     a1 = W1 @ x

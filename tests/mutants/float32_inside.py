@@ -4,6 +4,8 @@ import torch
 
 from tests.mutants import _correct
 
+DIAGNOSIS = ("precision",)
+
 
 def _in32(fn, *args):
     dt = args[0].dtype

@@ -2,6 +2,8 @@
 
 from tests.mutants._correct import forward  # noqa: F401
 
+DIAGNOSIS = ("mask-wrong-at-kink",)
+
 
 def backward(x, y, a1, h, f, W1, W2):
     r = f - y

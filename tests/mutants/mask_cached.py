@@ -2,6 +2,8 @@
 
 from tests.mutants._correct import forward  # noqa: F401
 
+DIAGNOSIS = ("stateful",)
+
 _mask = {}
 
 

@@ -4,6 +4,8 @@ import torch
 
 from tests.mutants._correct import forward  # noqa: F401
 
+DIAGNOSIS = ("mask-wrong-at-kink",)
+
 EPS = 1e-3
 
 

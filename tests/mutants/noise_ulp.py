@@ -6,6 +6,8 @@ import torch
 from tests.mutants._correct import backward as _backward
 from tests.mutants._correct import forward  # noqa: F401
 
+DIAGNOSIS = ("nondeterministic",)
+
 
 def _jitter(g):
     rng = np.random.default_rng()  # planted: no seed, a different draw on every call

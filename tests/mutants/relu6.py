@@ -2,6 +2,8 @@
 
 import torch
 
+DIAGNOSIS = ("partial",)
+
 
 def forward(x, W1, b1, W2, b2):
     a1 = W1 @ x + b1

@@ -4,6 +4,8 @@ import torch
 
 from tests.mutants._correct import forward  # noqa: F401
 
+DIAGNOSIS = ("partial", "mask-missing")
+
 BLOCK = 8
 
 

@@ -1,0 +1,1679 @@
+"""Diagnosis: after a run with failures, the cause named in a few lines, with its evidence.
+
+One bug makes hundreds of failed checks; the diagnosis says what the bug is:
+
+    diagnose(impl, failures) -> list[Diagnosis]     strongest first; [] when nothing failed
+    format_diagnosis(diagnoses) -> list[str]        the lines the terminal shows
+
+For an implementation with failed checks it
+
+1. reads what the failures say as data (`Failure.kind`): shape, dtype, device, crash,
+   mutates-input, nondeterministic, stateful, aliased-output name the pattern directly;
+2. localises, on a few deterministic probe cases (`probes()`: (seed, shape) pairs, float64
+   first, then the dtypes that failed): the forward is compared with the float64 reference
+   stage by stage (a1 from the inputs; h from the module's own a1; f from its own h), so the
+   first wrong stage carries the blame; the backward, given the reference (a1, h, f), with
+   the reference gradient; where both differ, whether the backward is the gradient of the
+   module's own forward (central differences along random directions);
+3. classifies each tensor that differs, with patterns that must fit on every probe case and
+   every element, within the same tolerances the checks use (`tolerances`):
+   zero; sign / scale (actual = k x expected, one k, or k x n constant for n = h, d, B);
+   transposed; missing-term / extra-term (actual - expected = c x b1, b2, W1, W2, or a
+   constant; or a gradient that does not vanish at zero residual, f = y); precision (errors
+   far above the dtype's rounding but small: the effective bits); mask-missing,
+   mask-inverted, mask-wrong-at-kink (where a1 <= 0, everywhere, at or next to a1 = 0);
+   partial (wrong only on some units, inputs, or a range of a1 or of the residual, with what
+   is wrong there);
+4. tells state from noise: two fresh copies of the module (its source executed again) given
+   the same calls, and a fresh copy's first call against the module's answer after a run.
+
+Nothing that fits: `unknown`, with the worst error. The vocabulary is `PATTERNS`; a pattern is
+added only with a planted bug in tests/mutants/ that needs it (mask-inverted: inverted_mask).
+The probes are calibrated on the mutation catalogue (each mutant declares its `DIAGNOSIS`) and
+flag no correct implementation (tests/test_diagnose.py).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import importlib.util
+import math
+import re
+from collections import Counter
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import torch
+
+from mlp_parity import cases, checks, compare, oracles, tolerances
+from mlp_parity.cases import Case, Shape
+from mlp_parity.external import Implementation, ImplementationCrash
+from mlp_parity.report import Diagnosis
+
+PATTERNS = (
+    "sign",
+    "scale",
+    "transposed",
+    "mask-missing",
+    "mask-inverted",
+    "mask-wrong-at-kink",
+    "zero",
+    "partial",
+    "missing-term",
+    "extra-term",
+    "precision",
+    "shape",
+    "dtype",
+    "device",
+    "mutates-input",
+    "aliased-output",
+    "nondeterministic",
+    "stateful",
+    "crash",
+    "unknown",
+)
+LOCATIONS = ("forward", "backward", "forward+backward", "contract")
+
+# The probe cases, (seed, shape): two seeds over the case generator's shapes but the largest
+# (probed only where a failure needs it), which hold every kink plan; and a square network,
+# where a transposed dW1 keeps its shape, at the first two seeds whose case puts a unit just
+# above the kink (`_just_above_kink`), so that a threshold in a mask shows in two cases.
+SQUARE = Shape(4, 4, 2)
+SMALL_SHAPES = tuple(s for s in cases.SHAPES if s.h * s.d <= 1024)
+
+
+@functools.lru_cache(maxsize=1)
+def probes() -> tuple[tuple[int, Shape], ...]:
+    return (
+        *((seed, s) for seed in (0, 1) for s in SMALL_SHAPES),
+        *((seed, SQUARE) for seed in _just_above_kink(SQUARE, 2)),
+    )
+
+
+def _just_above_kink(shape: Shape, n: int) -> list[int]:
+    """The first n seeds whose sample 0 has an activation in (0, 2^-20] at float64 and at
+    float32: the near plan's construction on the positive side, below the 1e-6 that a
+    threshold in a mask typically uses."""
+    found = []
+    for seed in range(1000):
+        near = []
+        for dtype in ("float64", "float32"):
+            inp = cases.inputs(Case(seed, shape, dtype, "cpu"))
+            a1 = inp.W1 @ inp.X[0] + inp.b1
+            near.append(np.any((a1 > 0) & (a1 <= 2.0**-20)))
+        if all(near):
+            found.append(seed)
+        if len(found) == n:
+            break
+    return found
+
+
+# An element takes part in a pattern's fit ("decidable") where the value it is tested on is
+# larger than this many tolerances: below, right and wrong cannot be told apart.
+DECIDABLE = 4.0
+# precision: errors at most this fraction of the magnitudes they are formed from (a bug that
+# changes values outright errs by O(1) of them)
+PRECISION_MAX = 2.0**-5
+# mask-wrong-at-kink (a threshold): the wrong activations lie within this fraction of the
+# median |a1| of the case set
+NEAR_KINK = 2.0**-4
+MAX_LISTED = 5  # diagnoses listed per implementation; the rest are counted
+# What reading an implementation's outputs of an unexpected type can raise.
+UNUSABLE = (TypeError, ValueError, IndexError, RuntimeError, AttributeError)
+
+# Failure kinds that name their pattern directly.
+KIND_PATTERN = {
+    compare.SHAPE: "shape",
+    compare.ARITY: "shape",
+    compare.DTYPE: "dtype",
+    compare.TYPE: "dtype",
+    compare.DEVICE: "device",
+    compare.CRASH: "crash",
+    compare.MUTATES_INPUT: "mutates-input",
+    compare.ALIASED_OUTPUT: "aliased-output",
+    compare.NONDETERMINISTIC: "nondeterministic",
+    compare.STATEFUL: "stateful",
+}
+# The order diagnoses are listed in: what stops everything, then forms, state, values.
+ORDER = (
+    "crash",
+    "transposed",
+    "shape",
+    "dtype",
+    "device",
+    "stateful",
+    "nondeterministic",
+    "mutates-input",
+    "aliased-output",
+)
+
+HINTS = {
+    "sign": "f - y and y - f swapped, or a - where a + belongs",
+    "transposed": "outer(x, da1) where outer(da1, x) belongs, or a missing .T",
+    "zero": "the gradient is never computed (zeros_like, or an overwritten buffer)",
+    "mask-missing": "the ReLU derivative 1[a1 > 0] is not applied",
+    "mask-inverted": "the mask is 1[a1 <= 0] where 1[a1 > 0] belongs",
+    "mask-wrong-at-kink": "ReLU'(0) = 0 (PyTorch's convention): the mask is a1 > 0, "
+    "not a1 >= 0 nor a1 > t",
+    "precision": "computed in a lower precision inside (a cast, or a float32 constant)",
+    "stateful": "a cache, buffer or accumulator kept between calls",
+    "nondeterministic": "an unseeded random draw, or a reduction in a changing order",
+    "mutates-input": "an in-place operation (mul_, +=, out=) on an argument",
+    "aliased-output": "an output that is an input, or a buffer the module keeps",
+    "shape": "reshape the output to the parameter's shape",
+    "dtype": "no silent promotion or demotion: return the inputs' dtype",
+    "device": "create new tensors on the inputs' device",
+}
+
+
+# --------------------------------------------------------------------------- the result
+def format_diagnosis(diagnoses: Sequence[Diagnosis], failed: int | None = None) -> list[str]:
+    """The lines for one implementation's diagnoses (empty when there are none)."""
+    if not diagnoses:
+        return []
+    shown = list(diagnoses[:MAX_LISTED])
+    count = "one finding" if len(diagnoses) == 1 else f"{len(diagnoses)} findings, strongest first"
+    tests = f", {plural(failed, 'failed test')}" if failed else ""
+    lines = [f"{diagnoses[0].impl}: {count}{tests}"]
+    for i, d in enumerate(shown, 1):
+        tensors = f"; {', '.join(d.tensors)}" if d.tensors else ""
+        lines.append(f"  {i}. {d.pattern} ({d.location}{tensors})")
+        lines.append(f"     {d.evidence}")
+        if d.hint:
+            lines.append(f"     usually: {d.hint}")
+    if len(diagnoses) > len(shown):
+        rest = ", ".join(d.pattern for d in diagnoses[len(shown) :])
+        lines.append(f"  and {len(diagnoses) - len(shown)} more: {rest}")
+    if diagnoses[0].where:
+        lines.append(f"  where: {diagnoses[0].where}")
+    return lines
+
+
+# --------------------------------------------------------------------------- findings
+@dataclass
+class Finding:
+    """A pattern found before merging: `text` is the evidence with {T} for the tensor list
+    and {name} for the numbers in `nums`, which merging combines by the name's prefix
+    (max_, min_, n_: largest, smallest, sum; others: the first finding's)."""
+
+    pattern: str
+    key: str
+    stages: set[str]
+    tensors: list[str]
+    text: str
+    nums: dict = field(default_factory=dict)
+    hint: str = ""
+    weight: float = 0.0
+    loc: str = ""  # the location, where the stages do not say it
+
+    @property
+    def evidence(self) -> str:
+        return self.text.format(T=", ".join(self.tensors), **self.nums)
+
+    @property
+    def location(self) -> str:
+        if self.loc:
+            return self.loc
+        if "contract" in self.stages:
+            return "contract"
+        fwd = "forward" in self.stages
+        bwd = bool(self.stages - {"forward"})
+        return "forward+backward" if fwd and bwd else ("forward" if fwd else "backward")
+
+
+def _merge(findings: Iterable[Finding]) -> list[Finding]:
+    """Findings of the same pattern and key become one, over all their tensors."""
+    merged: dict[tuple[str, str], Finding] = {}
+    for f in findings:
+        k = (f.pattern, f.key)
+        if k not in merged:
+            merged[k] = dataclasses.replace(
+                f, stages=set(f.stages), tensors=list(f.tensors), nums=dict(f.nums)
+            )
+            continue
+        m = merged[k]
+        m.stages |= f.stages
+        m.tensors += [t for t in f.tensors if t not in m.tensors]
+        m.weight += f.weight
+        for name, v in f.nums.items():
+            if name not in m.nums:
+                m.nums[name] = v
+            elif name.startswith("max_"):
+                m.nums[name] = max(m.nums[name], v)
+            elif name.startswith("min_"):
+                m.nums[name] = min(m.nums[name], v)
+            elif name.startswith("n_"):
+                m.nums[name] = m.nums[name] + v
+    return list(merged.values())
+
+
+# --------------------------------------------------------------------------- probe tables
+@dataclass
+class Table:
+    """One tensor of one stage over the probe cases, flattened: actual, expected, allowed
+    error and the magnitude it is formed from, per element, with each element's attributes
+    (case, sample, unit, input, a1, r = f - y, f, and the case's h, d, B)."""
+
+    tensor: str
+    stage: str  # forward, backward, zero-residual, batch
+    dtype: str
+    actual: np.ndarray
+    expected: np.ndarray
+    allowed: np.ndarray
+    magnitude: np.ndarray
+    attrs: dict[str, np.ndarray]
+    unmasked: np.ndarray | None = None  # the value the ReLU mask is applied to, where it is
+    terms: dict[str, np.ndarray] = field(default_factory=dict)  # candidate additive terms
+    expected_t: np.ndarray | None = None  # expected transposed (square matrices), else NaN
+    forms: Counter = field(default_factory=Counter)  # "transposed" / "shape (4,)": cases
+    n_cases: int = 0
+
+    @property
+    def wrong(self) -> np.ndarray:
+        return ~(np.abs(self.actual - self.expected) <= self.allowed)
+
+    def subset(self, keep: np.ndarray) -> Table:
+        pick = lambda a: None if a is None else a[keep]  # noqa: E731
+        return dataclasses.replace(
+            self,
+            actual=self.actual[keep],
+            expected=self.expected[keep],
+            allowed=self.allowed[keep],
+            magnitude=self.magnitude[keep],
+            attrs={k: v[keep] for k, v in self.attrs.items()},
+            unmasked=pick(self.unmasked),
+            terms={k: v[keep] for k, v in self.terms.items()},
+            expected_t=pick(self.expected_t),
+            n_cases=len(np.unique(self.attrs["case"][keep])),
+        )
+
+    def cases_where(self, mask: np.ndarray) -> int:
+        return len(np.unique(self.attrs["case"][mask]))
+
+
+class _Collector:
+    """Gathers (stage, tensor) chunks, one per case, into Tables; and the outputs' forms."""
+
+    def __init__(self, dtype: str) -> None:
+        self.dtype = dtype
+        self.chunks: dict[tuple[str, str], list[dict]] = {}
+        self.forms: dict[tuple[str, str], dict[str, set[int]]] = {}  # note -> cases
+        self.crashes: Counter = Counter()
+
+    def form(self, stage: str, tensor: str, note: str, case: int) -> None:
+        self.forms.setdefault((stage, tensor), {}).setdefault(note, set()).add(case)
+
+    def add(
+        self, stage: str, tensor: str, actual, expected, allowed, magnitude, attrs, **extra
+    ) -> None:
+        expected = np.asarray(expected, dtype=np.float64)
+        shape = expected.shape
+        chunk = {
+            "actual": np.asarray(actual, dtype=np.float64).reshape(-1),
+            "expected": expected.reshape(-1),
+            "allowed": np.broadcast_to(np.asarray(allowed, dtype=np.float64), shape).reshape(-1),
+            "magnitude": np.broadcast_to(np.asarray(magnitude, dtype=np.float64), shape).reshape(
+                -1
+            ),
+            "attrs": {k: np.broadcast_to(v, shape).reshape(-1) for k, v in attrs.items()},
+            "unmasked": None
+            if extra.get("unmasked") is None
+            else np.broadcast_to(extra["unmasked"], shape).reshape(-1),
+            "terms": {
+                k: np.broadcast_to(v, shape).reshape(-1) for k, v in extra.get("terms", {}).items()
+            },
+        }
+        if len(shape) == 3 and shape[1] == shape[2] > 1:  # (samples, n, n): square matrices
+            chunk["expected_t"] = np.swapaxes(expected, 1, 2).reshape(-1)
+        else:
+            chunk["expected_t"] = np.full(expected.size, np.nan)
+        self.chunks.setdefault((stage, tensor), []).append(chunk)
+
+    def _forms(self, stage: str, tensor: str) -> Counter:
+        return Counter({k: len(v) for k, v in self.forms.get((stage, tensor), {}).items()})
+
+    def tables(self) -> list[Table]:
+        out = [
+            _table(stage, tensor, self.dtype, chunks, self._forms(stage, tensor))
+            for (stage, tensor), chunks in self.chunks.items()
+        ]
+        empty = np.zeros(0)
+        for stage, tensor in self.forms:
+            if (stage, tensor) not in self.chunks:  # never comparable: forms only
+                forms = self._forms(stage, tensor)
+                out.append(
+                    Table(tensor, stage, self.dtype, *[empty] * 4, {"case": empty}, forms=forms)
+                )
+        return out
+
+
+def _table(stage: str, tensor: str, dtype: str, chunks: list[dict], forms: Counter) -> Table:
+    def cat(key: str, within: str | None = None) -> np.ndarray:
+        return np.concatenate([c[within][key] if within else c[key] for c in chunks])
+
+    attrs = {k: cat(k, "attrs") for k in chunks[0]["attrs"]}
+    return Table(
+        tensor,
+        stage,
+        dtype,
+        cat("actual"),
+        cat("expected"),
+        cat("allowed"),
+        cat("magnitude"),
+        attrs,
+        None if chunks[0]["unmasked"] is None else cat("unmasked"),
+        {k: cat(k, "terms") for k in chunks[0]["terms"]},
+        cat("expected_t"),
+        forms,
+        len(np.unique(attrs["case"])),
+    )
+
+
+def _f64(value) -> np.ndarray | None:
+    try:
+        if isinstance(value, torch.Tensor):
+            return value.detach().to("cpu", torch.float64).numpy()
+        return np.asarray(value, dtype=np.float64)
+    except (TypeError, ValueError, RuntimeError):
+        return None
+
+
+def _align(value, shape: tuple[int, ...]) -> tuple[np.ndarray | None, str]:
+    """The output as an array of `shape`: as it is, transposed back (note "transposed"), or
+    reshaped (note "shape (...)"); None when its size differs."""
+    a = _f64(value)
+    if a is None:
+        return None, f"type {type(value).__name__}"
+    if a.shape == shape:
+        return a, ""
+    if a.ndim == 2 and len(shape) == 2 and a.shape == shape[::-1]:
+        return a.T, "transposed"
+    if a.size == math.prod(shape):
+        return a.reshape(shape), f"shape {a.shape}"
+    return None, f"shape {a.shape}"
+
+
+def _attrs(layout: str, ci: int, case: Case, A1: np.ndarray, R: np.ndarray, F: np.ndarray) -> dict:
+    """Per-element attributes of a tensor stacked over the case's samples, (B, *shape), laid
+    out over units ("h"), a (1, h) row ("1h"), units x inputs ("hd"), a scalar ("s") or a
+    (1,) ("s1"); each value broadcasts against (B, *shape)."""
+    nd = {"h": 1, "1h": 2, "hd": 2, "s": 0, "s1": 1}[layout]
+    per_sample = lambda v: np.reshape(v, (len(R),) + (1,) * nd)  # noqa: E731
+    s = case.shape
+    common = {
+        "case": ci,
+        "sample": per_sample(np.arange(len(R))),
+        "r": per_sample(R),
+        "f": per_sample(F),
+        "h": s.h,
+        "d": s.d,
+        "B": s.batch,
+        "unit": -1,
+        "input": -1,
+        "a1": np.nan,
+    }
+    if layout == "h":
+        return common | {"unit": np.arange(s.h), "a1": A1}
+    if layout == "1h":
+        return common | {"unit": np.arange(s.h)[None, :], "a1": A1[:, None, :]}
+    if layout == "hd":
+        return common | {
+            "unit": np.arange(s.h)[:, None],
+            "input": np.arange(s.d)[None, :],
+            "a1": A1[:, :, None],
+        }
+    return common
+
+
+def _reference_forward(inp: cases.Inputs):
+    outs = [oracles.reference_forward(x, *inp.params) for x in inp.X]
+    return tuple(np.stack([np.asarray(o[k], dtype=np.float64) for o in outs]) for k in range(3))
+
+
+def _stack(col: _Collector, stage: str, name: str, outs: list, shape: tuple, ci: int):
+    """The samples' outputs aligned to `shape` and stacked, (B, *shape); None where any
+    sample's output cannot be compared. Form notes go to the collector."""
+    aligned = [_align(o, shape) for o in outs]
+    for _, note in aligned:
+        if note:
+            col.form(stage, name, note, ci)
+    if any(a is None for a, _ in aligned):
+        return None
+    return np.stack([a for a, _ in aligned])
+
+
+def _forward_case(col: _Collector, impl: Implementation, case: Case, ci: int) -> None:
+    """Stage by stage: a1 against the reference, h against ReLU of the module's own a1, f
+    against W2 h + b2 of its own h, the loss (where there is one) against 1/2 (f - y)^2."""
+    inp = cases.inputs(case)
+    t = inp.to_torch(case.dtype, case.device)
+    A1e, He, Fe = _reference_forward(inp)
+    e = tolerances.forward_bounds(inp.X, inp.W1, inp.b1, inp.W2, inp.b2, inp.Y, He, case.dtype)
+    outs = [impl.forward(t["X"][i], t["W1"], t["b1"], t["W2"], t["b2"]) for i in range(len(inp.X))]
+    if any(len(o) != 3 for o in outs):
+        col.form("forward", "a1, h, f", f"{len(outs[0])} values", ci)
+        return
+    h = case.shape.h
+    A1, H, F = (
+        _stack(col, "forward", n, [o[k] for o in outs], s, ci)
+        for k, (n, s) in enumerate((("a1", (h,)), ("h", (h,)), ("f", ())))
+    )
+    R = Fe - inp.Y
+    mag_a1 = np.abs(inp.X) @ np.abs(inp.W1).T + np.abs(inp.b1)
+    if A1 is not None:
+        attrs = _attrs("h", ci, case, A1e, R, Fe)
+        col.add("forward", "a1", A1, A1e, e["a1"], mag_a1, attrs, terms={"b1": inp.b1})
+    own_a1 = A1e if A1 is None else A1
+    if H is not None:
+        attrs = _attrs("h", ci, case, own_a1, R, Fe)
+        col.add("forward", "h", H, np.maximum(own_a1, 0.0), e["a1"], mag_a1, attrs, unmasked=own_a1)
+    own_h = He if H is None else H
+    if F is None:
+        return
+    w2 = np.abs(inp.W2[0])
+    mag_f = np.abs(own_h) @ w2 + abs(inp.b2[0])
+    allowed_f = tolerances.bound(h + 1, mag_f, case.dtype) + e["a1"] @ w2
+    attrs = _attrs("s", ci, case, A1e, R, Fe)
+    expected_f = own_h @ inp.W2[0] + inp.b2[0]
+    col.add("forward", "f", F, expected_f, allowed_f, mag_f, attrs, terms={"b2": inp.b2[0]})
+    if impl.has("loss"):
+        losses = [impl.call("loss", o[2], y) for o, y in zip(outs, t["Y"])]
+        L = _stack(col, "forward", "loss", losses, (), ci)
+        if L is not None:
+            m = np.abs(F) + np.abs(inp.Y)
+            col.add("forward", "loss", L, 0.5 * (F - inp.Y) ** 2, e["loss"], 0.5 * m * m, attrs)
+
+
+GRAD_LAYOUT = {"dW1": "hd", "db1": "h", "dW2": "1h", "db2": "s1"}
+
+
+def _backward_case(col: _Collector, impl: Implementation, case: Case, ci: int) -> None:
+    """The backward given the reference (a1, h, f) rounded to the dtype, against the
+    reference gradient; and again at zero residual (y = f), where every gradient is 0."""
+    inp = cases.inputs(case)
+    t = inp.to_torch(case.dtype, case.device)
+    A1r, Hr, Fr = checks.backward_inputs(inp, case.dtype)
+    dt = cases.TORCH_DTYPES[case.dtype]
+    B = len(inp.X)
+    for stage, Y in (("backward", inp.Y), ("zero-residual", Fr)):
+        given = [torch.tensor(v, dtype=dt, device=case.device) for v in (A1r, Hr, Fr, Y)]
+        outs = [
+            impl.backward(
+                t["X"][i], given[3][i], given[0][i], given[1][i], given[2][i], t["W1"], t["W2"]
+            )
+            for i in range(B)
+        ]
+        if any(len(g) != 4 for g in outs):
+            col.form(stage, "dW1, db1, dW2, db2", f"{len(outs[0])} values", ci)
+            return
+        refs = [
+            oracles.reference_backward(inp.X[i], Y[i], A1r[i], Hr[i], Fr[i], inp.W1, inp.W2)
+            for i in range(B)
+        ]
+        allowed = tolerances.backward_bounds(inp.X, Y, Hr, Fr, inp.W2, case.dtype)
+        mags = tolerances.backward_magnitudes(inp.X, Y, Hr, Fr, inp.W2)
+        R = Fr - Y
+        da1 = R[:, None] * inp.W2[0]
+        unmasked = {
+            "dW1": da1[:, :, None] * inp.X[:, None, :],
+            "db1": da1,
+            "dW2": (R[:, None] * A1r)[:, None, :],
+        }
+        terms = {"dW1": {"W1": inp.W1}, "dW2": {"W2": inp.W2}}
+        for k, (name, p) in enumerate(zip(checks.GRADS, inp.params)):
+            actual = _stack(col, stage, name, [g[k] for g in outs], p.shape, ci)
+            if actual is None:
+                continue
+            expected = np.stack([np.asarray(r[k], dtype=np.float64) for r in refs])
+            attrs = _attrs(GRAD_LAYOUT[name], ci, case, A1r, R, Fr)
+            col.add(
+                stage,
+                name,
+                actual,
+                expected,
+                allowed[name],
+                mags[name][1],
+                attrs,
+                unmasked=unmasked.get(name),
+                terms=terms.get(name, {}),
+            )
+    if impl.has("backward_batch") and B > 1:
+        _batch_case(col, impl, case, ci, inp, (A1r, Hr, Fr))
+
+
+def _batch_case(col: _Collector, impl: Implementation, case: Case, ci: int, inp, fwd) -> None:
+    """backward_batch against the mean of the reference's per-sample gradients."""
+    t = inp.to_torch(case.dtype, case.device)
+    dt = cases.TORCH_DTYPES[case.dtype]
+    A1, H, F = (torch.tensor(v, dtype=dt, device=case.device) for v in fwd)
+    out = impl.call("backward_batch", t["X"], t["Y"], A1, H, F, t["W1"], t["W2"])
+    refs = [
+        oracles.reference_backward(
+            inp.X[i], inp.Y[i], fwd[0][i], fwd[1][i], fwd[2][i], inp.W1, inp.W2
+        )
+        for i in range(len(inp.X))
+    ]
+    per_sample = tolerances.backward_bounds(inp.X, inp.Y, fwd[1], fwd[2], inp.W2, case.dtype)
+    batch = tolerances.backward_batch_bounds(inp.X, inp.Y, fwd[1], fwd[2], inp.W2, case.dtype)
+    B = len(inp.X)
+    nan = np.full(1, np.nan)
+    for k, (name, p) in enumerate(zip(checks.GRADS, inp.params)):
+        expected = np.mean([np.asarray(r[k], dtype=np.float64) for r in refs], axis=0)
+        actual = _stack(col, "batch", name, [out[k]], p.shape, ci)
+        if actual is None:
+            continue
+        allowed = (
+            batch[name]
+            + per_sample[name].mean(0)
+            + tolerances.gamma(B, "float64") * np.abs(expected)
+        )
+        attrs = _attrs(GRAD_LAYOUT[name], ci, case, np.full((1, case.shape.h), np.nan), nan, nan)
+        col.add(
+            "batch",
+            name,
+            actual,
+            expected[None],
+            allowed[None],
+            np.abs(expected[None]) + allowed[None],
+            attrs,
+        )
+
+
+def probe_cases(
+    dtype: str, device: str = "cpu", which: Sequence[tuple[int, Shape]] | None = None
+) -> list[Case]:
+    return [Case(seed, shape, dtype, device) for seed, shape in which or probes()]
+
+
+@dataclass
+class Probe:
+    """What the probes saw at one dtype."""
+
+    dtype: str
+    tables: list[Table]
+    crashes: Counter  # crash text -> cases
+    n_cases: int
+    crashed: int = 0  # cases on which a call raised
+
+    def wrong(self, stages: Iterable[str]) -> list[Table]:
+        stages = set(stages)
+        return [t for t in self.tables if t.stage in stages and (t.wrong.any() or t.forms)]
+
+
+def run_probes(
+    impl: Implementation,
+    dtype: str,
+    device: str = "cpu",
+    which: Sequence[tuple[int, Shape]] | None = None,
+) -> Probe:
+    """The forward and backward probes on every probe case at `dtype`."""
+    col = _Collector(dtype)
+    case_list = probe_cases(dtype, device, which)
+    crashed = set()
+    for ci, case in enumerate(case_list):
+        for stage in (_forward_case, _backward_case):
+            try:
+                stage(col, impl, case, ci)
+            except ImplementationCrash as exc:
+                col.crashes[str(exc)] += 1
+                crashed.add(ci)
+            except UNUSABLE as exc:  # outputs the probe cannot read (None, strings, ...)
+                function = stage.__name__.split("_")[1]
+                col.crashes[f"{function}'s outputs could not be read: {exc}"] += 1
+                crashed.add(ci)
+    return Probe(dtype, col.tables(), col.crashes, len(case_list), len(crashed))
+
+
+# --------------------------------------------------------------------------- classifiers
+def _g(x: float) -> str:
+    return f"{x:.3g}"
+
+
+def _decidable(t: Table, w: np.ndarray) -> np.ndarray:
+    """Elements that can show a bug: the expected value is above its tolerance, or wrong."""
+    return (np.abs(t.expected) > DECIDABLE * t.allowed) | w
+
+
+def _slack(t: Table, k: float) -> np.ndarray:
+    """Allowed |actual - k x value| for an actual formed as k times a value within the
+    tolerance: |k| times the tolerance, the tolerance itself, and the product's rounding."""
+    return (1.0 + abs(k)) * t.allowed + 2.0 * tolerances.unit_roundoff(t.dtype) * np.abs(t.actual)
+
+
+def _finding(
+    t: Table, pattern: str, key: str, text: str, weight: float, hint: str = "", **nums
+) -> Finding:
+    return Finding(pattern, key, {t.stage}, [t.tensor], text, nums, hint, weight)
+
+
+def _ratio_text(k: float) -> str:
+    for n in range(1, 1025):
+        if abs(k - n) <= 1e-9 * n:
+            return str(n)
+        if abs(k + n) <= 1e-9 * n:
+            return f"-{n}"
+        if abs(k - 1.0 / n) <= 1e-9 / n:
+            return f"1/{n}"
+        if abs(k + 1.0 / n) <= 1e-9 / n:
+            return f"-1/{n}"
+    return f"{k:.4g}"
+
+
+def _scale_hint(k_text: str, t: Table) -> str:
+    if k_text == "2" and (t.stage != "forward" or t.tensor == "loss"):
+        return "the derivative of (f - y)^2 instead of 1/2 (f - y)^2"
+    if k_text in ("1/2", "-1/2"):
+        return "1/2 applied twice, or a mean over two"
+    if k_text.startswith("-"):
+        return "a sign error as well as a factor"
+    return "a factor where none belongs"
+
+
+def zero(t: Table, w: np.ndarray) -> list[Finding]:
+    if not (w.any() and np.all(t.actual == 0)):
+        return []
+    return [
+        _finding(
+            t,
+            "zero",
+            "",
+            "{T} = 0 on every element of {max_cases} cases (expected up to {max_e:.3g})",
+            w.sum(),
+            HINTS["zero"],
+            max_cases=t.n_cases,
+            max_e=float(np.abs(t.expected).max()),
+        )
+    ]
+
+
+def scale(t: Table, w: np.ndarray) -> list[Finding]:
+    """actual = k expected with one k everywhere (k = -1: sign), or k n = c constant for one
+    of n = h, d, B (a mean where a sum belongs, or the reverse)."""
+    dec = np.abs(t.expected) > DECIDABLE * t.allowed
+    if not dec.any() or not np.isfinite(t.actual).all():
+        return []
+    ratios = t.actual[dec] / t.expected[dec]
+    k = float(np.median(ratios))
+    if k != 0 and np.all(np.abs(t.actual - k * t.expected) <= _slack(t, k)):
+        k_text = _ratio_text(k)
+        spread = float(np.max(np.abs(ratios - k)) / abs(k))
+        pattern = "sign" if k_text == "-1" else "scale"
+        text = (
+            "{T} = "
+            + f"{k:.4g}"
+            + " x expected on {max_hit} of {max_cases} cases (spread {max_spread:.2g})"
+        )
+        hint = HINTS["sign"] if pattern == "sign" else _scale_hint(k_text, t)
+        return [
+            _finding(
+                t,
+                pattern,
+                k_text,
+                text,
+                w.sum(),
+                hint,
+                max_hit=t.cases_where(dec),
+                max_cases=t.n_cases,
+                max_spread=spread,
+            )
+        ]
+    return _scale_with_size(t, w, dec)
+
+
+def _scale_with_size(t: Table, w: np.ndarray, dec: np.ndarray) -> list[Finding]:
+    """One k per case (each fitting its case) with k n or k / n the same on every case."""
+    ks = []
+    for c in np.unique(t.attrs["case"][dec]):
+        sel = t.attrs["case"] == c
+        d = dec & sel
+        k = float(np.median(t.actual[d] / t.expected[d]))
+        if k == 0 or not np.all(np.abs(t.actual[sel] - k * t.expected[sel]) <= _slack(t, k)[sel]):
+            return []
+        ks.append((c, k))
+    kv = np.array([k for _, k in ks])
+    for n_name in ("h", "d", "B"):
+        ns = np.array([t.attrs[n_name][t.attrs["case"] == c][0] for c, _ in ks], dtype=np.float64)
+        if len(np.unique(ns)) < 2:
+            continue
+        sizes = ", ".join(str(int(n)) for n in sorted(set(ns)))
+        for values, mean in ((kv * ns, True), (kv / ns, False)):
+            c0 = float(values[0])
+            if not np.all(np.abs(values - c0) <= 1e-9 * abs(c0)):
+                continue
+            c_text = _ratio_text(c0)
+            if mean:
+                k_text = f"{c_text}/{n_name}" if c_text != "1" else f"1/{n_name}"
+                hint = "a mean where a sum belongs"
+            else:
+                k_text = n_name if c_text == "1" else f"{c_text} {n_name}"
+                hint = "a sum where a mean belongs"
+            text = (
+                "{T} = "
+                + k_text
+                + " x expected on {max_hit} of {max_cases} cases ("
+                + f"{n_name} = {sizes}; the ratio is constant within each case)"
+            )
+            return [
+                _finding(
+                    t, "scale", k_text, text, w.sum(), hint, max_hit=len(ks), max_cases=t.n_cases
+                )
+            ]
+    return []
+
+
+def transposed(t: Table, w: np.ndarray) -> list[Finding]:
+    """Returned as (d, h) where (h, d) belongs (right once transposed), or equal to
+    expected.T on the square networks, and right everywhere else."""
+    flipped = t.forms.get("transposed", 0)
+    square = np.isfinite(t.expected_t) if t.expected_t is not None else np.zeros(w.shape, bool)
+    on_square = bool(
+        square.any()
+        and w[square].any()
+        and np.all(np.abs(t.actual[square] - t.expected_t[square]) <= t.allowed[square])
+    )
+    if not (flipped or on_square) or w[~square].any() or (w[square].any() and not on_square):
+        return []
+    parts = []
+    if flipped:
+        parts.append("with its shape reversed on {n_flip} cases")
+    if on_square:
+        parts.append("equal to expected.T on {n_square} square networks")
+    text = "{T} comes back transposed: " + ", ".join(parts) + "; values right once transposed"
+    return [
+        _finding(
+            t,
+            "transposed",
+            "",
+            text,
+            max(float(w.sum()), 1.0),
+            HINTS["transposed"],
+            n_flip=flipped,
+            n_square=t.cases_where(square) if on_square else 0,
+        )
+    ]
+
+
+def additive(t: Table, w: np.ndarray) -> list[Finding]:
+    """actual - expected = c P for a parameter P the tensor is formed from (c = -1: P left
+    out; c = 1: counted twice; else c P, e.g. weight decay), or a constant."""
+    D = t.actual - t.expected
+    if not np.isfinite(D).all():
+        return []
+    for name, P in t.terms.items():
+        sel = np.abs(P) > DECIDABLE * t.allowed
+        if not sel.any():
+            continue
+        c = float(np.median(D[sel] / P[sel]))
+        if c == 0 or not np.all(np.abs(D - c * P) <= _slack(t, c)):
+            continue
+        c_text = _ratio_text(c)
+        if c_text == "-1":
+            text = (
+                "{T} = expected - "
+                + name
+                + " on {max_cases} of {max_cases} cases: "
+                + name
+                + " is left out"
+            )
+            return [
+                _finding(t, "missing-term", name, text, w.sum(), f"add {name}", max_cases=t.n_cases)
+            ]
+        text = "{T} = expected + " + c_text + " x " + name + " on {max_cases} of {max_cases} cases"
+        hint = (
+            "weight decay where none belongs" if name.startswith("W") else f"{name} counted again"
+        )
+        return [_finding(t, "extra-term", name + c_text, text, w.sum(), hint, max_cases=t.n_cases)]
+    c = float(np.median(D))
+    if w.all() and c != 0 and np.all(np.abs(D - c) <= 2 * t.allowed):
+        text = "{T} = expected + " + _g(c) + " (a constant) on {max_cases} of {max_cases} cases"
+        return [
+            _finding(
+                t, "extra-term", "const", text, w.sum(), "a constant offset", max_cases=t.n_cases
+            )
+        ]
+    return []
+
+
+def significant_bits(values: np.ndarray) -> int:
+    """The most significant bits any of the (float64) values carries (53 at most)."""
+    v = np.abs(values[np.isfinite(values) & (values != 0)])
+    if v.size == 0:
+        return 0
+    m, _ = np.frexp(v)
+    ints = (m * 2.0**53).astype(np.int64)
+    trailing = np.log2((ints & -ints).astype(np.float64)).astype(int)
+    return int(53 - trailing.min())
+
+
+FORMAT_BITS = {"float32": 24, "float16": 11, "bfloat16": 8}
+
+
+def precision(t: Table, w: np.ndarray) -> list[Finding]:
+    """Errors beyond the dtype's rounding bound but at most PRECISION_MAX of the magnitudes
+    they are formed from: what rounding at fewer bits gives. Effective bits = -log2 of the
+    largest error relative to its magnitude."""
+    D = np.abs(t.actual - t.expected)
+    if not (np.isfinite(D).all() and (t.magnitude[w] > 0).all()):
+        return []
+    with np.errstate(divide="ignore", invalid="ignore"):
+        rel = np.where(t.magnitude > 0, D / t.magnitude, 0.0)
+    worst = float(rel.max())
+    p, _ = tolerances.per_sample.FORMATS[t.dtype]
+    bits = -math.log2(worst) if worst > 0 else math.inf
+    if not (worst <= PRECISION_MAX and bits < p - 1):
+        return []
+    stored = significant_bits(t.actual)
+    fits = [name for name, b in FORMAT_BITS.items() if stored <= b < p]
+    held = (
+        f"; every value fits in {stored} bits ({fits[-1]} has {FORMAT_BITS[fits[-1]]})"
+        if fits
+        else ""
+    )
+    text = (
+        "{T} off by up to 2^-{min_bits:.0f} of the magnitudes they are formed from, on {max_hit} of "
+        "{max_cases} cases (up to {max_pct:.0f}% of a tensor's elements beyond the "
+        + t.dtype
+        + " rounding bound): about {min_bits:.0f} effective bits of "
+        + f"{t.dtype}'s {p}"
+        + held
+    )
+    return [
+        _finding(
+            t,
+            "precision",
+            t.dtype + held,
+            text,
+            w.sum(),
+            HINTS["precision"],
+            min_bits=bits,
+            max_hit=t.cases_where(w),
+            max_cases=t.n_cases,
+            max_pct=100.0 * w.mean(),
+        )
+    ]
+
+
+def mask(t: Table, w: np.ndarray) -> list[Finding]:
+    """For a tensor the ReLU mask 1[a1 > 0] is applied to (db1, dW1, dW2, h): the wrong
+    elements against the unit's activation a1."""
+    if t.unmasked is None or not w.any():
+        return []
+    U, a1, A = t.unmasked, t.attrs["a1"], t.actual
+    if not (np.isfinite(a1[w]).all() and np.isfinite(A).all()):
+        return []
+    on, off, kink = a1 > 0, a1 < 0, a1 == 0
+    dec = np.abs(U) > DECIDABLE * t.allowed
+    if not dec[w].all():
+        return []
+    found = _inverted(t, w, dec, on) or _missing(t, w, on, off, kink) or _at_kink(t, w, dec, a1)
+    return found
+
+
+def _inverted(t, w, dec, on) -> list[Finding]:
+    if not ((dec & on).any() and (dec & ~on).any() and w[dec].all()):
+        return []
+    flipped = np.where(on, 0.0, t.unmasked)
+    if not np.all(np.abs(t.actual - flipped) <= 2 * t.allowed + _slack(t, 1.0)):
+        return []
+    text = (
+        "{T} takes the unmasked value where a1 <= 0 and is 0 where a1 > 0: the mask reversed on "
+        "{n_wrong} of {n_wrong} decidable elements in {max_hit} cases"
+    )
+    return [
+        _finding(
+            t,
+            "mask-inverted",
+            "",
+            text,
+            w.sum(),
+            HINTS["mask-inverted"],
+            n_wrong=int(w.sum()),
+            max_hit=t.cases_where(w),
+        )
+    ]
+
+
+def _missing(t, w, on, off, kink) -> list[Finding]:
+    if w[on].any() or not (w & off).any():
+        return []
+    s = float(np.median(t.actual[w] / t.unmasked[w]))
+    if not np.all(np.abs(t.actual[w] - s * t.unmasked[w]) <= _slack(t, s)[w]):
+        return []
+    visible = off & (np.abs(s * t.unmasked) > DECIDABLE * t.allowed)
+    if not w[visible].all():
+        return []
+    value = _times_unmasked(s)
+    text = (
+        "{T} wrong exactly where a1 <= 0 (the unit is off): there "
+        + value
+        + ", on {n_wrong} of {n_off} such elements in {max_hit} cases; right where a1 > 0 "
+        "({n_on} elements)"
+    )
+    hint = HINTS["mask-missing"] + ("" if abs(s - 1) < 1e-9 else f" (a leaky slope {s:.3g}?)")
+    return [
+        _finding(
+            t,
+            "mask-missing",
+            _g(s),
+            text,
+            w.sum(),
+            hint,
+            n_wrong=int(w.sum()),
+            n_off=int((visible | w).sum()),
+            max_hit=t.cases_where(w),
+            n_on=int(on.sum()),
+        )
+    ]
+
+
+def _times_unmasked(s: float) -> str:
+    if abs(s - 1) < 1e-9:
+        return "the unmasked value"
+    if s == 0:
+        return "0, masked as if off"
+    return f"{s:.3g} x the unmasked value"
+
+
+def _at_kink(t, w, dec, a1) -> list[Finding]:
+    s = float(np.median(t.actual[w] / t.unmasked[w]))
+    if np.all(a1[w] == 0):
+        text = (
+            "{T} wrong only where a1 = 0 exactly ({n_wrong} elements in {max_hit} cases; there "
+            + _times_unmasked(s)
+            + ", expected 0); right everywhere else ({n_right} elements)"
+        )
+        return [
+            _finding(
+                t,
+                "mask-wrong-at-kink",
+                "exact",
+                text,
+                w.sum(),
+                HINTS["mask-wrong-at-kink"],
+                n_wrong=int(w.sum()),
+                max_hit=t.cases_where(w),
+                n_right=int((~w).sum()),
+            )
+        ]
+    lo, hi = float(a1[w].min()), float(a1[w].max())
+    inside = dec & (a1 >= lo) & (a1 <= hi)
+    scale_a1 = float(np.median(np.abs(a1[dec]))) if dec.any() else 0.0
+    if (inside & ~w).any() or t.cases_where(w) < 2 or max(abs(lo), abs(hi)) > NEAR_KINK * scale_a1:
+        return []
+    beyond = dec & ~w & (a1 > hi) if hi > 0 else dec & ~w & (a1 < lo)
+    nxt = float(a1[beyond].min() if hi > 0 else a1[beyond].max()) if beyond.any() else math.nan
+    text = (
+        "{T} wrong only where "
+        + f"{_g(lo)} <= a1 <= {_g(hi)}"
+        + " ({n_wrong} elements in {max_hit} cases; there "
+        + f"{_times_unmasked(s)}); right {'from' if hi > 0 else 'down from'} a1 = {_g(nxt)}"
+        + (" and at a1 = 0" if (dec & (a1 == 0) & ~w).any() else "")
+        + ": the mask cuts at some t between "
+        + f"{_g(hi if hi > 0 else lo)} and {_g(nxt)}, not at 0"
+    )
+    return [
+        _finding(
+            t,
+            "mask-wrong-at-kink",
+            "threshold",
+            text,
+            w.sum(),
+            HINTS["mask-wrong-at-kink"],
+            n_wrong=int(w.sum()),
+            max_hit=t.cases_where(w),
+        )
+    ]
+
+
+# -- partial: wrong only on a part, named
+INDEX_ATTRS = {"unit": "units", "input": "inputs"}
+VALUE_ATTRS = {"a1": "a1", "absr": "|f - y|", "r": "f - y", "f": "f"}
+
+
+def _ranges(values: Iterable[int]) -> str:
+    vs = sorted(int(v) for v in set(values))
+    parts, start = [], None
+    for i, v in enumerate(vs):
+        if start is None:
+            start = v
+        if i + 1 == len(vs) or vs[i + 1] != v + 1:
+            parts.append(str(start) if start == v else f"{start}-{v}")
+            start = None
+    return ", ".join(parts[:6]) + (f", ... ({len(vs)} in all)" if len(parts) > 6 else "")
+
+
+@dataclass
+class _Part:
+    keep: np.ndarray
+    text: str  # "units 8-255 (right on units 0-7, 120 elements)"
+    key: str
+    pure: bool
+
+
+def _index_part(t: Table, w: np.ndarray, dec: np.ndarray, attr: str) -> _Part | None:
+    """Wrong only from some index on ("units >= 8"), up to one, or on a set of them."""
+    v = t.attrs[attr]
+    if (v[w] < 0).any():
+        return None
+    noun = INDEX_ATTRS[attr]
+    S = np.unique(v[w])
+    valid = v >= 0
+    for keep, what in (
+        (valid & (v >= S.min()), f"{noun} >= {int(S.min())}"),
+        (valid & (v <= S.max()), f"{noun} <= {int(S.max())}"),
+        (valid & np.isin(v, S), f"{noun} {_ranges(S)}"),
+    ):
+        outside = dec & valid & ~keep
+        if outside.any():
+            text = (
+                f"on {what} (right on {noun} {_ranges(v[outside])}, {int(outside.sum())} elements)"
+            )
+            return _Part(keep, text, what, bool(w[dec & keep].all()))
+    return None
+
+
+def _value_part(t: Table, w: np.ndarray, dec: np.ndarray, attr: str) -> _Part | None:
+    """Wrong on every decidable element within a range of the value, right outside it. For
+    a1 of a masked tensor, the right elements that make the contrast must lie on the same
+    side of the kink: that a masked gradient is right where the unit is off says nothing."""
+    v = np.abs(t.attrs["r"]) if attr == "absr" else t.attrs[attr]
+    if not np.isfinite(v[w]).all():
+        return None
+    lo, hi = float(v[w].min()), float(v[w].max())
+    inside = (v >= lo) & (v <= hi)
+    if (dec & inside & ~w).any() or lo == hi:
+        return None
+    outside = dec & ~inside & np.isfinite(v)
+    if attr == "a1" and t.unmasked is not None and (lo > 0 or hi <= 0):
+        outside &= (v > 0) if lo > 0 else (v <= 0)
+    if not outside.any() or t.cases_where(w) < 2:
+        return None
+    name = VALUE_ATTRS[attr]
+    below, above = outside & (v < lo), outside & (v > hi)
+    if not above.any():
+        where, contrast = f"{name} >= {_g(lo)}", f"up to {name} = {_g(float(v[below].max()))}"
+    elif not below.any():
+        where, contrast = f"{name} <= {_g(hi)}", f"from {name} = {_g(float(v[above].min()))}"
+    else:
+        where = f"{_g(lo)} <= {name} <= {_g(hi)}"
+        contrast = f"outside ({_g(float(v[below].max()))}, {_g(float(v[above].min()))})"
+    return _Part(
+        inside, f"where {where} (right {contrast}, {int(outside.sum())} elements)", where, True
+    )
+
+
+SUB_CLASSIFIERS: tuple[Callable[[Table, np.ndarray], list[Finding]], ...] = ()  # set below
+
+
+def partial(t: Table, w: np.ndarray) -> list[Finding]:
+    """Wrong only on a part that a simple description names: a range of a1, of the
+    residual or of f (every decidable element inside wrong), or a set of units or inputs
+    (outside it every element right, inside it a pattern that fits there)."""
+    if not w.any():
+        return []
+    dec = _decidable(t, w)
+    # for a1, an element can also show a mask bug where the value before the mask is large
+    dec_mask = dec if t.unmasked is None else dec | (np.abs(t.unmasked) > DECIDABLE * t.allowed)
+    candidates = [_value_part(t, w, dec_mask if a == "a1" else dec, a) for a in VALUE_ATTRS]
+    candidates += [_index_part(t, w, dec, a) for a in INDEX_ATTRS]
+    candidates = [c for c in candidates if c is not None]
+    for part in sorted(candidates, key=lambda c: not c.pure):
+        sub_t = t.subset(part.keep)
+        sub = next((f for clf in SUB_CLASSIFIERS if (f := clf(sub_t, sub_t.wrong))), [])
+        if not (part.pure or sub):
+            continue
+        text = "{T} wrong only " + part.text.replace("{", "{{").replace("}", "}}")
+        text += " - {n_wrong} wrong elements in {max_hit} cases"
+        text += f"; there: {sub[0].pattern}" if sub else ""
+        where = part.key.replace("{", "{{").replace("}", "}}")
+        sub = [
+            dataclasses.replace(f, text=f.text.replace("{T} ", "{T}, " + f"on {where}: ", 1))
+            if f.text.startswith("{T} ")
+            else f
+            for f in sub
+        ]
+        found = _finding(
+            t,
+            "partial",
+            part.key,
+            text,
+            w.sum() + 0.5,
+            "",
+            n_wrong=int(w.sum()),
+            max_hit=t.cases_where(w),
+        )
+        return [found, *sub]
+    return []
+
+
+CLASSIFIERS = (zero, scale, additive, mask, precision, partial)
+SUB_CLASSIFIERS = (zero, scale, additive, mask)
+
+
+def unknown(t: Table, w: np.ndarray) -> Finding:
+    D = np.abs(t.actual - t.expected)
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        excess = np.where(w, D / t.allowed, 0.0)
+    text = "{T} off by up to {max_err:.3g} ({max_excess:.3g}x the tolerance) on {max_hit} of {max_cases} cases; no pattern fits"
+    worst = float(np.nanmax(np.where(np.isfinite(D), D, np.inf)))
+    return _finding(
+        t,
+        "unknown",
+        "",
+        text,
+        w.sum(),
+        "",
+        max_err=worst,
+        max_excess=float(np.nanmax(excess)),
+        max_hit=t.cases_where(w),
+        max_cases=t.n_cases,
+    )
+
+
+def classify(t: Table) -> list[Finding]:
+    """The first pattern that fits the tensor (with its part's pattern, for partial);
+    [unknown] when none does; [] when the tensor is right."""
+    w = t.wrong
+    found = transposed(t, w)
+    if found or not w.any():
+        return found
+    flipped = t.forms.get("transposed", 0)
+    note = (
+        [
+            _finding(
+                t,
+                "transposed",
+                "",
+                "{T} comes back with its shape reversed on {n_flip} cases",
+                1.0,
+                HINTS["transposed"],
+                n_flip=flipped,
+            )
+        ]
+        if flipped
+        else []
+    )
+    for clf in CLASSIFIERS:
+        found = clf(t, w)
+        if found:
+            return note + found
+    return [*note, unknown(t, w)]
+
+
+def _zero_residual(tables: list[Table]) -> list[Finding]:
+    """At f = y every gradient is 0: what is left is a term that does not vanish with the
+    residual (a target used wrongly, weight decay, an offset)."""
+    out = []
+    for t in tables:
+        w = t.wrong
+        if not w.any():
+            continue
+        D = np.abs(t.actual)
+        text = (
+            "with f = y (zero residual) {T} not 0 on {max_hit} of {max_cases} cases (up to {max_d:.3g}, "
+            "allowed {max_tol:.3g}): a term that does not vanish with the residual f - y"
+        )
+        out.append(
+            Finding(
+                "extra-term",
+                "zero-residual",
+                {"backward"},
+                [t.tensor],
+                text,
+                {
+                    "max_hit": t.cases_where(w),
+                    "max_cases": t.n_cases,
+                    "max_d": float(D.max()),
+                    "max_tol": float(t.allowed[w].max()),
+                },
+                "the target, or a term that is not part of the gradient of 1/2 (f - y)^2",
+                float(w.sum()),
+            )
+        )
+    return out
+
+
+def value_findings(probe: Probe) -> list[Finding]:
+    """Every tensor's pattern, merged over tensors; a gradient that is wrong because it does
+    not vanish at zero residual is an extra-term."""
+    main = [t for t in probe.tables if t.stage != "zero-residual"]
+    found = [f for t in main for f in classify(t)]
+    explained = {tensor for f in found if f.pattern != "unknown" for tensor in f.tensors}
+    zr = _zero_residual([t for t in probe.tables if t.stage == "zero-residual"])
+    zr = [f for f in zr if f.tensors[0] not in explained]
+    if zr:
+        covered = {f.tensors[0] for f in zr}
+        found = [f for f in found if not (f.pattern == "unknown" and set(f.tensors) <= covered)]
+    return _merge(found + zr)
+
+
+# --------------------------------------------------------------------------- state
+def fresh_copy(impl: Implementation) -> Implementation | None:
+    """The implementation with its module's source executed again into a new module object
+    (module-level state starts afresh; sys.modules is left alone). None where the module
+    has no source to execute (functions handed over directly) or executing it fails."""
+    spec = getattr(impl.module, "__spec__", None)
+    if spec is None or spec.loader is None or not hasattr(spec.loader, "exec_module"):
+        return None
+    if getattr(impl.module, "__name__", "") == "__main__":  # a running script: not again
+        return None
+    try:
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+    except Exception:  # its import failing a second time: no fresh copy, no state probe
+        return None
+    return dataclasses.replace(impl, module=module)
+
+
+def _state_inputs(dtype: str, device: str):
+    """Two samples of one case whose ReLU masks differ most: (case, inputs, i, j). Eight
+    inputs, so that a sum in a changing order changes its rounding."""
+    case = Case(0, Shape(8, 16, 4), dtype, device)
+    inp = cases.inputs(case)
+    A1 = inp.X @ inp.W1.T + inp.b1
+    j = int(np.argmax([np.sum((A1[k] > 0) != (A1[0] > 0)) for k in range(len(A1))]))
+    return case, inp, 0, j if j != 0 else 1
+
+
+def _calls(impl: Implementation, case: Case, inp, order: Sequence[int]) -> list[tuple]:
+    """forward, then backward given the reference (a1, h, f), for the samples in `order`:
+    the outputs as float64 arrays (forward's 3, backward's 4)."""
+    t = inp.to_torch(case.dtype, case.device)
+    A1r, Hr, Fr = checks.backward_inputs(inp, case.dtype)
+    dt = cases.TORCH_DTYPES[case.dtype]
+    out = []
+    for i in order:
+        fwd = impl.forward(t["X"][i], t["W1"], t["b1"], t["W2"], t["b2"])
+        given = (torch.tensor(v[i], dtype=dt, device=case.device) for v in (A1r, Hr, Fr))
+        bwd = impl.backward(t["X"][i], t["Y"][i], *given, t["W1"], t["W2"])
+        out.append(tuple(_f64(o) for o in (*fwd, *bwd)))
+    return out
+
+
+NAMES = ("a1", "h", "f", *checks.GRADS)
+
+
+def _differ(a: tuple, b: tuple) -> list[str]:
+    """The outputs (by name) that are not bitwise equal."""
+    out = []
+    for name, x, y in zip(NAMES, a, b):
+        if x is None or y is None or x.shape != y.shape or not np.array_equal(x, y, equal_nan=True):
+            out.append(name)
+    return out
+
+
+def state_findings(impl: Implementation, dtype: str, device: str) -> list[Finding]:
+    """Two fresh copies make the same calls (samples A, B, A, A, B, A, A, A): if they
+    disagree with each other, the module is nondeterministic; if they agree but A's answer
+    changed after B, or differs from what the module (after the run) answers, or B's answer
+    depends on whether A came first, results depend on earlier calls: stateful."""
+    copies = [fresh_copy(impl) for _ in range(3)]
+    if any(c is None for c in copies):
+        return []
+    case, inp, a, b = _state_inputs(dtype, device)
+    try:
+        one = _calls(copies[0], case, inp, (a, b, a, a, b, a, a, a))
+        two = _calls(copies[1], case, inp, (a, b, a, a, b, a, a, a))
+        b_first = _calls(copies[2], case, inp, (b,))[0]
+        used = _calls(impl, case, inp, (a,))[0]
+    except (ImplementationCrash, *UNUSABLE):
+        return []
+    noisy = sorted({n for x, y in zip(one, two) for n in _differ(x, y)}, key=NAMES.index)
+    if noisy:
+        text = (
+            "two fresh copies of the module, making the same calls in the same order, return "
+            "different {T} (" + ", ".join(_delta(one, two, n) for n in noisy[:2]) + ")"
+        )
+        stages = {"forward" if n in ("a1", "h", "f") else "backward" for n in noisy}
+        return [
+            Finding(
+                "nondeterministic", "", stages, noisy, text, {}, HINTS["nondeterministic"], math.inf
+            )
+        ]
+    changed = {
+        "after a call on another sample": _differ(one[0], one[2]),
+        "as a fresh copy's first call": _differ(b_first, one[1]),
+        "after the checks' calls": _differ(one[0], used),
+    }
+    tensors = sorted({n for v in changed.values() for n in v}, key=NAMES.index)
+    if not tensors:
+        return []
+    how = "; ".join(
+        what if len(v) == len(tensors) else f"{what} ({', '.join(v)})"
+        for what, v in changed.items()
+        if v
+    )
+    text = (
+        "the same sample gives another {T} depending on the calls made before ("
+        + how
+        + "), and reproducibly: two fresh copies making the same calls agree bitwise"
+    )
+    stages = {"forward" if n in ("a1", "h", "f") else "backward" for n in tensors}
+    return [Finding("stateful", "", stages, tensors, text, {}, HINTS["stateful"], math.inf)]
+
+
+def _delta(one: list[tuple], two: list[tuple], name: str) -> str:
+    k = NAMES.index(name)
+    diffs = [
+        np.abs(x[k] - y[k])
+        for x, y in zip(one, two)
+        if x[k] is not None and y[k] is not None and x[k].shape == y[k].shape
+    ]
+    worst = max((float(d.max()) for d in diffs if d.size), default=math.nan)
+    return f"{name} by up to {_g(worst)}"
+
+
+# --------------------------------------------------------------------------- mutated inputs
+def mutation_findings(impl: Implementation, dtype: str, device: str) -> list[Finding]:
+    """Which function changes which argument in place, and how much of it."""
+    changed: Counter = Counter()
+    n = 0
+    for case in probe_cases(dtype, device)[:6]:
+        inp = cases.inputs(case)
+        t = inp.to_torch(dtype, device)
+        A1r, Hr, Fr = checks.backward_inputs(inp, dtype)
+        dt = cases.TORCH_DTYPES[dtype]
+        given = [torch.tensor(v[0], dtype=dt, device=device) for v in (A1r, Hr, Fr)]
+        calls = (
+            (
+                "forward",
+                ("x", "W1", "b1", "W2", "b2"),
+                (t["X"][0], t["W1"], t["b1"], t["W2"], t["b2"]),
+            ),
+            (
+                "backward",
+                ("x", "y", "a1", "h", "f", "W1", "W2"),
+                (t["X"][0], t["Y"][0], *given, t["W1"], t["W2"]),
+            ),
+        )
+        n += 1
+        for function, names, args in calls:
+            native = [impl.to_native(a) for a in args]
+            pristine = [impl.to_native(a) for a in args]
+            try:
+                impl.call_native(function, *native)
+            except (ImplementationCrash, *UNUSABLE):
+                continue
+            for name, x, y in zip(names, native, pristine):
+                x, y = _f64(impl.from_native(x, args[0])), _f64(impl.from_native(y, args[0]))
+                if x is not None and y is not None and not np.array_equal(x, y, equal_nan=True):
+                    changed[(function, name)] += 1
+    out = []
+    for (function, name), count in changed.items():
+        text = (
+            function + " changes {T} in place (an argument) on {max_hit} of {max_cases} probe cases"
+        )
+        nums = {"max_hit": count, "max_cases": n}
+        out.append(
+            Finding(
+                "mutates-input",
+                function,
+                {"contract"},
+                [name],
+                text,
+                nums,
+                HINTS["mutates-input"],
+                math.inf,
+            )
+        )
+    return _merge(out)
+
+
+# --------------------------------------------------------------------------- self-consistency
+FD_STEP = 2.0**-20
+
+
+def self_consistent(impl: Implementation, device: str = "cpu", n_cases: int = 6) -> tuple[int, int]:
+    """(agreeing, tested) samples: the backward, given the module's own forward, against
+    central differences of the module's own loss 1/2 (f - y)^2 along a random direction, in
+    float64, where no ReLU switches within the step. The loss is quadratic along the
+    direction there, so the difference has only rounding error, ~1e-10 relative with this
+    step, far below the 1e-6 relative allowed."""
+    agree = tested = 0
+    for case in probe_cases("float64", device)[:n_cases]:
+        inp = cases.inputs(case)
+        t = inp.to_torch("float64", device)
+        params = [t[n] for n in checks.PARAMS]
+        rng = np.random.default_rng([case.seed, 11])
+        v = [
+            torch.tensor(rng.standard_normal(p.shape), dtype=torch.float64, device=device)
+            for p in params
+        ]
+        for i in range(len(inp.X)):
+            try:
+                verdict = _agrees(impl, t["X"][i], t["Y"][i], params, v)
+            except (ImplementationCrash, *UNUSABLE):
+                return agree, tested
+            if verdict is not None:
+                tested += 1
+                agree += verdict
+    return agree, tested
+
+
+def _agrees(impl: Implementation, x, y, params, v) -> bool | None:
+    """<backward, v> against the central difference of the own loss; None where that cannot
+    be told (a ReLU switches within the step, outputs of the wrong form)."""
+    a1, hh, f = impl.forward(x, *params)
+    g = impl.backward(x, y, a1, hh, f, params[0], params[2])
+    ends = [
+        impl.forward(x, *(p + sign * FD_STEP * d for p, d in zip(params, v))) for sign in (1, -1)
+    ]
+    outs = [[_f64(o) for o in end] for end in ends]
+    base = [_f64(a1), _f64(hh)]
+    grads = [_f64(gk) for gk in g]
+    if len(g) != 4 or any(o is None for o in [*base, *outs[0], *outs[1]]):
+        return None
+    if any(gk is None or gk.size != d.numel() for gk, d in zip(grads, v)):
+        return None
+    if not all(
+        np.array_equal(e[0] > 0, base[0] > 0) and np.array_equal(e[1] == 0, base[1] == 0)
+        for e in outs
+    ):
+        return None
+    loss = [0.5 * (float(e[2].reshape(-1)[0]) - float(y)) ** 2 for e in outs]
+    fd = (loss[0] - loss[1]) / (2 * FD_STEP)
+    terms = [gk.reshape(-1) * d.cpu().numpy().reshape(-1) for gk, d in zip(grads, v)]
+    dot = sum(float(np.sum(term)) for term in terms)
+    size = sum(float(np.sum(np.abs(term))) for term in terms)
+    return abs(dot - fd) <= 1e-6 * (size + abs(fd)) + 1e-12
+
+
+def probe_findings(impl: Implementation, dtype: str, device: str = "cpu") -> list[Finding]:
+    """Everything the probes find at one dtype, whatever the checks said: the values, the
+    state and the inputs. Empty for a correct implementation (tests/test_diagnose.py)."""
+    values = value_findings(run_probes(impl, dtype, device))
+    return values + state_findings(impl, dtype, device) + mutation_findings(impl, dtype, device)
+
+
+# --------------------------------------------------------------------------- failure kinds
+def _detail(f: checks.Failure) -> str:
+    """The line of a failure's message that says what is wrong."""
+    lines = f.message.splitlines()
+    if f.kind in (compare.SHAPE, compare.DTYPE, compare.DEVICE, compare.TYPE) and len(lines) > 1:
+        return lines[1].strip()
+    head = re.sub(r"^[\w-]+ check failed: ", "", lines[0]) if lines else ""
+    return head.replace(f" from {f.impl} ", " ").replace(f" of {f.impl} ", " ")
+
+
+def kind_findings(failures: Sequence[checks.Failure]) -> list[Finding]:
+    """The failures whose kind names the pattern, one finding per pattern, with the most
+    common message and where it occurred."""
+    by_pattern: dict[str, list[checks.Failure]] = {}
+    for f in failures:
+        if f.kind in KIND_PATTERN:
+            by_pattern.setdefault(KIND_PATTERN[f.kind], []).append(f)
+    out = []
+    for pattern, fs in by_pattern.items():
+        details = Counter(_detail(f) for f in fs)
+        top, _ = details.most_common(1)[0]
+        others = f" (and {len(details) - 1} other messages)" if len(details) > 1 else ""
+        case_ids = {f.case.id for f in fs if f.case}
+        dtypes = sorted({f.case.dtype for f in fs if f.case}, key=cases.DTYPES.index)
+        checks_ = sorted({f.check for f in fs})
+        text = (
+            top.replace("{", "{{").replace("}", "}}")
+            + others
+            + f" - {plural(len(fs), 'failure')} in {plural(len(case_ids), 'case')}"
+            + (f" ({', '.join(dtypes)})" if dtypes else "")
+            + f", checks: {', '.join(checks_)}"
+        )
+        tensors = sorted({f.tensor for f in fs if f.tensor})
+        hint = ARITY_HINT if fs[0].kind == compare.ARITY else HINTS.get(pattern, "")
+        out.append(Finding(pattern, "", {"contract"}, tensors, text, {}, hint, math.inf))
+    return out
+
+
+ARITY_HINT = "return every output: (a1, h, f) from forward, (dW1, db1, dW2, db2) from backward"
+
+
+def plural(n: int, noun: str) -> str:
+    return f"{n} {noun}" + ("" if n == 1 else "s")
+
+
+def _worst_failure(failures: Sequence[checks.Failure]) -> checks.Failure:
+    def excess(f: checks.Failure) -> float:
+        return -1.0 if f.excess is None or math.isnan(f.excess) else f.excess
+
+    return max(failures, key=excess)
+
+
+def _worst_text(f: checks.Failure) -> str:
+    lines = [line.strip() for line in f.message.splitlines()]
+    pick = [line for line in lines if line.startswith(("worst element", "actual", "expected"))]
+    head = re.sub(r"^[\w-]+ check failed: ", "", lines[0]) if lines else f.check
+    case = f" in {f.case.id}" if f.case else ""
+    more = f" ({'; '.join(pick)})" if pick else ""
+    times = "" if f.excess is None else f", {_g(f.excess)}x the tolerance"
+    return f"worst failure: {f.check} check{case}: {head}{more}{times}"
+
+
+# --------------------------------------------------------------------------- the diagnosis
+VALUE_KINDS = {compare.VALUE, compare.GRADCHECK}
+
+
+def _probe_sets(impl: Implementation, failures: Sequence[checks.Failure]) -> list[tuple]:
+    """(dtype, probes) to run in turn until one shows wrong values: float64 on the probe
+    cases, then each dtype that failed; then, with (up to two of) the failed cases whose
+    shape the probes leave out (the largest network), the same again."""
+    failing = [f.case for f in failures if f.case and f.kind in VALUE_KINDS]
+    failed_dtypes = {c.dtype for c in failing} - {"float64"}
+    order = ["float64", *(d for d in cases.DTYPES if d in failed_dtypes)]
+    dtypes = [d for d in order if d in impl.dtypes]
+    probed = {s for _, s in probes()}
+    more = sorted({(c.seed, c.shape) for c in failing if c.shape not in probed})[:2]
+    sets = [(d, probes()) for d in dtypes]
+    return sets + [(d, (*probes(), *more)) for d in dtypes] if more else sets
+
+
+def _device(failures: Sequence[checks.Failure]) -> str:
+    from mlp_parity.options import device_available
+
+    devices = [f.case.device for f in failures if f.case]
+    device = Counter(devices).most_common(1)[0][0] if devices else "cpu"
+    return device if device_available(device) else "cpu"
+
+
+def _where(probe: Probe | None, impl: Implementation, device: str) -> tuple[str, str]:
+    """(location, the sentence that localises it)."""
+    if probe is None:
+        return "contract", ""
+    fwd = sorted({t.tensor for t in probe.wrong({"forward"}) if t.wrong.any()})
+    bwd = sorted(
+        {t.tensor for t in probe.wrong({"backward", "zero-residual", "batch"}) if t.wrong.any()}
+    )
+    n = probe.n_cases
+    at = f"{n} probe cases at {probe.dtype}"
+    if not fwd and not bwd:
+        raised = f"; the calls raised on {probe.crashed} of them" if probe.crashed else ""
+        return "contract", f"forward and backward agree with the float64 reference on {at}{raised}"
+    f_text = (
+        f"forward differs from the float64 reference ({', '.join(fwd)})"
+        if fwd
+        else "forward agrees with the float64 reference"
+    )
+    b_text = (
+        f"backward, given the reference (a1, h, f), differs ({', '.join(bwd)})"
+        if bwd
+        else "backward, given the reference (a1, h, f), agrees"
+    )
+    text = f"{f_text}; {b_text} - on {at}"
+    if probe.crashes:
+        text += f" (the calls raised on {probe.crashed} of them)"
+    if fwd and bwd:
+        agree, tested = self_consistent(impl, device)
+        if tested:
+            verdict = "is" if agree == tested else "is not"
+            text += (
+                f"; its backward {verdict} the gradient of its own forward (float64 central "
+                f"differences: "
+                f"{agree} of {tested} samples agree)"
+            )
+    location = "forward+backward" if fwd and bwd else ("forward" if fwd else "backward")
+    return location, text
+
+
+def _rank(f: Finding) -> tuple:
+    order = ORDER.index(f.pattern) if f.pattern in ORDER else len(ORDER)
+    return (order, f.pattern == "unknown", -f.weight)
+
+
+def diagnose(impl: Implementation, failures: Iterable[checks.Failure]) -> list[Diagnosis]:
+    """What is wrong with `impl`, strongest first, given the checks it failed ([] when it
+    failed none: a correct implementation gets no diagnosis). Runs the probes (about a
+    second for the small networks used); never raises for what the implementation does."""
+    failures = [f for f in failures if not f.impl or f.impl == impl.name]
+    if not failures:
+        return []
+    kinds = {f.kind for f in failures}
+    device = _device(failures)
+    found = [
+        f
+        for f in kind_findings(failures)
+        if f.pattern not in ("nondeterministic", "stateful", "mutates-input")
+    ]
+    probe = None
+    for dtype, which in _probe_sets(impl, failures):
+        probe = run_probes(impl, dtype, device, which)
+        if any(t.wrong.any() for t in probe.tables):
+            break
+    values = value_findings(probe) if probe else []
+    state: list[Finding] = []
+    if kinds & {compare.NONDETERMINISTIC, compare.STATEFUL} or any(
+        f.pattern != "transposed" for f in values
+    ):
+        state = state_findings(impl, probe.dtype if probe else "float64", device)
+    if not state:
+        state = [
+            f for f in kind_findings(failures) if f.pattern in ("nondeterministic", "stateful")
+        ]
+    if any(f.pattern == "stateful" for f in state):
+        values = []  # the wrong values are what the state does
+    if compare.MUTATES_INPUT in kinds:
+        mutated = mutation_findings(impl, probe.dtype if probe else "float64", device)
+        found += mutated or [f for f in kind_findings(failures) if f.pattern == "mutates-input"]
+    found = sorted(found + state + values, key=_rank)
+    flipped = {t for f in found if f.pattern == "transposed" for t in f.tensors}
+    found = [  # a shape that is the transposition's needs no advice of its own
+        dataclasses.replace(f, hint="") if f.pattern == "shape" and set(f.tensors) <= flipped else f
+        for f in found
+    ]
+    location, where = _where(probe, impl, device)
+    if probe is not None and probe.crashes and not any(f.pattern == "crash" for f in found):
+        text, count = probe.crashes.most_common(1)[0]
+        text = f"{text} (on {count} probe cases)".replace("{", "{{").replace("}", "}}")
+        found.append(Finding("crash", "", {"contract"}, [], text, {}, "", 0))
+    if not found or all(f.pattern == "unknown" for f in found):
+        worst = _worst_text(_worst_failure(failures)).replace("{", "{{").replace("}", "}}")
+        if found:
+            found = [dataclasses.replace(f, text=f.text + "; " + worst) for f in found[:1]] + found[
+                1:
+            ]
+        else:
+            tensors = sorted({f.tensor for f in failures if f.tensor})
+            found = [Finding("unknown", "", set(), tensors, worst, {}, "", 0, loc=location)]
+    return [
+        Diagnosis(impl.name, f.pattern, f.location, tuple(f.tensors), f.evidence, f.hint, where)
+        for f in found
+    ]
