@@ -233,7 +233,8 @@ class ParitySession:
         for name, found in self.diagnoses.items():
             for line in diagnose.format_diagnosis(found, counts.get(name)):
                 terminal.write_line(line)
-        terminal.write_line(TIP)
+        if config.getoption("tbstyle", "auto") != "no":  # (mlp-parity check: its verdict)
+            terminal.write_line(TIP)
 
     @pytest.hookimpl(optionalhook=True)
     def pytest_testnodedown(self, node, error) -> None:  # the pytest-xdist controller

@@ -84,6 +84,11 @@ def _pytest(folder: Path, *args: str) -> subprocess.CompletedProcess:
     return _finish(_start(folder, *args))
 
 
+# The other pytest plugins installed beside this one are left out of the quick runs (loading
+# Hypothesis's imports all of Hypothesis, two seconds): the comparison is about this plugin.
+OTHERS_OFF = ("-p", "no:hypothesispytest", "-p", "no:benchmark", "-p", "no:xdist")
+
+
 def _normal(text: str) -> str:
     return re.sub(r" in [\d.]+s", " in Ns", text)
 
@@ -93,7 +98,10 @@ def _listing(folder: Path) -> list[str]:
 
 
 def test_an_unrelated_project_sees_no_difference(project):
-    both = [_start(project, "-q", "-rA", "-p", "no:mlp_parity"), _start(project, "-q", "-rA")]
+    both = [
+        _start(project, "-q", "-rA", *OTHERS_OFF, "-p", "no:mlp_parity"),
+        _start(project, "-q", "-rA", *OTHERS_OFF),
+    ]
     plain, with_plugin = (_finish(p) for p in both)
     assert with_plugin.returncode == 0, with_plugin.stdout + with_plugin.stderr
     assert "5 passed" in with_plugin.stdout
@@ -102,7 +110,7 @@ def test_an_unrelated_project_sees_no_difference(project):
 
 
 def test_a_parity_option_alone_is_a_one_line_usage_error(project):
-    result = _pytest(project, "--parity-seeds=0")
+    result = _pytest(project, "--parity-seeds=0", *OTHERS_OFF)
     assert result.returncode == 4, result.stdout + result.stderr
     lines = [s for s in result.stderr.splitlines() if s.strip()]
     assert lines == [
