@@ -372,10 +372,9 @@ def _table(stage: str, tensor: str, dtype: str, chunks: list[dict], forms: Count
 
 
 def _f64(value) -> np.ndarray | None:
+    """compare.as_float64, or None for an output that cannot be read as numbers."""
     try:
-        if isinstance(value, torch.Tensor):
-            return value.detach().to("cpu", torch.float64).numpy()
-        return np.asarray(value, dtype=np.float64)
+        return compare.as_float64(value)
     except (TypeError, ValueError, RuntimeError):
         return None
 
