@@ -96,8 +96,8 @@ def test_failure_message_carries_everything_needed_to_act():
         "ULPs (float32) =",
         "allowed  =",
         "elements failing: 8 of 8",
-        "case: seed0-d2h4b8-float32-cpu (seed=0, d=2, h=4, batch=8, dtype=float32, device=cpu",
-        'rerun: pytest -k "test_backward[tests.mutants.sign_db2-seed0-d2h4b8-float32-cpu]" '
+        "case: seed0-d2h4b8-large-float32-cpu (seed=0, d=2, h=4, batch=8, dtype=float32, device=cpu",
+        'rerun: pytest -k "test_backward[tests.mutants.sign_db2-seed0-d2h4b8-large-float32-cpu]" '
         "--parity-impl=tests.mutants.sign_db2 --parity-seeds=0 --parity-dtypes=float32 "
         "--parity-devices=cpu",
     ):
@@ -110,5 +110,5 @@ def test_implementation_crash_names_the_call_and_the_case():
     failures = checks.sweep(impl, [case], only=("autograd",))
     assert failures, "the seed notebook's float16 backward should fail"
     message = failures[0].message
-    assert "case: seed0-d2h4b8-float16-cpu" in message
+    assert "case: seed0-d2h4b8-large-float16-cpu" in message
     assert "seed_notebook" in message

@@ -1,7 +1,7 @@
 """The mutation catalogue: the harness catches every planted bug.
 
-Each mutant runs through every check on the catalogue's case set (seeds 0-1 x the six shapes
-x float64, float32) until the first case that catches it; a mutant that no check catches
+Each mutant runs through every check on the catalogue's case set (seeds 0-1 x the seven
+shapes x the four dtypes, float64 and the cheapest first) until the first case that catches it; a mutant that no check catches
 runs all of them and fails here. `python -m mlp_parity.mutation` prints the full table.
 """
 
