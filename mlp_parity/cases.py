@@ -159,7 +159,7 @@ class Inputs:
 def round_to(a: np.ndarray, dtype: str) -> np.ndarray:
     """Round float64 values to `dtype` (round to nearest even) and return them as float64."""
     return (
-        torch.from_numpy(np.asarray(a, dtype=np.float64)).to(TORCH_DTYPES[dtype]).double().numpy()
+        torch.from_numpy(np.array(a, dtype=np.float64)).to(TORCH_DTYPES[dtype]).double().numpy()
     )
 
 
@@ -292,29 +292,35 @@ def _fit_exponent(c1: float, c2: float, ceiling: float) -> int:
 
 
 def _tiny_exponent(v: dict[str, np.ndarray], dtype: str) -> int:
-    """The largest k with max(|dW1|, |dW2|) 4^k < 2^emin (every such gradient subnormal, the
-    largest at least 2^(emin - 2) where nothing below caps k), and 2^k |x| < 1, 2^k |r| < 1.
+    """The largest k with max(|dW1|, |dW2|) 4^k < 2^emin, 2^k |x| < 1 and 2^k |r| < 1: every
+    such gradient subnormal, the largest at least 2^(emin - 2) unless a cap binds. (Where
+    every unit is dead, dW1 = dW2 = db1 = 0: then db2 = r, as 2^k r, is the subnormal one.)
 
     With |W2| < 1 as well (the caller sees to it), every factor that multiplies a product
     that may have underflowed (dW1 = W2 r x in any order; the loss r r / 2) is below 1, so an
-    underflow's absolute error, at most eta / 2, is never magnified: the tolerances' floor of
-    n eta per n roundings holds (`tolerances.per_sample`)."""
+    underflow's absolute error, at most eta / 2, is never magnified and the tolerances' floor
+    is n eta (`tolerances.per_sample`)."""
     A1, H, F = _forward64(v)
     R = F - v["Y"]
     da1 = R[:, None] * v["W2"][0] * (A1 > 0)
     X = np.abs(v["X"])
-    g = max(
-        (np.abs(da1).max(axis=1, initial=0.0) * X.max(axis=1, initial=0.0)).max(initial=0.0),
-        np.abs(R[:, None] * H).max(initial=0.0),
+    g, power = (
+        max(
+            (np.abs(da1).max(axis=1, initial=0.0) * X.max(axis=1, initial=0.0)).max(initial=0),
+            np.abs(R[:, None] * H).max(initial=0.0),
+        ),
+        2,
     )
+    if g == 0.0:
+        g, power = np.abs(R).max(initial=0.0), 1
     caps = [-int(np.floor(np.log2(m))) - 1 for m in (X.max(), np.abs(R).max()) if m > 0]
     if g == 0.0:
         return min(caps, default=0)
     emin = FORMATS[dtype][1]  # the smallest normal number is 2^emin
-    k = int(np.floor((emin - np.log2(g)) / 2))
-    while g * 4.0 ** (k + 1) < 2.0**emin:
+    k = int(np.floor((emin - np.log2(g)) / power))
+    while g * 2.0 ** (power * (k + 1)) < 2.0**emin:
         k += 1
-    while g * 4.0**k >= 2.0**emin:
+    while g * 2.0 ** (power * k) >= 2.0**emin:
         k -= 1
     return min([k, *caps])
 
@@ -357,9 +363,11 @@ def _after_kink_plan(v: dict[str, np.ndarray], family: str, plan: str, dtype: st
         return 2.0**k
     if family not in ("large", "tiny"):
         return 1.0
-    if family == "tiny":  # |W2| < 1: an underflow's error is never multiplied up
-        w = int(np.floor(np.log2(np.abs(v["W2"]).max(initial=0.0) or 0.5))) + 1
-        _scale_inputs(v, -max(w, 0), ("W2", "b2", "Y"))
+    # The output layer (W2, b2, y) by a power of two: max |W2| in [1/2, 1) for "tiny" (an
+    # underflow's error is never multiplied up), in [1, 2) for "large" (the largest
+    # intermediate is then a gradient, W2 r x, rather than r x: a loss scale overflows)
+    w = int(np.floor(np.log2(np.abs(v["W2"]).max(initial=0.0) or 1.0)))
+    _scale_inputs(v, -(max(w + 1, 0) if family == "tiny" else w), ("W2", "b2", "Y"))
     k = _large_exponent(v, dtype) if family == "large" else _tiny_exponent(v, dtype)
     _scale_inputs(v, k)
     if plan == "exact-e1":  # x0 = 2^k e1 and b1_j = -W1_j0 2^k, exact in the dtype
