@@ -158,9 +158,7 @@ class Inputs:
 
 def round_to(a: np.ndarray, dtype: str) -> np.ndarray:
     """Round float64 values to `dtype` (round to nearest even) and return them as float64."""
-    return (
-        torch.from_numpy(np.array(a, dtype=np.float64)).to(TORCH_DTYPES[dtype]).double().numpy()
-    )
+    return torch.from_numpy(np.array(a, dtype=np.float64)).to(TORCH_DTYPES[dtype]).double().numpy()
 
 
 def _draw(seed: int, shape: Shape) -> dict[str, np.ndarray]:
