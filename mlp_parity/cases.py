@@ -6,7 +6,8 @@ shape), then rounded to the dtype under test, so every implementation and every 
 exactly the same numbers. After rounding, a few entries are set so that the case holds the
 situations that hide bugs:
 
-* non-zero biases (zero biases hide bias bugs), targets that are not 0/1 and residuals > 1;
+* non-zero biases (zero biases hide bias bugs; the "zero-bias" family below holds them
+  apart), targets that are not 0/1 and residuals > 1;
 * a per-seed input scale 2^k, k in -2..3, for activations of large magnitude in some seeds;
 * a kink plan for sample 0, on max(min(2, h), h // 3) of its units, rotating with seed and
   shape (any two seeds cover every plan):
@@ -21,20 +22,23 @@ situations that hide bugs:
 * a family of magnitudes and special values, rotating with seed and shape (the default seeds
   0-1 hold every family at every dtype; `Case.family`):
     "typical":      the draws as they are;
-    "large":        x, b1, b2 and y scaled by one power of two 2^k, the largest for which every
+    "large":        the output layer (W2, b2, y) brought to max |W2| in [1, 2), then x, b1,
+                    b2 and y scaled by one power of two 2^k, the largest for which every
                     intermediate of a correct forward and backward (any order of operations,
                     the batch's sums included) stays below `CEILING` (float16: 2^15, half its
                     largest number; float32, bfloat16: 2^127; float64: 2^512). The gradients
                     of float16 reach hundreds to thousands, those of float32 2^120: clipped
                     norms, fixed loss scales and float16's range for bfloat16 numbers fail;
-    "tiny":         the same scaling downwards, to the largest 2^k for which the gradients that
-                    scale as 2^2k (dW1, dW2) are all subnormal, the largest within a factor 4 of
-                    the dtype's smallest normal number; db1, db2 and the forward stay normal.
+    "tiny":         max |W2| brought into [1/2, 1), then the same scaling downwards, to the
+                    largest 2^k for which the gradients that scale as 2^2k (dW1, dW2) are all
+                    subnormal, the largest within a factor 4 of the dtype's smallest normal
+                    number, with |x| < 1 and |r| < 1; db1, db2 and the forward stay normal.
                     A module that flushes small or subnormal values to zero fails by far;
     "bf16-ties":    every value of x, W1, b1, W2, b2 is 2^e (1 + 2^-8), exactly halfway between
                     two bfloat16 numbers and exact in float16, and y = -sign(f) 2^e' (1 + 2^-8)
-                    with |y| >= |f|: float16 numbers rounded to bfloat16 all shrink by 2^-8,
-                    errors that add up instead of cancelling;
+                    with |y| >= |f|: float16 numbers rounded to bfloat16 all shrink, by
+                    2^-8 / (1 + 2^-8) of their magnitude, errors that add up instead of
+                    cancelling (x unscaled, so that |f| and |y| stay well inside float16);
     "zero-bias":    b1 = 0 and b2 = 0, the notebook's start (the kink plans built through W1's
                     first column and x0 = e1 instead of b1);
     "zero-W1":      W1 = 0 (a1 = b1);
