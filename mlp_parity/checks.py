@@ -169,8 +169,8 @@ OPTIONAL = {
 
 
 def _optional_unchecked(impl: Implementation, function: str) -> str:
-    """ "" where the module has no `function` or one the check can call; otherwise the note
-    that says it was not checked, and why (a helper of that name with another signature)."""
+    """Nothing where the module has no `function` or one the check can call; otherwise the
+    note that says it was not checked, and why (a helper of that name, another signature)."""
     if not impl.has(function):
         return ""
     form, n_args = OPTIONAL[function]
@@ -642,7 +642,7 @@ def check_ownership(impl: Implementation, case: Case) -> None:
     kept: list[tuple[str, str, object, torch.Tensor]] = []  # (call, output, raw, copy)
     for s, sign in ((0, 1), (b, -1)):
         for function in ("forward", "backward"):
-            label = _call_label(function, s, sign)
+            label = _call_label(function, s, sign, case.shape.batch)
             native = impl.natives(function, calls[sign].args(function, s))
             raw = calls[sign].call(function, native, label)
             _expect_unshared(raw, native, function, dataclasses.replace(where, pattern=label))
@@ -661,8 +661,10 @@ def check_ownership(impl: Implementation, case: Case) -> None:
                 kept.append((label, name, o, impl.from_native(o, like)))
 
 
-def _call_label(function: str, s: int, sign: int) -> str:
-    return f"{function}(sample {s}{'' if sign > 0 else ', parameters negated'})"
+def _call_label(function: str, s: int, sign: int, batch: int) -> str:
+    """ "forward(sample 3)", "backward(sample 4 (made by the check), parameters negated)"."""
+    made = " (made by the check)" if s >= batch else ""
+    return f"{function}(sample {s}{made}{'' if sign > 0 else ', parameters negated'})"
 
 
 def _expect_unshared(raw, native, function: str, where: Where) -> None:
@@ -710,7 +712,7 @@ def check_order(impl: Implementation, case: Case) -> None:
             order.natural[(function, s, sign)] = order.call(function, s, sign, native)
     kept = _CallerTensors(impl, order.calls[1], (0, b))
     for function, s in (("forward", 0), ("forward", b), ("backward", 0), ("backward", b)):
-        label, before = _call_label(function, s, 1), order.history[-1]
+        label, before = _call_label(function, s, 1, case.shape.batch), order.history[-1]
         why = (
             f"depends on the calls made before it: {label} after {before}, on tensors the "
             "caller keeps (one set of parameter tensors for every call)"
@@ -720,7 +722,7 @@ def check_order(impl: Implementation, case: Case) -> None:
     kept.refill(0, order.calls[-1], b)
     for function in ("forward", "backward"):
         note = " on sample 0's tensors, refilled in place"
-        label = _call_label(function, b, -1) + note
+        label = _call_label(function, b, -1, case.shape.batch) + note
         why = f"ignores that its input tensors were written in place: {label}"
         order.expect_natural(function, b, -1, kept.args(function, 0), note, why)
         kept.expect_unmodified(function, dataclasses.replace(order.where, pattern=order.pattern))
@@ -782,7 +784,7 @@ class _Order:
     with them."""
 
     def __init__(self, impl: Implementation, case: Case, inp: Inputs) -> None:
-        self.impl = impl
+        self.impl, self.batch = impl, case.shape.batch
         self.where = _where("order", impl, case)
         self.calls = {
             1: _Calls(impl, case, inp, self.where),
@@ -798,7 +800,7 @@ class _Order:
 
     def call(self, function: str, s: int, sign: int, native: list, note: str = "") -> tuple:
         """The outputs as tensors; the call pattern named on a crash or a wrong form."""
-        self.history.append(_call_label(function, s, sign) + note)
+        self.history.append(_call_label(function, s, sign, self.batch) + note)
         raw = self.calls[sign].call(function, native, self.pattern)
         return self.calls[sign].converted(function, raw)
 
