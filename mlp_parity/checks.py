@@ -555,10 +555,15 @@ def second_sample(case: Case) -> tuple[Inputs, int]:
 
 
 def _live_sample(inp: Inputs) -> int:
-    """The first sample with a non-zero x and an active unit (its dW1 is not zero, so a write
-    that goes astray shows); the last one where none is."""
-    active = (_activations(inp) > 0).any(axis=1) & (inp.X != 0).any(axis=1)
-    return int(np.argmax(active)) if active.any() else len(inp.X) - 1
+    """A sample whose dW1 is not zero, so that a write that goes astray shows: a non-zero x,
+    an active unit, and of those the largest residual relative to |f| + |y| (the rounding of
+    r = f - y, relative to r, is smallest there, and so is the gradients' tolerance)."""
+    A1 = _activations(inp)
+    F = np.maximum(A1, 0.0) @ inp.W2[0] + inp.b2[0]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        clear = np.abs(F - inp.Y) / (np.abs(F) + np.abs(inp.Y))
+    live = (A1 > 0).any(axis=1) & (inp.X != 0).any(axis=1)
+    return int(np.argmax(np.where(live, np.nan_to_num(clear), -1.0)))
 
 
 def _activations(inp: Inputs) -> np.ndarray:
@@ -572,7 +577,8 @@ def _samples(inp: Inputs, index: list[int]) -> Inputs:
 
 
 def _negated(inp: Inputs) -> Inputs:
-    """The same samples with every parameter negated (exact): every ReLU mask flips."""
+    """The same samples with every parameter negated (exact): every activation that is not
+    0 changes sign, and with it the ReLU mask."""
     return dataclasses.replace(inp, W1=-inp.W1, b1=-inp.b1, W2=-inp.W2, b2=-inp.b2)
 
 
