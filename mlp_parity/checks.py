@@ -13,21 +13,34 @@ from collections.abc import Callable
 import numpy as np
 import torch
 
-from mlp_parity import cases, compare, finite_diff, oracles, report, tolerances
+from mlp_parity import call_patterns, cases, compare, finite_diff, oracles, report, tolerances
+from mlp_parity.call_patterns import Layout
 from mlp_parity.cases import Case, Inputs
-from mlp_parity.compare import ParityError, Where, expect_close, expect_identical, expect_meta
-from mlp_parity.external import Implementation, ImplementationCrash, NumpyOutputs
+from mlp_parity.compare import (
+    ParityError,
+    Where,
+    expect_close,
+    expect_identical,
+    expect_meta,
+    expect_same_bits,
+)
+from mlp_parity.external import ARGS, Implementation, ImplementationCrash, NumpyOutputs
 
 PARAMS = ("W1", "b1", "W2", "b2")
 GRADS = ("dW1", "db1", "dW2", "db2")
 
 
 def _where(
-    check: str, impl: Implementation, case: Case, against: str = "", sample_axis: bool = False
+    check: str,
+    impl: Implementation,
+    case: Case,
+    against: str = "",
+    sample_axis: bool = False,
+    pattern: str = "",
 ) -> Where:
     against = against or Where.against
     test = BY_NAME["vmap" if check == "batch" else check].test
-    return Where(check, impl.name, case, against, sample_axis, impl.spec, test)
+    return Where(check, impl.name, case, against, sample_axis, impl.spec, test, pattern)
 
 
 def run(name: str, impl: Implementation, case: Case) -> None:
@@ -74,15 +87,18 @@ def backward_inputs(inp: Inputs, dtype: str):
     return A1r, np.maximum(A1r, 0.0), cases.round_to(F, dtype)
 
 
-def _manual_gradients(impl: Implementation, case: Case, inp: Inputs, where: Where):
-    """The implementation's per-sample gradients, stacked (B, *param shape), shapes checked."""
+def _manual_gradients(
+    impl: Implementation, case: Case, inp: Inputs, where: Where, layout: Layout | None = None
+):
+    """The implementation's per-sample gradients, stacked (B, *param shape), shapes checked;
+    the inputs handed over contiguous, or laid out by `layout`."""
     t = _torch(inp, case)
     A1r, Hr, Fr = backward_inputs(inp, case.dtype)
     dt, dev = cases.TORCH_DTYPES[case.dtype], case.device
     grads = []
     for i in range(inp.X.shape[0]):
         a1, h, f = (torch.tensor(v[i], dtype=dt, device=dev) for v in (A1r, Hr, Fr))
-        g = impl.backward(t["X"][i], t["Y"][i], a1, h, f, t["W1"], t["W2"])
+        g = impl.backward(t["X"][i], t["Y"][i], a1, h, f, t["W1"], t["W2"], layout=layout)
         _expect_grads_form(g, inp, where)
         grads.append(g)
     return [torch.stack([g[k] for g in grads]) for k in range(4)], (A1r, Hr, Fr)
@@ -123,12 +139,14 @@ def _reference_gradients(inp: Inputs, A1r, Hr, Fr) -> list[np.ndarray]:
     return [np.stack([o[k] for o in outs]) for k in range(4)]
 
 
-def _forward_outputs(impl: Implementation, case: Case, inp: Inputs, where: Where):
+def _forward_outputs(
+    impl: Implementation, case: Case, inp: Inputs, where: Where, layout: Layout | None = None
+):
     t = _torch(inp, case)
     h = inp.W1.shape[0]
     outs = []
     for i in range(inp.X.shape[0]):
-        o = impl.forward(t["X"][i], t["W1"], t["b1"], t["W2"], t["b2"])
+        o = impl.forward(t["X"][i], t["W1"], t["b1"], t["W2"], t["b2"], layout=layout)
         o = _expect_arity(o, "forward", where)
         for name, out, shape in zip(("a1", "h", "f"), o, ((h,), (h,), ())):
             expect_meta(out, tensor=name, shape=shape, where=where)
@@ -137,27 +155,58 @@ def _forward_outputs(impl: Implementation, case: Case, inp: Inputs, where: Where
 
 
 # --------------------------------------------------------------------------- 1. forward
-def check_forward(impl: Implementation, case: Case, inp: Inputs | None = None) -> None:
-    """a1, h, f (and the loss, where the implementation has `loss`) vs the float64 reference."""
+def check_forward(
+    impl: Implementation, case: Case, inp: Inputs | None = None, layout: Layout | None = None
+) -> None:
+    """a1, h, f (and the loss, where the implementation has `loss(f, y)`) vs the float64
+    reference; with `layout`, on inputs laid out that way (the layout check)."""
     inp = inp or cases.inputs(case)
-    where = _where("forward", impl, case, sample_axis=True)
-    A1, H, F = _forward_outputs(impl, case, inp, where)
+    where = _layout_where("forward", impl, case, layout)
+    A1, H, F = _forward_outputs(impl, case, inp, where, layout)
     A1e, He, Fe = _reference_forward(inp)
     e = tolerances.forward_bounds(inp.X, inp.W1, inp.b1, inp.W2, inp.b2, inp.Y, He, case.dtype)
+    unchecked = "" if layout else _optional_unchecked(impl, "loss")
     for name, actual, expected in (("a1", A1, A1e), ("h", H, He), ("f", F, Fe)):
-        expect_close(actual, expected, e[name], tensor=name, where=where)
-    if impl.has("loss"):
+        note = unchecked if name == "f" else ""
+        expect_close(actual, expected, e[name], tensor=name, where=where, note=note)
+    if impl.has("loss") and not unchecked and not layout:
         t = _torch(inp, case)
         L = torch.stack([impl.call("loss", F[i], t["Y"][i]).reshape(()) for i in range(len(F))])
         expect_close(L, 0.5 * (Fe - inp.Y) ** 2, e["loss"], tensor="loss", where=where)
 
 
+# Optional functions the checks use where a module has them, and how they are called.
+OPTIONAL = {
+    "loss": ("loss(f, y)", 2),
+    "backward_batch": ("backward_batch(X, Y, A1, H, F, W1, W2)", 7),
+}
+
+
+def _optional_unchecked(impl: Implementation, function: str) -> str:
+    """Nothing where the module has no `function` or one the check can call; otherwise the
+    note that says it was not checked, and why (a helper of that name, another signature)."""
+    if not impl.has(function):
+        return ""
+    form, n_args = OPTIONAL[function]
+    why = impl.callable_as(function, n_args)
+    return f"{function} not checked: {why}; the harness checks {form} only" if why else ""
+
+
+def _layout_where(check: str, impl: Implementation, case: Case, layout: Layout | None) -> Where:
+    if layout is None:
+        return _where(check, impl, case, sample_axis=True)
+    return _where("layout", impl, case, sample_axis=True, pattern=layout.description)
+
+
 # --------------------------------------------------------------------------- 2. backward
-def check_backward(impl: Implementation, case: Case, inp: Inputs | None = None) -> None:
-    """dW1, db1, dW2, db2 vs the float64 reference, from the same (x, y, a1, h, f, W1, W2)."""
+def check_backward(
+    impl: Implementation, case: Case, inp: Inputs | None = None, layout: Layout | None = None
+) -> None:
+    """dW1, db1, dW2, db2 vs the float64 reference, from the same (x, y, a1, h, f, W1, W2);
+    with `layout`, on inputs laid out that way (the layout check)."""
     inp = inp or cases.inputs(case)
-    where = _where("backward", impl, case, sample_axis=True)
-    grads, (A1r, Hr, Fr) = _manual_gradients(impl, case, inp, where)
+    where = _layout_where("backward", impl, case, layout)
+    grads, (A1r, Hr, Fr) = _manual_gradients(impl, case, inp, where, layout)
     expected = _reference_gradients(inp, A1r, Hr, Fr)
     allowed = tolerances.backward_bounds(inp.X, inp.Y, Hr, Fr, inp.W2, case.dtype)
     for name, g, e in zip(GRADS, grads, expected):
@@ -236,9 +285,11 @@ def check_vmap(impl: Implementation, case: Case) -> None:
     allowed = tolerances.recomputed_backward_bounds(
         inp.X, inp.Y, inp.W1, inp.b1, inp.W2, inp.b2, Hr, Fr, case.dtype
     )
+    unchecked = _optional_unchecked(impl, "backward_batch")
     for name, g, e in zip(GRADS, grads, per_sample):
-        expect_close(g, e, allowed[name], tensor=name, where=where)
-    if impl.has("backward_batch") and inp.X.shape[0] > 1:
+        note = unchecked if name == "dW1" else ""
+        expect_close(g, e, allowed[name], tensor=name, where=where, note=note)
+    if impl.has("backward_batch") and not unchecked:  # every batch size, one included
         _check_batch_mean(impl, case, inp, grads, allowed, (A1r, Hr, Fr))
 
 
@@ -419,8 +470,8 @@ def _kink_note(db1: torch.Tensor, A1r: np.ndarray, dead: np.ndarray) -> str:
 # --------------------------------------------------------------------------- 9. contract
 def _call_unmodified(impl: Implementation, function: str, names, args, like, where: Where):
     """Call the module's function on native copies of `args`; fail if it changed any of them."""
-    native = [impl.to_native(a) for a in args]
-    pristine = [impl.to_native(a) for a in args]
+    native = impl.natives(function, args)
+    pristine = impl.natives(function, args)
     out = _expect_arity(impl.call_native(function, *native), function, where)
     for name, a, b in zip(names, native, pristine):
         expect_identical(
@@ -472,6 +523,360 @@ def check_contract(impl: Implementation, case: Case) -> None:
     _expect_all_identical(names, run_both(xb, yb), first, where, state, compare.STATEFUL)
 
 
+# --------------------------------------------------------------------------- 10. layout
+def check_layout(impl: Implementation, case: Case) -> None:
+    """forward and backward on inputs laid out as callers lay them out (`LAYOUTS`: W1
+    column-major, strided slices, views into one flat buffer), on one sample whose dW1 is not
+    zero: against the float64 reference, within the bounds of the forward and backward
+    checks. Not bitwise against the contiguous call: a layout may change a kernel's order of
+    summation (torch.addmv with a column-major W1 does), and the bounds hold for every order."""
+    inp = cases.inputs(case)
+    i = _live_sample(inp)
+    one = _samples(inp, [i])
+    layouts = call_patterns.LAYOUTS
+    fwd, grads = [], []
+    for layout in layouts:
+        where = _layout_where("layout", impl, case, layout)
+        try:
+            fwd.append(_forward_outputs(impl, case, one, where, layout))
+            grads.append(_manual_gradients(impl, case, one, where, layout)[0])
+        except ImplementationCrash as exc:
+            raise ImplementationCrash(f"{exc}\n  call pattern: {layout.description}") from exc
+    # one comparison per tensor, a row per layout
+    where = dataclasses.replace(
+        _where("layout", impl, case, sample_axis=True, pattern=f"sample {i}, laid out as below"),
+        rows=tuple(f"sample {i} with {layout.description}" for layout in layouts),
+    )
+    A1r, Hr, Fr = backward_inputs(one, case.dtype)
+    A1e, He, Fe = _reference_forward(one)
+    e_fwd = tolerances.forward_bounds(one.X, one.W1, one.b1, one.W2, one.b2, one.Y, He, case.dtype)
+    e_bwd = tolerances.backward_bounds(one.X, one.Y, Hr, Fr, one.W2, case.dtype)
+    rows = len(layouts)
+    expected = [
+        *zip(("a1", "h", "f"), (A1e, He, Fe), (e_fwd[n] for n in ("a1", "h", "f"))),
+        *zip(GRADS, _reference_gradients(one, A1r, Hr, Fr), (e_bwd[n] for n in GRADS)),
+    ]
+    got = [*zip(*fwd), *zip(*grads)]
+    for (name, e, allowed), outs in zip(expected, got):
+        expect_close(
+            torch.cat(outs),
+            np.repeat(e, rows, axis=0),
+            np.repeat(np.broadcast_to(allowed, e.shape), rows, axis=0),
+            tensor=name,
+            where=where,
+        )
+
+
+# --------------------------------------------------------------------------- 11, 12: calls
+OUTPUTS = {"forward": ("a1", "h", "f"), "backward": GRADS}
+
+
+def second_sample(case: Case) -> tuple[Inputs, int]:
+    """The case's numbers and a sample b != 0 whose ReLU mask differs from sample 0's: the
+    first such sample of the case; where none does, one made of the case's own input values
+    (a seeded choice, with random signs) and appended."""
+    inp = cases.inputs(case)
+    masks = _activations(inp) > 0
+    differ = [i for i in range(1, len(masks)) if np.any(masks[i] != masks[0])]
+    if differ:
+        return inp, differ[0]
+    rng = np.random.default_rng([case.seed, 9])
+    pool = np.abs(inp.X[inp.X != 0]) if np.any(inp.X != 0) else np.ones(1)
+    for _ in range(16):
+        x = rng.choice(pool, inp.X.shape[1]) * rng.choice([-1.0, 1.0], inp.X.shape[1])
+        if np.any(((inp.W1 @ x + inp.b1) > 0) != masks[0]):
+            break
+    y = cases.round_to(rng.uniform(-3.0, 3.0, 1), case.dtype)
+    X, Y = np.vstack([inp.X, x]), np.concatenate([inp.Y, y])
+    return dataclasses.replace(inp, X=X, Y=Y), len(inp.X)
+
+
+def _live_sample(inp: Inputs) -> int:
+    """A sample whose dW1 is not zero, so that a write that goes astray shows: a non-zero x,
+    an active unit, and of those the largest residual relative to |f| + |y| (the rounding of
+    r = f - y, relative to r, is smallest there, and so is the gradients' tolerance)."""
+    A1 = _activations(inp)
+    F = np.maximum(A1, 0.0) @ inp.W2[0] + inp.b2[0]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        clear = np.abs(F - inp.Y) / (np.abs(F) + np.abs(inp.Y))
+    live = (A1 > 0).any(axis=1) & (inp.X != 0).any(axis=1)
+    return int(np.argmax(np.where(live, np.nan_to_num(clear), -1.0)))
+
+
+def _activations(inp: Inputs) -> np.ndarray:
+    """A1 (B, h) in float64, in one product: where a check only needs the ReLU masks, or
+    inputs for backward that need not be the reference's to the last bit."""
+    return inp.X @ inp.W1.T + inp.b1
+
+
+def _samples(inp: Inputs, index: list[int]) -> Inputs:
+    return dataclasses.replace(inp, X=inp.X[index], Y=inp.Y[index])
+
+
+def _negated(inp: Inputs) -> Inputs:
+    """The same samples with every parameter negated (exact): every activation that is not
+    0 changes sign, and with it the ReLU mask."""
+    return dataclasses.replace(inp, W1=-inp.W1, b1=-inp.b1, W2=-inp.W2, b2=-inp.b2)
+
+
+class _Calls:
+    """The torch arguments of forward / backward for sample i of `inp`, backward's a1, h, f
+    the float64 forward rounded to the dtype (the checks that use them compare the module with
+    itself); calls that name the call pattern when the implementation raises; outputs checked
+    for form."""
+
+    def __init__(self, impl: Implementation, case: Case, inp: Inputs, where: Where) -> None:
+        self.impl, self.case, self.where = impl, case, where
+        self.t = _torch(inp, case)
+        dt = cases.TORCH_DTYPES[case.dtype]
+        A1r = cases.round_to(_activations(inp), case.dtype)
+        F = np.maximum(_activations(inp), 0.0) @ inp.W2[0] + inp.b2[0]
+        fwd = (A1r, np.maximum(A1r, 0.0), cases.round_to(F, case.dtype))
+        self.fwd = [torch.tensor(v, dtype=dt, device=case.device) for v in fwd]
+        self.h = inp.W1.shape[0]
+        self.params = inp.params
+
+    def args(self, function: str, i: int) -> tuple[torch.Tensor, ...]:
+        t = self.t
+        if function == "forward":
+            return (t["X"][i], t["W1"], t["b1"], t["W2"], t["b2"])
+        a1, h, f = (v[i] for v in self.fwd)
+        return (t["X"][i], t["Y"][i], a1, h, f, t["W1"], t["W2"])
+
+    def call(self, function: str, native: list, pattern: str) -> tuple:
+        """The raw outputs (the module's own objects), their number and forms checked."""
+        try:
+            out = self.impl.call_native(function, *native)
+        except ImplementationCrash as exc:
+            raise ImplementationCrash(f"{exc}\n  call pattern: {pattern}") from exc
+        where = dataclasses.replace(self.where, pattern=pattern)
+        names = OUTPUTS[function]
+        if not isinstance(out, (tuple, list)) or len(out) != len(names):
+            n = len(out) if isinstance(out, (tuple, list)) else 1
+            raise ParityError(
+                "\n".join(
+                    [
+                        f"{where.check} check failed: {function} of {where.impl} returned {n} "
+                        f"value(s), expected ({', '.join(names)})",
+                        *where.footer(),
+                    ]
+                ),
+                compare.ARITY,
+            )
+        for name, o, shape in zip(names, self.converted(function, out), self._shapes(function)):
+            expect_meta(o, tensor=name, shape=shape, where=where)
+        return tuple(out)
+
+    def converted(self, function: str, out) -> tuple:
+        """Copies of raw outputs as tensors (forward's f 0-d)."""
+        like = self.t["X"]
+        if function == "forward":
+            return self.impl.forward_outputs(out, like)
+        return tuple(self.impl.outputs(tuple(out), like))
+
+    def _shapes(self, function: str):
+        if function == "forward":
+            return ((self.h,), (self.h,), ())
+        return tuple(p.shape for p in self.params)
+
+
+def check_ownership(impl: Implementation, case: Case) -> None:
+    """Outputs belong to the caller: no output shares memory with an input of its call or
+    with another output, and none changes when the module is called again. forward and
+    backward on sample 0, then on sample b (`second_sample`) with every parameter negated;
+    each call's raw outputs are kept and compared, bit for bit, after every later call, with
+    the copies taken right after it."""
+    inp, b = second_sample(case)
+    where = _where("ownership", impl, case)
+    calls = {1: _Calls(impl, case, inp, where), -1: _Calls(impl, case, _negated(inp), where)}
+    like = calls[1].t["X"]
+    kept: list[tuple[str, str, object, torch.Tensor]] = []  # (call, output, raw, copy)
+    for s, sign in ((0, 1), (b, -1)):
+        for function in ("forward", "backward"):
+            label = _call_label(function, s, sign, case.shape.batch)
+            native = impl.natives(function, calls[sign].args(function, s))
+            raw = calls[sign].call(function, native, label)
+            _expect_unshared(raw, native, function, dataclasses.replace(where, pattern=label))
+            for before, name, o, copy in kept:
+                expect_same_bits(
+                    impl.from_native(o, like),
+                    copy,
+                    tensor=name,
+                    where=dataclasses.replace(where, pattern=f"{before}, then {label}"),
+                    why=f"returned by {before} changed when the module was called again "
+                    f"({label}): it is memory the module keeps, not the caller's",
+                    kind=compare.ALIASED_OUTPUT,
+                    labels=("now", f"right after {before}"),
+                )
+            for name, o in zip(OUTPUTS[function], raw):
+                kept.append((label, name, o, impl.from_native(o, like)))
+
+
+def _call_label(function: str, s: int, sign: int, batch: int) -> str:
+    """ "forward(sample 3)", "backward(sample 4 (made by the check), parameters negated)"."""
+    made = " (made by the check)" if s >= batch else ""
+    return f"{function}(sample {s}{made}{'' if sign > 0 else ', parameters negated'})"
+
+
+def _expect_unshared(raw, native, function: str, where: Where) -> None:
+    """No output shares memory with an input of the call or with another output."""
+    outputs = list(zip(OUTPUTS[function], raw))
+    inputs = list(zip(ARGS[function], native))
+    for k, (name, o) in enumerate(outputs):
+        others = [(f"its input {n}", a) for n, a in inputs]
+        others += [(f"{n}, another output of {function}", b) for n, b in outputs[:k]]
+        for what, other in others:
+            if call_patterns.shares_memory(o, other):
+                raise ParityError(
+                    "\n".join(
+                        [
+                            where.header(name, f"shares memory with {what}"),
+                            "  outputs belong to the caller: an output may share memory with "
+                            "no input, no other output and nothing the module keeps",
+                            *where.footer(),
+                        ]
+                    ),
+                    compare.ALIASED_OUTPUT,
+                    name,
+                )
+
+
+def check_order(impl: Implementation, case: Case) -> None:
+    """Every result depends on the call's arguments only, never on the calls made before it.
+
+    Forward then backward of sample 0, then of sample b (`second_sample`: another ReLU mask)
+    with every parameter negated, each on fresh tensors, as a training loop orders them.
+    Then, on tensors the caller keeps (one set of parameter tensors, one set of tensors per
+    sample, passed again and again): forward(0), forward(b), backward(0), which holds forward
+    after backward of another call and backward for another sample than the last forward
+    (with the same parameter tensors); then sample b and the negated parameters are written
+    in place into sample 0's tensors and the parameters, as a loop that refills its buffers
+    and updates its parameters in place does, and forward and backward called on them. Each
+    output must equal, bit for bit, the same call's on fresh tensors (forward(b) there is
+    only made, not compared)."""
+    inp, b = second_sample(case)
+    order = _Order(impl, case, inp)
+    for s, sign in ((0, 1), (b, -1)):
+        for function in ("forward", "backward"):
+            native = impl.natives(function, order.calls[sign].args(function, s))
+            order.natural[(function, s, sign)] = order.call(function, s, sign, native)
+    kept = _CallerTensors(impl, order.calls[1], (0, b))
+    for function, s in (("forward", 0), ("forward", b), ("backward", 0)):
+        label, before = _call_label(function, s, 1, case.shape.batch), order.history[-1]
+        if s == 0:
+            why = (
+                f"depends on the calls made before it: {label} after {before}, on tensors the "
+                "caller keeps (one set of parameter tensors for every call)"
+            )
+            order.expect_natural(function, s, 1, kept.args(function, s), why=why)
+        else:
+            order.call(function, s, 1, kept.args(function, s))
+        kept.expect_unmodified(function, dataclasses.replace(order.where, pattern=order.pattern))
+    kept.refill(0, order.calls[-1], b)
+    for function in ("forward", "backward"):
+        note = " on sample 0's tensors, refilled in place"
+        label = _call_label(function, b, -1, case.shape.batch) + note
+        why = f"ignores that its input tensors were written in place: {label}"
+        order.expect_natural(function, b, -1, kept.args(function, 0), note, why)
+        kept.expect_unmodified(function, dataclasses.replace(order.where, pattern=order.pattern))
+
+
+class _CallerTensors:
+    """Tensors a caller keeps and passes again and again: one set of parameters, and x, y,
+    a1, h, f for each of some samples, in the module's kind."""
+
+    def __init__(self, impl: Implementation, calls: _Calls, samples: tuple[int, ...]) -> None:
+        self.impl, self.like = impl, calls.t["X"]
+        params = impl.natives("forward", calls.args("forward", samples[0]))[1:]
+        self.params = dict(zip(ARGS["forward"][1:], params))
+        self.samples = {s: self._sample(calls, s) for s in samples}
+        self.written = self._snapshot()
+
+    def _sample(self, calls: _Calls, s: int) -> dict:
+        native = self.impl.natives("backward", calls.args("backward", s))
+        return {n: v for n, v in zip(ARGS["backward"], native) if n not in self.params}
+
+    def args(self, function: str, s: int) -> list:
+        everything = {**self.params, **self.samples[s]}
+        return [everything[n] for n in ARGS[function]]
+
+    def refill(self, s: int, calls: _Calls, new: int) -> None:
+        """Write sample `new` of `calls` and its parameters into sample s's tensors and the
+        parameters, in place (a scalar f, which cannot be written in place, is replaced)."""
+        params = self.impl.natives("forward", calls.args("forward", new))[1:]
+        for n, v in zip(ARGS["forward"][1:], params):
+            self.params[n] = call_patterns.copy_into(self.params[n], v)
+        for n, v in self._sample(calls, new).items():
+            self.samples[s][n] = call_patterns.copy_into(self.samples[s][n], v)
+        self.written = self._snapshot()
+
+    def _snapshot(self) -> dict:
+        return {
+            (s, n): self.impl.from_native(v, self.like)
+            for s, tensors in ((None, self.params), *self.samples.items())
+            for n, v in tensors.items()
+        }
+
+    def expect_unmodified(self, function: str, where: Where) -> None:
+        for (s, n), before in self.written.items():
+            now = self.params[n] if s is None else self.samples[s][n]
+            if isinstance(now, (torch.Tensor, np.ndarray)) and not compare.same_bits(now, before):
+                expect_same_bits(
+                    self.impl.from_native(now, self.like),
+                    before,
+                    tensor=n,
+                    where=where,
+                    why=f"modified its input {n} in place ({function})",
+                    kind=compare.MUTATES_INPUT,
+                    labels=("after the call", "before"),
+                )
+
+
+class _Order:
+    """The order check's calls: the results on fresh tensors, and every later call compared
+    with them."""
+
+    def __init__(self, impl: Implementation, case: Case, inp: Inputs) -> None:
+        self.impl, self.batch = impl, case.shape.batch
+        self.where = _where("order", impl, case)
+        self.calls = {
+            1: _Calls(impl, case, inp, self.where),
+            -1: _Calls(impl, case, _negated(inp), self.where),
+        }
+        self.natural: dict[tuple[str, int, int], tuple] = {}
+        self.history: list[str] = []
+
+    @property
+    def pattern(self) -> str:
+        """The last calls made, oldest first."""
+        return ", ".join(self.history[-4:])
+
+    def call(self, function: str, s: int, sign: int, native: list, note: str = "") -> tuple:
+        """The outputs as tensors; the call pattern named on a crash or a wrong form."""
+        self.history.append(_call_label(function, s, sign, self.batch) + note)
+        raw = self.calls[sign].call(function, native, self.pattern)
+        return self.calls[sign].converted(function, raw)
+
+    def expect_natural(
+        self, function: str, s: int, sign: int, native: list, note: str = "", why: str = ""
+    ) -> None:
+        got = self.call(function, s, sign, native, note)
+        label, before = self.history[-1], self.history[-2]
+        why = why or f"depends on the calls made before it: {label} after {before}"
+        where = dataclasses.replace(self.where, pattern=self.pattern)
+        for name, a, e in zip(OUTPUTS[function], got, self.natural[(function, s, sign)]):
+            expect_same_bits(
+                a,
+                e,
+                tensor=name,
+                where=where,
+                why=f"{why} gave another result than right after forward of the same sample "
+                "on fresh tensors",
+                kind=compare.STATEFUL,
+                labels=("in this order", "right after forward of the same sample"),
+            )
+
+
 # --------------------------------------------------------------------------- all of them
 @dataclasses.dataclass(frozen=True)
 class Check:
@@ -495,6 +900,9 @@ CHECKS = (
     Check("gradcheck", check_gradcheck, "test_gradcheck", ("float64",)),
     Check("kink", check_kink, "test_kink_convention"),
     Check("contract", check_contract, "test_contract"),
+    Check("layout", check_layout, "test_layout"),
+    Check("ownership", check_ownership, "test_ownership"),
+    Check("order", check_order, "test_order"),
 )
 BY_NAME = {c.name: c for c in CHECKS}
 BY_TEST = {c.test: c for c in CHECKS}

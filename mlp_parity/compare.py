@@ -64,6 +64,8 @@ class Where:
     sample_axis: bool = False  # the first axis of compared arrays is the sample index
     spec: str = ""  # the --parity-impl value that selects the implementation ("": none)
     test: str = ""  # the suite's test function that runs this check
+    pattern: str = ""  # how the harness called the implementation, where not plainly
+    rows: tuple[str, ...] = ()  # with sample_axis: what each row is (default "sample i")
 
     @property
     def nodeid(self) -> str:
@@ -84,7 +86,8 @@ class Where:
         return f"{self.check} check failed: {tensor} from {self.impl} {what}"
 
     def footer(self) -> list[str]:
-        lines = [f"  case: {self.case.describe()}"]
+        lines = [f"  call pattern: {self.pattern}"] if self.pattern else []
+        lines.append(f"  case: {self.case.describe()}")
         if self.spec and self.test:
             lines.append(f"  rerun: {self.rerun}")
         return lines
@@ -130,10 +133,12 @@ def as_float64(a: object) -> np.ndarray:
     return np.asarray(a, dtype=np.float64)
 
 
-def _index_text(tensor: str, index: tuple[int, ...], sample_axis: bool) -> str:
+def _index_text(
+    tensor: str, index: tuple[int, ...], sample_axis: bool, rows: tuple[str, ...] = ()
+) -> str:
     if sample_axis and index:
         rest = f"[{', '.join(map(str, index[1:]))}]" if len(index) > 1 else ""
-        return f"{tensor}{rest} of sample {index[0]}"
+        return f"{tensor}{rest} of {rows[index[0]] if rows else f'sample {index[0]}'}"
     return f"{tensor}[{', '.join(map(str, index))}]" if index else tensor
 
 
@@ -229,7 +234,7 @@ def _message(a, e, tol, err, rel, failing, worst, tensor, where, note) -> str:
         )
     lines = [
         where.header(tensor, f"differs from {where.against}"),
-        f"  worst element: {_index_text(tensor, worst, where.sample_axis)}",
+        f"  worst element: {_index_text(tensor, worst, where.sample_axis, where.rows)}",
         f"    actual   = {float(a[worst])!r}",
         f"    expected = {float(e[worst])!r}",
         errors,
@@ -250,3 +255,65 @@ def expect_identical(actual, expected, *, tensor: str, where: Where, why: str, k
     except AssertionError as exc:
         lines = [where.header(tensor, why), *("  " + s for s in str(exc).splitlines())]
         raise ParityError("\n".join([*lines, *where.footer()]), kind, tensor) from None
+
+
+_BITS = {1: torch.int8, 2: torch.int16, 4: torch.int32, 8: torch.int64}
+
+
+def bit_view(t: torch.Tensor) -> torch.Tensor:
+    """The tensor's memory read as integers of the same width (a view, no copy): two floats
+    are equal bit for bit exactly when these are equal."""
+    t = t.detach()
+    return t.view(_BITS[t.element_size()]) if t.dtype.is_floating_point else t
+
+
+def same_bits(a: object, b: object) -> bool:
+    """Two arrays (torch tensors or NumPy arrays; no copies made) equal bit for bit, with
+    the same shape, dtype and device."""
+    a, b = (
+        torch.from_numpy(v) if isinstance(v, np.ndarray) else torch.as_tensor(v) for v in (a, b)
+    )
+    if a.shape != b.shape or a.dtype != b.dtype or a.device != b.device:
+        return False
+    return torch.equal(bit_view(a), bit_view(b))
+
+
+def _bits(t: torch.Tensor) -> np.ndarray:
+    return bit_view(t.detach().cpu().contiguous()).numpy()
+
+
+def expect_same_bits(
+    actual: object,
+    expected: object,
+    *,
+    tensor: str,
+    where: Where,
+    why: str,
+    kind: str,
+    labels: tuple[str, str] = ("actual", "expected"),
+) -> None:
+    """`actual` equal to `expected` bit for bit (shape and dtype included); otherwise a
+    ParityError naming the first differing element, both values, and how many differ."""
+    a, e = (torch.as_tensor(v) for v in (actual, expected))
+    if same_bits(a, e):
+        return
+    if a.shape != e.shape or a.dtype != e.dtype:
+        detail = [
+            f"  {labels[0]}: shape {tuple(a.shape)}, dtype {dtype_name(a)}",
+            f"  {labels[1]}: shape {tuple(e.shape)}, dtype {dtype_name(e)}",
+        ]
+    else:
+        differ = _bits(a) != _bits(e)
+        if not differ.any():
+            return
+        first = tuple(int(i) for i in np.argwhere(differ)[0]) if differ.ndim else ()
+        a64, e64 = _as_f64(a), _as_f64(e)
+        width = max(len(label) for label in labels)
+        detail = [
+            f"  first differing element: {_index_text(tensor, first, False)}",
+            f"    {labels[0]:<{width}} = {float(a64[first])!r}",
+            f"    {labels[1]:<{width}} = {float(e64[first])!r}",
+            f"  elements differing: {int(differ.sum())} of {differ.size}",
+        ]
+    lines = [where.header(tensor, why), *detail, *where.footer()]
+    raise ParityError("\n".join(lines), kind, tensor)

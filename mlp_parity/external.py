@@ -9,15 +9,18 @@ An implementation is anything with the seed's two functions,
 taking torch tensors (kind "torch") or NumPy arrays (kind "numpy"). The harness talks to
 every implementation through `Implementation.forward` / `.backward`, which take and return
 torch tensors, so every module goes through exactly the same checks.
-Inputs are handed over as fresh copies, and outputs are copied on return, so an
-implementation that modifies its inputs or keeps references to its outputs cannot corrupt
-the harness's numbers (the contract check catches both).
+Inputs are handed over as fresh copies (contiguous, or laid out as a caller's views where a
+check asks for a `call_patterns.Layout`), backward's f in the form the module's forward
+returns it, and outputs are copied on return, so an implementation that modifies its inputs
+or keeps references to its outputs cannot corrupt the harness's numbers (the contract and
+ownership checks catch both).
 """
 
 from __future__ import annotations
 
 import importlib
 import importlib.util
+import inspect
 import numbers
 import os
 import sys
@@ -50,12 +53,35 @@ class NumpyOutputs(ImplementationCrash):
     """A torch implementation returned NumPy arrays for torch tensors (a form failure)."""
 
 
+# The arguments of the two functions, in order.
+ARGS = {
+    "forward": ("x", "W1", "b1", "W2", "b2"),
+    "backward": ("x", "y", "a1", "h", "f", "W1", "W2"),
+}
+# The forms forward may return f in (README): the harness hands backward f in the same form.
+F_FORMS = ("0-d", "(1,)", "float", "numpy scalar")
+
+
+def f_form(f: object) -> str:
+    """The form of an f that forward returned: one of F_FORMS (anything else: "0-d", and
+    the checks of forward's outputs name what came)."""
+    if isinstance(f, np.generic):
+        return "numpy scalar"
+    if isinstance(f, numbers.Real):
+        return "float"
+    if isinstance(f, (torch.Tensor, np.ndarray)) and tuple(f.shape) == (1,):
+        return "(1,)"
+    return "0-d"
+
+
 @dataclass(frozen=True)
 class Implementation:
     name: str
     kind: str  # "torch" or "numpy"
     module: ModuleType = field(compare=False, repr=False)
     spec: str = ""  # the --parity-impl value that loads it ("" for functions passed directly)
+    # (dtype, device type) -> the form forward returns f in, learned from its first call
+    f_forms: dict[tuple[str, str], str] = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def dtypes(self) -> frozenset[str]:
@@ -64,27 +90,49 @@ class Implementation:
     def has(self, function: str) -> bool:
         return callable(getattr(self.module, function, None))
 
+    def callable_as(self, function: str, n_args: int) -> str:
+        """ "" where module.function can be called with `n_args` positional arguments (or
+        its signature cannot be read); otherwise why not, in words."""
+        fn = getattr(self.module, function)
+        try:
+            sig = inspect.signature(fn)
+        except (TypeError, ValueError):  # a builtin without a signature: try it
+            return ""
+        try:
+            sig.bind(*range(n_args))
+        except TypeError as exc:
+            return f"{function}{sig} cannot be called with {n_args} positional arguments ({exc})"
+        return ""
+
     # -- calls in torch tensors
-    def forward(self, x, W1, b1, W2, b2):
-        """(a1, h, f) with f as a 0-d tensor (it may come back 0-d, of shape (1,), or a float)."""
-        out = tuple(self.call("forward", x, W1, b1, W2, b2))
+    def forward(self, x, W1, b1, W2, b2, layout=None):
+        """(a1, h, f) with f as a 0-d tensor (it may come back 0-d, of shape (1,), or a float).
+        `layout` (a `call_patterns.Layout`): hand the inputs over as views of that layout."""
+        native = self.natives("forward", (x, W1, b1, W2, b2), layout)
+        return self.forward_outputs(self.call_native("forward", *native), x)
+
+    def forward_outputs(self, out, like: torch.Tensor) -> tuple:
+        """forward's outputs as tensors, f 0-d; notes the form f came in (the first time)."""
+        if isinstance(out, (tuple, list)) and len(out) == 3:
+            self.f_forms.setdefault(_key(like), f_form(out[2]))
+        out = tuple(self.outputs(out, like))
         if len(out) == 3 and isinstance(out[2], torch.Tensor) and tuple(out[2].shape) == (1,):
             out = (out[0], out[1], out[2].reshape(()))
         return out
 
-    def backward(self, x, y, a1, h, f, W1, W2):
-        return tuple(self.call("backward", x, y, a1, h, f, W1, W2))
+    def backward(self, x, y, a1, h, f, W1, W2, layout=None):
+        """The gradients; f (0-d) is handed over in the form the module's forward returns."""
+        native = self.natives("backward", (x, y, a1, h, f, W1, W2), layout)
+        return tuple(self.outputs(self.call_native("backward", *native), x))
 
     def call(self, function: str, *args):
         """Call module.function with copies of torch-tensor args; return outputs as tensors."""
-        fn = getattr(self.module, function)
         like = next(a for a in args if isinstance(a, torch.Tensor))
         native = [self.to_native(a) for a in args]
-        try:
-            out = fn(*native)
-        except Exception as exc:
-            raise self._crash(function, exc) from exc
-        self._refuse_numpy_outputs(function, out)
+        return self.outputs(self.call_native(function, *native), like)
+
+    def outputs(self, out, like: torch.Tensor):
+        """The module's output(s) as tensors (copies): a tuple for a tuple or list."""
         if isinstance(out, (tuple, list)):
             return tuple(self.from_native(o, like) for o in out)
         return self.from_native(out, like)
@@ -118,6 +166,47 @@ class Implementation:
                 f"{self.numpy_hint}"
             )
 
+    def natives(self, function: str, args, layout=None) -> list:
+        """What the harness hands `function` ("forward" or "backward") for the torch tensors
+        `args`: fresh copies in the module's kind, backward's f in the form forward returns
+        it, laid out by `layout` (None: contiguous)."""
+        native = [self.to_native(a) for a in args]
+        if function == "backward" and isinstance(args[4], torch.Tensor):
+            x, W1, W2 = args[0], args[5], args[6]
+            native[4] = self.native_f(args[4], self.form_of_f(x, W1, W2))
+        if layout is not None:
+            arranged = layout.arrange(dict(zip(ARGS[function], native)))
+            native = [arranged[n] for n in ARGS[function]]
+        return native
+
+    def form_of_f(self, x: torch.Tensor, W1: torch.Tensor, W2: torch.Tensor) -> str:
+        """The form forward returns f in at x's dtype and device; where no forward call has
+        shown it yet, one call on (x, W1, b1 = 0, W2, b2 = 0) does (a forward that fails
+        there: 0-d, and the forward check reports the failure)."""
+        key = _key(x)
+        if key not in self.f_forms:
+            b1 = torch.zeros(W1.shape[0], dtype=W1.dtype, device=W1.device)
+            b2 = torch.zeros(1, dtype=W1.dtype, device=W1.device)
+            probe = [self.to_native(a) for a in (x, W1, b1, W2, b2)]
+            try:
+                out = self.module.forward(*probe)
+                form = f_form(out[2]) if isinstance(out, (tuple, list)) and len(out) == 3 else ""
+            except Exception:
+                form = ""
+            self.f_forms.setdefault(key, form or "0-d")
+        return self.f_forms[key]
+
+    def native_f(self, f, form: str):
+        """f (a tensor of one element) as the module's kind in `form` (one of F_FORMS)."""
+        native = self.to_native(f).reshape(())
+        if form == "(1,)":
+            return native.reshape(1)
+        if form == "float":
+            return float(native)
+        if form == "numpy scalar" and isinstance(native, np.ndarray):
+            return native[()]
+        return native
+
     def to_native(self, a):
         if not isinstance(a, torch.Tensor):
             return a
@@ -135,6 +224,10 @@ class Implementation:
         if isinstance(o, numbers.Real):
             return torch.tensor(float(o), dtype=like.dtype, device=like.device)
         return o  # left for the contract check to name
+
+
+def _key(like: torch.Tensor) -> tuple[str, str]:
+    return str(like.dtype).removeprefix("torch."), like.device.type
 
 
 def _crash_text(name: str, function: str, exc: BaseException) -> str:

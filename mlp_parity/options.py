@@ -12,7 +12,7 @@ from mlp_parity import cases, external
 from mlp_parity.cases import Case
 from mlp_parity.external import Implementation
 
-DEFAULT_SEEDS = "0-1"  # with the six shapes, every kink plan
+DEFAULT_SEEDS = "0-1"  # with the seven shapes, every kink plan and every family
 FULL_SEEDS = "0-99"
 
 

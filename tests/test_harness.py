@@ -6,9 +6,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pytest
+import torch
 
-from mlp_parity import cases, checks, external
+from mlp_parity import cases, checks, external, options
 from mlp_parity.cases import Case, Shape
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -23,6 +25,7 @@ REFORMULATIONS = [
     "tests.reformulations.outer_where",
     "tests.reformulations.float64_inside",
     "tests.reformulations.other_order",
+    "tests.reformulations.transposed_products",
     "numpy:tests.reformulations.numpy_einsum",
 ]
 
@@ -96,8 +99,8 @@ def test_failure_message_carries_everything_needed_to_act():
         "ULPs (float32) =",
         "allowed  =",
         "elements failing: 8 of 8",
-        "case: seed0-d2h4b8-float32-cpu (seed=0, d=2, h=4, batch=8, dtype=float32, device=cpu",
-        'rerun: pytest -k "test_backward[tests.mutants.sign_db2-seed0-d2h4b8-float32-cpu]" '
+        "case: seed0-d2h4b8-large-float32-cpu (seed=0, d=2, h=4, batch=8, dtype=float32, device=cpu",
+        'rerun: pytest -k "test_backward[tests.mutants.sign_db2-seed0-d2h4b8-large-float32-cpu]" '
         "--parity-impl=tests.mutants.sign_db2 --parity-seeds=0 --parity-dtypes=float32 "
         "--parity-devices=cpu",
     ):
@@ -110,5 +113,135 @@ def test_implementation_crash_names_the_call_and_the_case():
     failures = checks.sweep(impl, [case], only=("autograd",))
     assert failures, "the seed notebook's float16 backward should fail"
     message = failures[0].message
-    assert "case: seed0-d2h4b8-float16-cpu" in message
+    assert "case: seed0-d2h4b8-large-float16-cpu" in message
     assert "seed_notebook" in message
+
+
+# --------------------------------------------------------------------------- case families
+DEFAULT_CASES = cases.make_cases(
+    cases.parse_seeds(options.DEFAULT_SEEDS), cases.SHAPES, cases.DTYPES, ["cpu"]
+)
+SWEEP_CASES = cases.make_cases(range(10), cases.SHAPES, cases.DTYPES, ["cpu"])
+
+
+def _of(family: str, case_list=SWEEP_CASES, dtypes=cases.DTYPES) -> list[Case]:
+    return [c for c in case_list if c.family == family and c.dtype in dtypes]
+
+
+def _gradients(inp: cases.Inputs) -> tuple[np.ndarray, ...]:
+    """Per-sample (dW1, db1, dW2, db2) in float64, from the case's numbers."""
+    A1 = inp.X @ inp.W1.T + inp.b1
+    H = np.maximum(A1, 0.0)
+    R = H @ inp.W2[0] + inp.b2[0] - inp.Y
+    da1 = R[:, None] * inp.W2[0] * (A1 > 0)
+    return da1[:, :, None] * inp.X[:, None, :], da1, R[:, None] * H, R
+
+
+def test_default_seeds_hold_every_family_at_every_dtype():
+    held = {(c.family, c.dtype) for c in DEFAULT_CASES}
+    assert held == {(f, d) for f in cases.FAMILIES for d in cases.DTYPES}
+
+
+def test_shapes_hold_square_layers_one_unit_one_input_and_one_sample():
+    shapes = cases.SHAPES
+    assert any(s.d == s.h > 1 for s in shapes), "a transposed W1 or dW1 fits only square layers"
+    assert any(s.h == 1 < s.d for s in shapes)
+    assert any(s.d == 1 < s.h for s in shapes)
+    assert any(s.batch == 1 for s in shapes)
+
+
+def test_case_names_its_family():
+    case = Case(0, cases.SHAPES[1], "float32", "cpu")
+    assert case.family in case.id
+    assert f"family {case.family}: {cases.FAMILY_TEXT[case.family]}" in case.describe()
+
+
+def test_every_family_keeps_the_kink_construction():
+    for case in DEFAULT_CASES:
+        inp = cases.at_kink(case)
+        a1 = inp.X[0] @ inp.W1.T + inp.b1
+        assert np.any(a1 == 0), f"no activation exactly at the kink in {case.id}"
+
+
+def test_zero_families_hold_exact_zeros():
+    for case in _of("zero-bias"):
+        inp = cases.inputs(case)
+        assert not inp.b1.any() and not inp.b2.any(), case.id
+    for case in _of("zero-W1"):
+        assert not cases.inputs(case).W1.any(), case.id
+    for case in _of("zero-W2"):
+        assert not cases.inputs(case).W2.any(), case.id
+
+
+def test_large_cases_push_gradient_norms_past_1e3_within_the_dtype():
+    for case in _of("large"):
+        inp = cases.inputs(case)
+        c1, c2 = cases._peak_coefficients(dict(vars(inp)))
+        assert c1 + c2 <= cases.CEILING[case.dtype], case.id  # every intermediate in range
+        if case.dtype != "float16":
+            norm = np.sqrt(sum((g.reshape(len(g), -1) ** 2).sum(1) for g in _gradients(inp)))
+            assert norm.max() > 1e3, case.id
+    fp16 = [np.abs(_gradients(cases.inputs(c))[0]).max() for c in _of("large", dtypes=("float16",))]
+    assert max(fp16) > 1e3  # within a factor 64 of float16's largest number
+
+
+def test_tiny_cases_hold_subnormal_gradients_and_no_factor_above_one():
+    for case in _of("tiny"):
+        inp = cases.inputs(case)
+        dW1, _, dW2, r = _gradients(inp)
+        smallest_normal = float(torch.finfo(cases.TORCH_DTYPES[case.dtype]).tiny)
+        g = max(np.abs(dW1).max(), np.abs(dW2).max()) or np.abs(r).max()
+        assert smallest_normal / 4 <= g < smallest_normal, case.id
+        for name, a in (("x", inp.X), ("W2", inp.W2), ("r", r)):
+            assert np.abs(a).max() < 1, f"|{name}| >= 1 in {case.id}"
+        typical = cases._inputs(case.seed, case.shape, case.dtype, case.kink_plan, "typical")
+        assert np.array_equal(inp.X != 0, typical.X != 0), f"x lost to underflow in {case.id}"
+
+
+def test_bf16_ties_are_float16_numbers_that_bfloat16_shrinks():
+    for case in _of("bf16-ties", dtypes=("float16",)):
+        inp = cases.inputs(case)
+        for name in ("W2", "b2", "Y"):
+            a = getattr(inp, name)
+            shrunk = 1 - np.abs(cases.round_to(a, "bfloat16")) / np.abs(a)
+            assert np.all(shrunk > 2.0**-9), f"{name} of {case.id}: {shrunk.min()}"
+        f = _gradients(inp)[3] + inp.Y
+        assert np.all((np.abs(inp.Y) >= np.abs(f)) & (inp.Y * f <= 0)), case.id
+
+
+def _square(case: Case) -> bool:
+    """A square layer whose W1 and dW1 are not all zero."""
+    return case.shape.d == case.shape.h > 1 and case.family not in ("zero-W1", "zero-W2")
+
+
+# (planted bug, the family or shape its case must have, the check that must catch it there)
+BY_CONSTRUCTION = [
+    ("square_outer_transposed", _square, "backward"),
+    ("square_forward_W1_dh", _square, "forward"),
+    ("batch_len_squeeze", lambda c: c.shape.batch == 1 < c.shape.d, "vmap"),
+    ("clip_grad_norm", lambda c: c.family == "large" and c.dtype != "float16", "backward"),
+    ("flush_tiny", lambda c: c.family == "tiny" and c.dtype != "float16", "backward"),
+    ("flush_subnormal", lambda c: c.family == "tiny", "backward"),
+    ("bfloat16_as_float16", lambda c: c.family == "large" and c.dtype == "bfloat16", "forward"),
+    ("float16_as_bfloat16", lambda c: c.family == "bf16-ties" and c.dtype == "float16", "backward"),
+    ("zero_W2_early_exit", lambda c: c.family == "zero-W2", "backward"),
+    ("pruned_dW1", lambda c: c.family == "zero-W1", "backward"),
+    # forward then backward: what the module noted about b1 is the case's own
+    (
+        "zero_bias_no_grad",
+        lambda c: c.family == "zero-bias" and c.dtype == "float64",
+        "finite-diff",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("module", "where", "check"), BY_CONSTRUCTION, ids=[b[0] for b in BY_CONSTRUCTION]
+)
+def test_planted_bug_fails_on_every_case_built_for_it(module, where, check):
+    impl = external.load(f"tests.mutants.{module}")
+    built = [c for c in DEFAULT_CASES if where(c)]
+    assert built
+    for case in built:
+        failures = checks.sweep(impl, [case], only=(check,))
+        assert failures, f"{module} passed the {check} check on {case.describe()}"

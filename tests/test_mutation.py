@@ -1,10 +1,10 @@
 """The mutation catalogue: the harness catches every planted bug, and names it.
 
-Each mutant runs through every check on the catalogue's case set (seeds 0-1 x the six shapes
-x float64, float32) until the first case that catches it; a mutant that no check catches
-runs all of them and fails here. Its failures are then diagnosed: the pattern it declares
-first (`DIAGNOSIS`) must be among those listed, and first for at least 90% of the catalogue.
-`python -m mlp_parity.mutation` prints the full table.
+Each mutant runs through every check on the catalogue's case set (seeds 0-1 x the seven
+shapes x the four dtypes, float64 and the cheapest first) until the first check that catches
+it; a mutant that no check catches runs all of them and fails here. Its failures are then
+diagnosed: the pattern it declares first (`DIAGNOSIS`) must be among those listed, and first
+for at least 90% of the catalogue. `python -m mlp_parity.mutation` prints the full table.
 """
 
 from __future__ import annotations

@@ -10,6 +10,18 @@ without FMA, blocked or pairwise, satisfies
 and with gradual underflow each operation may add an absolute error of at most eta, the
 smallest positive subnormal (Higham 2.2): that is the per-dtype floor, n * eta.
 
+That floor holds where no underflow's error is magnified. With gradual underflow, an addition
+or subtraction whose result is subnormal is exact, and a multiplication gives
+fl(a b) = a b (1 + delta) + epsilon with |epsilon| <= eta / 2, delta epsilon = 0 (the model
+of Higham 2.2, with epsilon = 0 for + and -). Additions carry an epsilon on unchanged (up to
+1 + gamma); a later multiplication by c scales it by |c|. So a result formed by n roundings
+stays within n eta / 2 of the bound's relative part as long as every factor that multiplies
+an already-rounded product has |c| <= 1. The results with two multiplications in a row are
+the loss r r / 2 (c = 1/2, or c = |r| < 1 where r / 2 underflowed) and dW1 = W2 r x: its
+floor carries max(1, |W2_j|, |f| + |y|, |x_k|) (`bound`'s `carry`). The tiny-magnitude case
+family (`cases.FAMILIES`, "tiny") is built with |W2|, |x|, |r| < 1, and dW1, dW2 subnormal:
+there the floor is exactly n eta.
+
 A comparison charges both sides: the implementation under test (dtype u) and the float64
 reference that computes the same expression from the same, exactly representable inputs.
 So every bound below is (gamma_n(u) + gamma_n(u64)) * S + n * (eta + eta64), where S is the
@@ -62,14 +74,16 @@ def gamma(n: int, dtype: str) -> float:
     return PROBABILISTIC_LAMBDA * math.sqrt(n) * u
 
 
-def bound(n: int, magnitude: np.ndarray, dtype: str) -> np.ndarray:
+def bound(n: int, magnitude: np.ndarray, dtype: str, carry: object = 1.0) -> np.ndarray:
     """Allowed |actual - expected| for a result formed by n roundings from `magnitude`.
 
-    Both sides counted: the implementation in `dtype`, the reference in float64.
+    Both sides counted: the implementation in `dtype`, the reference in float64. `carry`
+    (>= 1, broadcast) bounds the factors that may multiply a product after it underflowed:
+    its floor n eta / 2 becomes at most n eta / 2 max(1, |c|) <= n eta carry (see above).
     """
     coeff = gamma(n, dtype) + gamma(n, "float64")
     floor = n * (smallest_subnormal(dtype) + smallest_subnormal("float64"))
-    return coeff * np.asarray(magnitude, dtype=np.float64) + floor
+    return coeff * np.asarray(magnitude, dtype=np.float64) + floor * np.asarray(carry)
 
 
 def ulp(value: np.ndarray, dtype: str) -> np.ndarray:
@@ -119,9 +133,14 @@ def backward_bounds(x, y, h, f, W2, dtype: str, n_sides: int = 1) -> dict[str, n
       dW1_jk = db1_j x_k      3 roundings   S = S_r |W2_j| |x_k|
     `n_sides` = 2 when both sides run in `dtype` (an autograd oracle at the same dtype).
     Leading axes of x (..., d), y (...), h (..., h), f (...) are samples; they broadcast.
+    dW1 is the one product of three factors: whichever two are multiplied first, an underflow
+    there is multiplied by the third, at most max(|W2_j|, S_r, |x_k|) (`bound`'s carry).
     """
+    s_r = (np.abs(f) + np.abs(y))[..., np.newaxis, np.newaxis]
+    w2 = np.abs(W2[..., 0, :])[..., :, np.newaxis]
+    carry = {"dW1": np.maximum(np.maximum(1.0, s_r), np.maximum(w2, np.abs(x)[..., np.newaxis, :]))}
     return {
-        name: _sided(n, mag, dtype, n_sides)
+        name: _sided(n, mag, dtype, n_sides, carry.get(name, 1.0))
         for name, (n, mag) in backward_magnitudes(x, y, h, f, W2).items()
     }
 
@@ -166,7 +185,8 @@ def backward_magnitudes(x, y, h, f, W2) -> dict[str, tuple[int, np.ndarray]]:
 
 def backward_batch_bounds(X, Y, H, F, W2, dtype: str) -> dict[str, np.ndarray]:
     """Allowed errors of the batch-mean gradients: sums over B samples of the per-sample
-    terms scaled by 1/B, so n grows by B + 1 (the sum and the scaling)."""
+    terms scaled by 1/B, so n grows by B + 1 (the sum and the scaling). dW1's underflow carry
+    is `backward_bounds`' over every sample (the residuals taken before or after the 1/B)."""
     B = X.shape[0]
     s_r = (np.abs(F) + np.abs(Y)) / B
     w2 = np.abs(W2[0])
@@ -176,13 +196,18 @@ def backward_batch_bounds(X, Y, H, F, W2, dtype: str) -> dict[str, np.ndarray]:
         "dW2": (B + 3, (s_r @ np.abs(H))[np.newaxis, :]),
         "db2": (B + 2, np.atleast_1d(s_r.sum())),
     }
-    return {name: bound(n, mag, dtype) for name, (n, mag) in magnitudes.items()}
+    factors = np.maximum.outer(w2, np.abs(X).max(axis=0, initial=0.0))
+    carry = {"dW1": np.maximum(np.maximum(1.0, B * s_r.max(initial=0.0)), factors)}
+    return {
+        name: bound(n, mag, dtype, carry.get(name, 1.0)) for name, (n, mag) in magnitudes.items()
+    }
 
 
-def _sided(n: int, magnitude: np.ndarray, dtype: str, n_sides: int) -> np.ndarray:
+def _sided(n: int, magnitude: np.ndarray, dtype: str, n_sides: int, carry=1.0) -> np.ndarray:
     if n_sides == 1:
-        return bound(n, magnitude, dtype)
-    return n_sides * (gamma(n, dtype) * np.asarray(magnitude) + n * smallest_subnormal(dtype))
+        return bound(n, magnitude, dtype, carry)
+    floor = n * smallest_subnormal(dtype) * np.asarray(carry)
+    return n_sides * (gamma(n, dtype) * np.asarray(magnitude) + floor)
 
 
 # --- finite differences (float64, of an implementation's own forward)

@@ -16,3 +16,11 @@ def backward(x, y, a1, h, f, W1, W2):
     db2 = r.reshape(1)
     da1 = W2[0] * r * (a1 > 0)
     return torch.outer(da1, x), da1, dW2, db2
+
+
+def backward_batch(X, Y, A1, H, F, W1, W2):
+    """The mean over the batch of the per-sample gradients."""
+    B = X.shape[0]
+    R = F - Y
+    dA1 = R[:, None] * W2 * (A1 > 0)
+    return dA1.T @ X / B, dA1.sum(0) / B, (R @ H)[None, :] / B, R.sum().reshape(1) / B
