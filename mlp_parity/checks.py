@@ -568,9 +568,6 @@ def check_layout(impl: Implementation, case: Case) -> None:
 
 
 # --------------------------------------------------------------------------- 11, 12: calls
-OUTPUTS = {"forward": ("a1", "h", "f"), "backward": GRADS}
-
-
 def second_sample(case: Case) -> tuple[Inputs, int]:
     """The case's numbers and a sample b != 0 whose ReLU mask differs from sample 0's: the
     first such sample of the case; where none does, one made of the case's own input values
