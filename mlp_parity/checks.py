@@ -184,7 +184,7 @@ OPTIONAL = {
 
 def _optional_unchecked(impl: Implementation, function: str) -> str:
     """Nothing where the module has no `function` or one the check can call; otherwise the
-    note that says it was not checked, and why (a helper of that name, another signature)."""
+    note that says it was not checked, and why (a function of that name with another signature)."""
     if not impl.has(function):
         return ""
     form, n_args = OPTIONAL[function]

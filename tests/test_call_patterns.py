@@ -289,7 +289,7 @@ CALL_PATTERNS = ("layout", "ownership", "order", "contract")
 WRITTEN_FOR_CALLERS = [
     # f reaches backward through the module itself, the harness's own forward, gradcheck
     ("tests.reformulations.f_shape_one", ("backward", "gradcheck", *CALL_PATTERNS)),
-    ("tests.reformulations.loss_helper", ("forward", "vmap")),
+    ("tests.reformulations.batch_loss", ("forward", "vmap")),
     ("tests.reformulations.out_buffers", ("forward", "backward", *CALL_PATTERNS)),
     ("tests.reformulations.contiguous_inside", ("forward", "backward", *CALL_PATTERNS)),
     ("numpy:tests.reformulations.numpy_out_buffers", ("forward", "backward", *CALL_PATTERNS)),
@@ -307,8 +307,8 @@ def test_a_correct_module_written_for_its_callers_passes(spec, only):
 
 
 # --------------------------------------------------------------------------- optional functions
-def test_a_loss_helper_of_another_signature_is_not_checked_and_the_report_says_so():
-    impl = external.load("tests.reformulations.loss_helper")
+def test_a_function_named_loss_of_another_signature_is_not_checked_and_the_report_says_so():
+    impl = external.load("tests.reformulations.batch_loss")
     records = []
     assert not checks.sweep(impl, [CASE64], only=("forward",), records=records)
     (f_record,) = [r for r in records if r.tensor == "f"]

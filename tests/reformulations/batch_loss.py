@@ -1,4 +1,4 @@
-"""A module with a helper named loss of another signature, loss(params, X, Y), the mean loss
+"""A module with a function named loss of another signature, loss(params, X, Y), the mean loss
 over a batch: the harness checks loss(f, y) only, and says it did not check this one."""
 
 import torch
