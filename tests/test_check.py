@@ -42,9 +42,12 @@ def test_a_planted_bug_fails_with_its_message_and_a_table():
     assert not result.passed
     assert result.failed_checks == ["backward", "kink"]
     first = result.failures[0]
-    assert (first.check, first.case_id, first.tensor, first.kind) == (
+    case = first.case
+    assert (first.check, case.seed, case.shape.id, case.dtype, first.tensor, first.kind) == (
         "backward",
-        "seed0-d2h4b8-float64-cpu",
+        0,
+        "d2h4b8",
+        "float64",
         "dW1",
         "value",
     )
@@ -53,7 +56,7 @@ def test_a_planted_bug_fails_with_its_message_and_a_table():
         "NumPy reference"
     )
     rerun = (
-        'rerun: pytest -k "test_backward[tests.mutants.no_mask-seed0-d2h4b8-float64-cpu]" '
+        f'rerun: pytest -k "test_backward[tests.mutants.no_mask-{case.id}]" '
         "--parity-impl=tests.mutants.no_mask"
     )
     assert rerun in first.message and rerun in str(result)
@@ -63,7 +66,7 @@ def test_a_planted_bug_fails_with_its_message_and_a_table():
     table = result._repr_markdown_()
     assert "| check | passed | failed | skipped |" in table
     assert "| **backward** | 0 | 1 | 0 |" in table
-    assert "| backward | seed0-d2h4b8-float64-cpu | dW1 | value | backward check failed" in table
+    assert f"| backward | {case.id} | dW1 | value | backward check failed" in table
     assert any(not r.passed for r in result.records)
     assert [d.pattern for d in result.diagnoses][:1] == ["mask-missing"]  # mlp_parity.diagnose
     assert "diagnosis:\n  tests.mutants.no_mask: " in text
