@@ -307,7 +307,7 @@ def expect_same_bits(
         if not differ.any():
             return
         first = tuple(int(i) for i in np.argwhere(differ)[0]) if differ.ndim else ()
-        a64, e64 = _as_f64(a), _as_f64(e)
+        a64, e64 = as_float64(a), as_float64(e)
         width = max(len(label) for label in labels)
         detail = [
             f"  first differing element: {_index_text(tensor, first, False)}",

@@ -14,10 +14,12 @@ import pytest
 
 import mlp_parity
 from mlp_parity import api, cli
+from mlp_parity.cases import Case, Shape
 from tests.mutants import _correct, no_mask
 
 ROOT = Path(__file__).resolve().parents[1]
 SMALL = {"dtypes": "float64", "seeds": "0"}
+CASE_ID = Case(0, Shape(2, 4, 8), "float64", "cpu").id  # the one case SOME selects
 SOME = ["-k", "d2h4b8 and (test_forward or test_backward or test_contract)"]
 
 
@@ -44,7 +46,7 @@ def test_a_planted_bug_fails_with_its_message_and_a_table():
     first = result.failures[0]
     assert (first.check, first.case_id, first.tensor, first.kind) == (
         "backward",
-        "seed0-d2h4b8-float64-cpu",
+        CASE_ID,
         "dW1",
         "value",
     )
@@ -53,7 +55,7 @@ def test_a_planted_bug_fails_with_its_message_and_a_table():
         "NumPy reference"
     )
     rerun = (
-        'rerun: pytest -k "test_backward[tests.mutants.no_mask-seed0-d2h4b8-float64-cpu]" '
+        f'rerun: pytest -k "test_backward[tests.mutants.no_mask-{CASE_ID}]" '
         "--parity-impl=tests.mutants.no_mask"
     )
     assert rerun in first.message and rerun in str(result)
@@ -63,7 +65,7 @@ def test_a_planted_bug_fails_with_its_message_and_a_table():
     table = result._repr_markdown_()
     assert "| check | passed | failed | skipped |" in table
     assert "| **backward** | 0 | 1 | 0 |" in table
-    assert "| backward | seed0-d2h4b8-float64-cpu | dW1 | value | backward check failed" in table
+    assert f"| backward | {CASE_ID} | dW1 | value | backward check failed" in table
     assert any(not r.passed for r in result.records)
     assert [d.pattern for d in result.diagnoses][:1] == ["mask-missing"]  # mlp_parity.diagnose
     assert "diagnosis:\n  tests.mutants.no_mask: " in text
