@@ -272,7 +272,10 @@ class Table:
 
     @property
     def wrong(self) -> np.ndarray:
-        return ~(np.abs(self.actual - self.expected) <= self.allowed)
+        """Elements outside their tolerance; inf - inf (an overflow where the large family
+        expects one, or a NaN) is wrong too, without a warning."""
+        with np.errstate(invalid="ignore", over="ignore"):
+            return ~(np.abs(self.actual - self.expected) <= self.allowed)
 
     def subset(self, keep: np.ndarray) -> Table:
         pick = lambda a: None if a is None else a[keep]  # noqa: E731
@@ -685,6 +688,42 @@ def zero(t: Table, w: np.ndarray) -> list[Finding]:
             max_e=float(np.abs(t.expected).max()),
         )
     ]
+
+
+def zero_on_part(t: Table, w: np.ndarray) -> list[Finding]:
+    """0 wherever it is wrong and on every element of a part named by the inputs, right
+    elsewhere: whole cases (a flush of tiny values, an early exit for a zero weight or bias)
+    or the elements where the parameter the tensor is the gradient of is 0 (a zero weight
+    taken for a pruned one)."""
+    if not w.any():
+        return []
+    decidable = np.abs(t.expected) > DECIDABLE * t.allowed
+    parts = [("cases", np.isin(t.attrs["case"], np.unique(t.attrs["case"][w])), "")]
+    parts += [(name, P == 0, f" where {name} = 0") for name, P in t.terms.items()]
+    for key, hit, where in parts:
+        if not (np.all(hit[w]) and np.all(t.actual[hit] == 0) and (decidable & ~hit).any()):
+            continue
+        text = (
+            "{T} = 0 on every element"
+            + where
+            + " of {n_hit} of {max_cases} cases (expected up to {max_e:.3g}), right "
+            + ("elsewhere" if where else "on the other cases")
+        )
+        return [
+            _finding(
+                t,
+                "zero",
+                key,
+                text,
+                w.sum(),
+                "the value is not computed for some inputs (a flush to zero, an early exit, a "
+                "special case for a zero weight or bias)",
+                n_hit=t.cases_where(hit),
+                max_cases=t.n_cases,
+                max_e=float(np.abs(t.expected[hit]).max()),
+            )
+        ]
+    return []
 
 
 def scale(t: Table, w: np.ndarray) -> list[Finding]:
@@ -1147,7 +1186,7 @@ def partial(t: Table, w: np.ndarray) -> list[Finding]:
     return []
 
 
-CLASSIFIERS = (zero, scale, additive, mask, precision, partial)
+CLASSIFIERS = (zero, zero_on_part, scale, additive, mask, precision, partial)
 SUB_CLASSIFIERS = (zero, scale, additive, mask)
 
 
@@ -1173,7 +1212,15 @@ def unknown(t: Table, w: np.ndarray) -> Finding:
 
 def classify(t: Table) -> list[Finding]:
     """The first pattern that fits the tensor (with its part's pattern, for partial);
-    [unknown] when none does; [] when the tensor is right."""
+    [unknown] when none does; [] when the tensor is right. The ratios and differences the
+    classifiers form may overflow or be undefined (an inf returned on the large family, a
+    subnormal expected value on the tiny one): every classifier tests what it forms for
+    finiteness, so these are computed without warnings."""
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        return _classify(t)
+
+
+def _classify(t: Table) -> list[Finding]:
     w = t.wrong
     found = transposed(t, w)
     if found or not w.any():
@@ -1239,12 +1286,13 @@ def value_findings(probe: Probe) -> list[Finding]:
     not vanish at zero residual is an extra-term."""
     main = [t for t in probe.tables if t.stage != "zero-residual"]
     found = [f for t in main for f in classify(t)]
-    explained = {tensor for f in found if f.pattern != "unknown" for tensor in f.tensors}
+    vague = ("unknown", "partial")  # a part named, not what is wrong there
+    explained = {tensor for f in found if f.pattern not in vague for tensor in f.tensors}
     zr = _zero_residual([t for t in probe.tables if t.stage == "zero-residual"])
     zr = [f for f in zr if f.tensors[0] not in explained]
     if zr:
         covered = {f.tensors[0] for f in zr}
-        found = [f for f in found if not (f.pattern == "unknown" and set(f.tensors) <= covered)]
+        found = [f for f in found if not (f.pattern in vague and set(f.tensors) <= covered)]
     return _merge(found + zr)
 
 
@@ -1429,9 +1477,12 @@ def self_consistent(impl: Implementation, device: str = "cpu", n_cases: int = 6)
     central differences of the module's own loss 1/2 (f - y)^2 along a random direction, in
     float64, where no ReLU switches within the step. The loss is quadratic along the
     direction there, so the difference has only rounding error, ~1e-10 relative with this
-    step, far below the 1e-6 relative allowed."""
+    step, far below the 1e-6 relative allowed. The large and tiny families are left out:
+    there 1/2 (f - y)^2 leaves float64's range (2^1024 above, subnormal below), and the
+    difference of two such losses says nothing."""
     agree = tested = 0
-    for case in probe_cases("float64", device)[:n_cases]:
+    usable = [c for c in probe_cases("float64", device) if c.family not in ("large", "tiny")]
+    for case in usable[:n_cases]:
         inp = cases.inputs(case)
         t = inp.to_torch("float64", device)
         params = [t[n] for n in checks.PARAMS]
