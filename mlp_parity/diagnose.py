@@ -888,10 +888,63 @@ def significant_bits(values: np.ndarray) -> int:
 FORMAT_BITS = {"float32": 24, "float16": 11, "bfloat16": 8}
 
 
+def _narrower_tiny(dtype: str) -> float:
+    """The smallest normal number of the formats whose range stops short of `dtype`'s below
+    (float32 under float64; float16 under float32 and bfloat16): values under it are lost
+    (flushed, or subnormal) by a computation in that format. 0 for float16 (none)."""
+    mine = torch.finfo(cases.TORCH_DTYPES[dtype]).tiny
+    tinies = [torch.finfo(cases.TORCH_DTYPES[f]).tiny for f in FORMAT_BITS]
+    return max((x for x in tinies if x > mine), default=0.0)
+
+
+def out_of_range(t: Table, w: np.ndarray) -> list[Finding]:
+    """Where the tensor is wrong, inf or NaN where the value is finite (an intermediate
+    beyond the range: a narrower format inside, a fixed loss scale), or 0 where the value
+    lies below the smallest normal number of a narrower format (computed in it); every other
+    element within the precision test's bound. The precision of a format includes its
+    range."""
+    lost = w & ~np.isfinite(t.actual) & np.isfinite(t.expected)
+    lost |= w & (t.actual == 0) & (np.abs(t.expected) < _narrower_tiny(t.dtype))
+    if not lost.any():
+        return []
+    rest = w & ~lost
+    if rest.any():
+        D = np.abs(t.actual[rest] - t.expected[rest])
+        mag = t.magnitude[rest]
+        if not (np.isfinite(D).all() and (mag > 0).all() and (D / mag <= PRECISION_MAX).all()):
+            return []
+    n_inf = int((lost & ~np.isfinite(t.actual)).sum())
+    text = (
+        "{T} out of range on {max_hit} of {max_cases} cases: inf or NaN on {n_inf} elements "
+        "where the values are finite (up to {max_e:.3g}), 0 on {n_zero} where they are below "
+        + f"{_narrower_tiny(t.dtype):.3g}"
+        + "; {n_rest} other wrong elements within 2^-5 of their magnitudes"
+    )
+    return [
+        _finding(
+            t,
+            "precision",
+            t.dtype + "range",
+            text,
+            w.sum(),
+            "an intermediate beyond the range of its format (a cast to a narrower format, "
+            "a fixed loss scale)",
+            max_hit=t.cases_where(lost),
+            max_cases=t.n_cases,
+            n_inf=n_inf,
+            max_e=float(np.abs(t.expected[lost]).max()),
+            n_zero=int(lost.sum()) - n_inf,
+            n_rest=int(rest.sum()),
+        )
+    ]
+
+
 def precision(t: Table, w: np.ndarray) -> list[Finding]:
     """Errors beyond the dtype's rounding bound but at most PRECISION_MAX of the magnitudes
     they are formed from: what rounding at fewer bits gives. Effective bits = -log2 of the
-    largest error relative to its magnitude."""
+    largest error relative to its magnitude. Non-finite errors: `out_of_range`."""
+    if not np.isfinite(np.abs(t.actual - t.expected)).all():
+        return out_of_range(t, w)
     D = np.abs(t.actual - t.expected)
     if not (np.isfinite(D).all() and (t.magnitude[w] > 0).all()):
         return []
@@ -1690,8 +1743,10 @@ def diagnose(impl: Implementation, failures: Iterable[checks.Failure]) -> list[D
             break
     values = value_findings(probe) if probe else []
     state: list[Finding] = []
-    if kinds & {compare.NONDETERMINISTIC, compare.STATEFUL} or any(
-        f.pattern != "transposed" for f in values
+    if (
+        kinds & {compare.NONDETERMINISTIC, compare.STATEFUL}
+        or any(f.pattern != "transposed" for f in values)
+        or (kinds & VALUE_KINDS and not values)  # wrong values the probes do not reproduce
     ):
         state = state_findings(impl, probe.dtype if probe else "float64", device)
     if not state:
