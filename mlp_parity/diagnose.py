@@ -328,7 +328,9 @@ class _Collector:
                 k: np.broadcast_to(v, shape).reshape(-1) for k, v in extra.get("terms", {}).items()
             },
         }
-        if len(shape) == 3 and shape[1] == shape[2] > 1:  # (samples, n, n): square matrices
+        if extra.get("expected_t") is not None:  # what a transposed weight gives
+            chunk["expected_t"] = np.asarray(extra["expected_t"], dtype=np.float64).reshape(-1)
+        elif len(shape) == 3 and shape[1] == shape[2] > 1:  # (samples, n, n): square matrices
             chunk["expected_t"] = np.swapaxes(expected, 1, 2).reshape(-1)
         else:
             chunk["expected_t"] = np.full(expected.size, np.nan)
@@ -446,14 +448,17 @@ def _stack(col: _Collector, stage: str, name: str, outs: list, shape: tuple, ci:
     return np.stack([a for a, _ in aligned])
 
 
-def _forward_case(col: _Collector, impl: Implementation, case: Case, ci: int) -> None:
+def _forward_case(col: _Collector, impl: Implementation, case: Case, ci: int, layout=None) -> None:
     """Stage by stage: a1 against the reference, h against ReLU of the module's own a1, f
     against W2 h + b2 of its own h, the loss (where there is one) against 1/2 (f - y)^2."""
     inp = cases.inputs(case)
     t = inp.to_torch(case.dtype, case.device)
     A1e, He, Fe = _reference_forward(inp)
     e = tolerances.forward_bounds(inp.X, inp.W1, inp.b1, inp.W2, inp.b2, inp.Y, He, case.dtype)
-    outs = [impl.forward(t["X"][i], t["W1"], t["b1"], t["W2"], t["b2"]) for i in range(len(inp.X))]
+    outs = [
+        impl.forward(t["X"][i], t["W1"], t["b1"], t["W2"], t["b2"], layout=layout)
+        for i in range(len(inp.X))
+    ]
     if any(len(o) != 3 for o in outs):
         col.form("forward", "a1, h, f", f"{len(outs[0])} values", ci)
         return
@@ -466,7 +471,11 @@ def _forward_case(col: _Collector, impl: Implementation, case: Case, ci: int) ->
     mag_a1 = np.abs(inp.X) @ np.abs(inp.W1).T + np.abs(inp.b1)
     if A1 is not None:
         attrs = _attrs("h", ci, case, A1e, R, Fe)
-        col.add("forward", "a1", A1, A1e, e["a1"], mag_a1, attrs, terms={"b1": inp.b1})
+        square = case.shape.d == case.shape.h > 1  # W1 read as (d, h) keeps the shapes
+        A1t = inp.X @ inp.W1 + inp.b1 if square else np.full(A1e.shape, np.nan)
+        col.add(
+            "forward", "a1", A1, A1e, e["a1"], mag_a1, attrs, terms={"b1": inp.b1}, expected_t=A1t
+        )
     own_a1 = A1e if A1 is None else A1
     if H is not None:
         attrs = _attrs("h", ci, case, own_a1, R, Fe)
@@ -491,7 +500,7 @@ def _forward_case(col: _Collector, impl: Implementation, case: Case, ci: int) ->
 GRAD_LAYOUT = {"dW1": "hd", "db1": "h", "dW2": "1h", "db2": "s1"}
 
 
-def _backward_case(col: _Collector, impl: Implementation, case: Case, ci: int) -> None:
+def _backward_case(col: _Collector, impl: Implementation, case: Case, ci: int, layout=None) -> None:
     """The backward given the reference (a1, h, f) rounded to the dtype, against the
     reference gradient; and again at zero residual (y = f), where every gradient is 0."""
     inp = cases.inputs(case)
@@ -503,7 +512,14 @@ def _backward_case(col: _Collector, impl: Implementation, case: Case, ci: int) -
         given = [torch.tensor(v, dtype=dt, device=case.device) for v in (A1r, Hr, Fr, Y)]
         outs = [
             impl.backward(
-                t["X"][i], given[3][i], given[0][i], given[1][i], given[2][i], t["W1"], t["W2"]
+                t["X"][i],
+                given[3][i],
+                given[0][i],
+                given[1][i],
+                given[2][i],
+                t["W1"],
+                t["W2"],
+                layout=layout,
             )
             for i in range(B)
         ]
@@ -598,6 +614,7 @@ class Probe:
     crashes: Counter  # crash text -> cases
     n_cases: int
     crashed: int = 0  # cases on which a call raised
+    layout: object = None  # the call_patterns.Layout the inputs were passed in (None: contiguous)
 
     def wrong(self, stages: Iterable[str]) -> list[Table]:
         stages = set(stages)
@@ -609,15 +626,17 @@ def run_probes(
     dtype: str,
     device: str = "cpu",
     which: Sequence[tuple[int, Shape]] | None = None,
+    layout=None,
 ) -> Probe:
-    """The forward and backward probes on every probe case at `dtype`."""
+    """The forward and backward probes on every probe case at `dtype`, the inputs passed in
+    `layout` (a call_patterns.Layout; None: contiguous)."""
     col = _Collector(dtype)
     case_list = probe_cases(dtype, device, which)
     crashed = set()
     for ci, case in enumerate(case_list):
         for stage in (_forward_case, _backward_case):
             try:
-                stage(col, impl, case, ci)
+                stage(col, impl, case, ci, layout)
             except ImplementationCrash as exc:
                 col.crashes[str(exc)] += 1
                 crashed.add(ci)
@@ -625,7 +644,7 @@ def run_probes(
                 function = stage.__name__.split("_")[1]
                 col.crashes[f"{function}'s outputs could not be read: {exc}"] += 1
                 crashed.add(ci)
-    return Probe(dtype, col.tables(), col.crashes, len(case_list), len(crashed))
+    return Probe(dtype, col.tables(), col.crashes, len(case_list), len(crashed), layout)
 
 
 # --------------------------------------------------------------------------- classifiers
@@ -1688,6 +1707,8 @@ def _where(probe: Probe | None, impl: Implementation, device: str) -> tuple[str,
     )
     n = probe.n_cases
     at = f"{n} probe cases at {probe.dtype}"
+    if probe.layout is not None:
+        at += f", {probe.layout.description}"
     if not fwd and not bwd:
         raised = f"; the calls raised on {probe.crashed} of them" if probe.crashed else ""
         return "contract", f"forward and backward agree with the float64 reference on {at}{raised}"
@@ -1717,6 +1738,24 @@ def _where(probe: Probe | None, impl: Implementation, device: str) -> tuple[str,
     return location, text
 
 
+def _layout_probe(
+    impl: Implementation, failures: Sequence[checks.Failure], probe: Probe, device: str
+) -> Probe:
+    """Where only the layout check failed, the probes again with the inputs in each layout it
+    passes, until one shows wrong values (else the contiguous probe)."""
+    from mlp_parity import call_patterns
+
+    layout_failures = [f for f in failures if f.check == "layout" and f.kind in VALUE_KINDS]
+    if not layout_failures:
+        return probe
+    dtype = layout_failures[0].case.dtype if layout_failures[0].case else probe.dtype
+    for layout in call_patterns.LAYOUTS:
+        found = run_probes(impl, dtype, device, probes(), layout)
+        if any(t.wrong.any() for t in found.tables):
+            return found
+    return probe
+
+
 def _rank(f: Finding) -> tuple:
     order = ORDER.index(f.pattern) if f.pattern in ORDER else len(ORDER)
     return (order, f.pattern == "unknown", -f.weight)
@@ -1741,6 +1780,8 @@ def diagnose(impl: Implementation, failures: Iterable[checks.Failure]) -> list[D
         probe = run_probes(impl, dtype, device, which)
         if any(t.wrong.any() for t in probe.tables):
             break
+    if probe is not None and not any(t.wrong.any() for t in probe.tables):
+        probe = _layout_probe(impl, failures, probe, device)
     values = value_findings(probe) if probe else []
     state: list[Finding] = []
     if (
