@@ -557,7 +557,7 @@ def _backward_case(col: _Collector, impl: Implementation, case: Case, ci: int, l
                 unmasked=unmasked.get(name),
                 terms=terms.get(name, {}),
             )
-    if impl.has("backward_batch") and B > 1:
+    if impl.has("backward_batch"):  # a batch of one included: len(X) and X.squeeze() differ
         _batch_case(col, impl, case, ci, inp, (A1r, Hr, Fr))
 
 
@@ -1138,7 +1138,7 @@ def _at_kink(t, w, dec, a1) -> list[Finding]:
 
 
 # -- partial: wrong only on a part, named
-INDEX_ATTRS = {"unit": "units", "input": "inputs"}
+INDEX_ATTRS = {"unit": "units", "input": "inputs", "B": "batch sizes"}
 VALUE_ATTRS = {"a1": "a1", "absr": "|f - y|", "r": "f - y", "f": "f"}
 
 
