@@ -648,18 +648,7 @@ class _Calls:
             raise ImplementationCrash(f"{exc}\n  call pattern: {pattern}") from exc
         where = dataclasses.replace(self.where, pattern=pattern)
         names = OUTPUTS[function]
-        if not isinstance(out, (tuple, list)) or len(out) != len(names):
-            n = len(out) if isinstance(out, (tuple, list)) else 1
-            raise ParityError(
-                "\n".join(
-                    [
-                        f"{where.check} check failed: {function} of {where.impl} returned {n} "
-                        f"value(s), expected ({', '.join(names)})",
-                        *where.footer(),
-                    ]
-                ),
-                compare.ARITY,
-            )
+        out = _expect_arity(out, function, where)
         for name, o, shape in zip(names, self.converted(function, out), self._shapes(function)):
             expect_meta(o, tensor=name, shape=shape, where=where)
         return tuple(out)

@@ -140,7 +140,7 @@ def test_planted_call_pattern_bug_fails_its_check_naming_tensor_element_and_patt
     assert failure.kind == kind, failure.message
     for phrase in phrases:
         assert phrase in failure.message, f"missing {phrase!r} in:\n{failure.message}"
-    assert "case: seed0-d2h4b8-float32-cpu" in failure.message
+    assert f"case: {CASE.id}" in failure.message
     assert f'rerun: pytest -k "test_{check}[' in failure.message
 
 
@@ -252,7 +252,8 @@ def test_the_bundled_implementations_differ_in_the_last_bits_under_a_column_majo
     """Why the layout check compares with the reference, not bitwise with the contiguous call:
     torch.addmv sums in another order for a column-major W1."""
     impl = external.load("impl")
-    case = Case(0, Shape(64, 256, 2), "float64", "cpu")
+    shape = Shape(64, 256, 2)  # a seed of the typical family (zero-W1 would sum only zeros)
+    case = next(c for s in range(7) if (c := Case(s, shape, "float64", "cpu")).family == "typical")
     inp = cases.inputs(case)
     t = inp.to_torch("float64", "cpu")
     layout = call_patterns.LAYOUTS[0]

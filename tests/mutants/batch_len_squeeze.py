@@ -3,7 +3,8 @@ by d, not by 1."""
 
 from tests.mutants._correct import backward, forward  # noqa: F401
 
-DIAGNOSIS = ("scale", "crash")
+# Right for every batch of two or more: wrong only at a batch of one, there 1/d x expected.
+DIAGNOSIS = ("partial", "scale", "crash")
 
 
 def backward_batch(X, Y, A1, H, F, W1, W2):

@@ -6,7 +6,9 @@ import torch
 from tests.mutants._correct import backward as _backward
 from tests.mutants._correct import forward  # noqa: F401
 
-DIAGNOSIS = ("scale",)
+# The clip factor 1e3 / |g| differs from sample to sample, and is 1 below the norm: wrong
+# only on the large gradients, each scaled by its own factor.
+DIAGNOSIS = ("partial", "scale")
 MAX_NORM = 1e3
 
 
