@@ -14,7 +14,6 @@ import pytest
 
 import mlp_parity
 from mlp_parity import api, cli
-from mlp_parity.cases import Case, Shape
 from tests.mutants import _correct, no_mask
 
 ROOT = Path(__file__).resolve().parents[1]
