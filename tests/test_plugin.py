@@ -120,6 +120,9 @@ def test_a_parity_option_alone_is_a_one_line_usage_error(project):
 
 @pytest.mark.slow
 def test_two_modules_are_both_checked_and_nothing_is_left_behind(project):
+    from mlp_parity.cases import Case, Shape
+
+    one = Case(0, Shape(5, 1, 1), "float64", "cpu")  # the smallest network: one forward test
     (project / "first.py").write_text(CORRECT)
     (project / "second.py").write_text(CORRECT)
     _pytest(project, "-q", "-p", "no:mlp_parity")  # what any pytest run leaves: the baseline
@@ -132,13 +135,13 @@ def test_two_modules_are_both_checked_and_nothing_is_left_behind(project):
         "--parity-dtypes=float64",
         "--parity-seeds=0",
         "-k",
-        "(test_forward and d1h1b1) or zero_residual",
+        f"(test_forward and {one.shape.id}) or zero_residual",
     )
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr
     passed = sorted(re.findall(r"::(\w+\[[^\]]+\]) PASSED", result.stdout))
     assert passed == [
-        "test_forward[first-seed0-d1h1b1-float64-cpu]",
-        "test_forward[second-seed0-d1h1b1-float64-cpu]",
+        f"test_forward[first-{one.id}]",
+        f"test_forward[second-{one.id}]",
         "test_zero_residual_gives_zero_gradients[first]",
         "test_zero_residual_gives_zero_gradients[second]",
     ]
