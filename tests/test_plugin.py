@@ -120,6 +120,7 @@ def test_a_parity_option_alone_is_a_one_line_usage_error(project):
 
 @pytest.mark.slow
 def test_two_modules_are_both_checked_and_nothing_is_left_behind(project):
+
     (project / "first.py").write_text(CORRECT)
     (project / "second.py").write_text(CORRECT)
     _pytest(project, "-q", "-p", "no:mlp_parity")  # what any pytest run leaves: the baseline
