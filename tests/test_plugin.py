@@ -94,7 +94,10 @@ def _normal(text: str) -> str:
 
 
 def _listing(folder: Path) -> list[str]:
-    return sorted(str(p.relative_to(folder)) for p in folder.rglob("*"))
+    """Every path in the folder but Python's own bytecode cache (importing the project's
+    modules writes their .pyc there, with or without the harness)."""
+    paths = (p.relative_to(folder) for p in folder.rglob("*"))
+    return sorted(str(p) for p in paths if "__pycache__" not in p.parts)
 
 
 def test_an_unrelated_project_sees_no_difference(project):
@@ -120,7 +123,6 @@ def test_a_parity_option_alone_is_a_one_line_usage_error(project):
 
 @pytest.mark.slow
 def test_two_modules_are_both_checked_and_nothing_is_left_behind(project):
-
     (project / "first.py").write_text(CORRECT)
     (project / "second.py").write_text(CORRECT)
     _pytest(project, "-q", "-p", "no:mlp_parity")  # what any pytest run leaves: the baseline
