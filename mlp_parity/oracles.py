@@ -56,15 +56,20 @@ def autograd_sample(params: Params, x: torch.Tensor, y: torch.Tensor):
     return (a1.detach(), h.detach(), f.detach()), tuple(g.detach() for g in grads)
 
 
-def directional_derivative(params: Params, x, y, tangents: Params) -> torch.Tensor:
-    """<dL/dtheta, v> by forward mode (torch.func.jvp)."""
+def directional_derivatives(params: Params, X: torch.Tensor, Y: torch.Tensor, tangents: Params):
+    """<dL_i/dtheta, v> for every sample i, by forward mode: torch.func.jvp of each sample's
+    loss, vmapped over the samples (one call per batch, not one per sample)."""
+
+    def one(x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+        _, dL = jvp(lambda *p: loss(p, x, y), tuple(params), tuple(tangents))
+        return dL
+
     with warnings.catch_warnings():
         # torch.func.jvp scripts a helper with torch.jit.script, which recent torch releases
         # deprecate (a DeprecationWarning in 2.13, a FutureWarning in 2.14): torch's own
         # warning about torch's own code.
         warnings.filterwarnings("ignore", "`torch.jit.script` is deprecated")
-        _, dL = jvp(lambda *p: loss(p, x, y), tuple(params), tuple(tangents))
-    return dL
+        return vmap(one)(X, Y)
 
 
 def per_sample_gradients(params: Params, X: torch.Tensor, Y: torch.Tensor) -> Params:
