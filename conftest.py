@@ -11,7 +11,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption(
         "--slow",
         action="store_true",
-        help="also run the tests marked slow (they start pytest, tox or pip in a subprocess); "
+        help="also run the tests marked slow (they start pytest, tox or pip in a subprocess, or "
+        "sweep a catalogue: every planted bug, every reformulation at every dtype); "
         "--parity-full implies it",
     )
 
@@ -19,8 +20,10 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers",
-        "slow: starts pytest, tox or pip in a subprocess, or repeats a test at every dtype; "
-        "runs with --slow",
+        "slow: starts pytest, tox or pip in a subprocess, repeats a test at every dtype, or "
+        "sweeps a catalogue (every planted bug until it is caught and diagnosed, every "
+        "correct reformulation at every dtype, the loops too slow for the notebook's full "
+        "run); runs with --slow",
     )
 
 

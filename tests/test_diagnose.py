@@ -282,7 +282,7 @@ def test_checks_run_records_its_failure_for_the_session():
 # --------------------------------------------------------------------------- the pytest run
 def _pytest(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", *args],
+        [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-n", "0", *args],
         cwd=cwd,
         capture_output=True,
         text=True,

@@ -36,6 +36,7 @@ def _report(failures: list[checks.Failure]) -> str:
     )
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("spec", REFORMULATIONS, ids=lambda s: s.rpartition(".")[2])
 def test_correct_reformulation_passes_at_every_dtype(spec):
     failures = checks.sweep(external.load(spec), SMALL)

@@ -18,7 +18,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def _pytest(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", *args],
+        [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-n", "0", *args],
         cwd=ROOT,
         capture_output=True,
         text=True,

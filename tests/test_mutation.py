@@ -36,6 +36,7 @@ def test_catalogue_has_at_least_25_planted_bugs_each_saying_what_is_wrong():
         assert m.what, f"{m.module} has no docstring saying what is wrong"
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("mutant", CATALOGUE, ids=lambda m: m.name)
 def test_mutant_is_caught(mutant):
     got = result(mutant)
@@ -45,6 +46,7 @@ def test_mutant_is_caught(mutant):
     )
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("mutant", MODULE_MUTANTS, ids=lambda m: m.name)
 def test_mutant_declares_its_diagnosis_and_gets_it(mutant):
     assert mutant.expected, f"{mutant.module} declares no DIAGNOSIS"
@@ -56,6 +58,7 @@ def test_mutant_declares_its_diagnosis_and_gets_it(mutant):
     )
 
 
+@pytest.mark.slow
 def test_the_declared_pattern_comes_first_for_nine_in_ten_mutants():
     results = [result(m) for m in MODULE_MUTANTS]
     first = [r.mutant.name for r in results if r.diagnosed_first]

@@ -56,6 +56,7 @@ def test_seed_trajectory_matches_reference_at_every_step(trainer):
     expect_trajectory(run(trainer, SEED), SEED)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("trainer", trainer_params(sorted(SLOW_TRAINERS)))
 def test_slow_loops_match_reference_at_every_step(trainer):
     expect_trajectory(run(trainer, SHORT), SHORT)
