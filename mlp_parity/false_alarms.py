@@ -1,6 +1,7 @@
 """No false alarms: every correct implementation passes every check on many seeds.
 
     python -m mlp_parity.false_alarms --seeds 0-499 --jobs 2 --out false-alarms.json
+    python -m mlp_parity.false_alarms --merge seeds-0-99.json seeds-100-499.json --out all.json
 
 run from this repository's root, runs the bundled `reference` and `impl`, every module in tests/reformulations/ and the seed
 notebook's functions (float64 and float32 only: at half precision its mask promotes to
@@ -130,16 +131,14 @@ def _init_worker() -> None:
 
 
 def run(seeds: list[int], jobs: int, out: Path | None, log=sys.stderr) -> dict:
-    """Sweep every target over `seeds` (seeds outer, so a partial run covers every target)."""
+    """Sweep every target over `seeds` (seeds outer, so a partial run covers every target).
+
+    The summary is written to `out` each time a seed is complete, so that an interrupted run
+    leaves the summary of its first `seeds_done` seeds, which `merge` can join to the rest."""
+    n_targets = len(targets())
     work = [(t.spec, s, t.dtypes) for s in seeds for t in targets()]
     start = time.monotonic()
-    summary: dict = {"seeds": f"{seeds[0]}-{seeds[-1]}", "n_seeds": len(seeds), "cases": 0}
-    summary |= {
-        "comparisons": 0,
-        "failures": [],
-        "worst": {},
-        "targets": [t.spec for t in targets()],
-    }
+    summary = empty_summary(seeds)
     ctx = multiprocessing.get_context("spawn")
     with concurrent.futures.ProcessPoolExecutor(jobs, ctx, initializer=_init_worker) as pool:
         futures = [pool.submit(sweep_one, *t) for t in work]
@@ -150,7 +149,10 @@ def run(seeds: list[int], jobs: int, out: Path | None, log=sys.stderr) -> dict:
             summary["failures"] += [f | {"impl": o.spec} for f in o.failures]
             merge_worst(summary["worst"], o.worst)
             summary["wall_s"] = round(time.monotonic() - start, 1)
-            summary["seeds_done"] = o.seed + 1 - seeds[0]
+            if done % n_targets == 0:
+                summary["seeds_done"] = done // n_targets
+                if out:
+                    out.write_text(json.dumps(summary, indent=1, sort_keys=True) + "\n")
             if done % 50 == 0 or done == len(futures) or o.failures:
                 print(
                     f"[{summary['wall_s']:>8.1f}s] {done}/{len(futures)} sweeps, "
@@ -158,9 +160,47 @@ def run(seeds: list[int], jobs: int, out: Path | None, log=sys.stderr) -> dict:
                     file=log,
                     flush=True,
                 )
-                if out:
-                    out.write_text(json.dumps(summary, indent=1, sort_keys=True) + "\n")
     return summary
+
+
+def empty_summary(seeds: list[int]) -> dict:
+    return {
+        "seeds": f"{seeds[0]}-{seeds[-1]}",
+        "n_seeds": len(seeds),
+        "seeds_done": 0,
+        "cases": 0,
+        "comparisons": 0,
+        "failures": [],
+        "worst": {},
+        "targets": [t.spec for t in targets()],
+        "wall_s": 0.0,
+    }
+
+
+def merge(parts: list[dict]) -> dict:
+    """One summary of runs over consecutive seed ranges (each run's first `seeds_done` seeds:
+    an interrupted run counts up to its last complete seed), in the order given."""
+    first = int(parts[0]["seeds"].split("-")[0])
+    merged = empty_summary([first])
+    merged["targets"] = parts[0]["targets"]
+    for part in parts:
+        lo = int(part["seeds"].split("-")[0])
+        if lo != first + merged["seeds_done"]:
+            raise ValueError(
+                f"--merge: the run over seeds {part['seeds']} does not continue seeds "
+                f"{first}-{first + merged['seeds_done'] - 1}: expected it to start at "
+                f"{first + merged['seeds_done']}"
+            )
+        if part["targets"] != merged["targets"]:
+            raise ValueError(f"--merge: the run over seeds {part['seeds']} checked other targets")
+        merged["seeds_done"] += part["seeds_done"]
+        for key in ("cases", "comparisons", "wall_s"):
+            merged[key] += part[key]
+        merged["failures"] += part["failures"]
+        merge_worst(merged["worst"], part["worst"])
+    merged["seeds"] = f"{first}-{first + merged['seeds_done'] - 1}"
+    merged["n_seeds"] = merged["seeds_done"]
+    return merged
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -168,13 +208,28 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--seeds", default="0-499", help="seeds, e.g. 0-499 (default)")
     p.add_argument("--jobs", type=int, default=2, help="worker processes (default 2)")
     p.add_argument("--out", type=Path, default=None, help="write the JSON summary here")
+    p.add_argument(
+        "--merge",
+        type=Path,
+        nargs="+",
+        default=None,
+        help="join the summaries of runs over consecutive seed ranges instead of running",
+    )
     args = p.parse_args(argv)
-    summary = run(cases.parse_seeds(args.seeds), args.jobs, args.out)
+    if args.merge:
+        try:
+            summary = merge([json.loads(path.read_text()) for path in args.merge])
+        except ValueError as exc:
+            p.error(str(exc))
+        if args.out:
+            args.out.write_text(json.dumps(summary, indent=1, sort_keys=True) + "\n")
+    else:
+        summary = run(cases.parse_seeds(args.seeds), args.jobs, args.out)
     n_fail = len(summary["failures"])
     print(
-        f"{summary['cases']} cases ({summary['n_seeds']} seeds x {len(cases.SHAPES)} shapes x "
-        f"dtypes, {len(summary['targets'])} implementations), {summary['comparisons']} "
-        f"comparisons, {n_fail} failures, {summary['wall_s']} s"
+        f"{summary['cases']} cases ({summary['seeds_done']} seeds, {summary['seeds']}, x "
+        f"{len(cases.SHAPES)} shapes x dtypes, {len(summary['targets'])} implementations), "
+        f"{summary['comparisons']} comparisons, {n_fail} failures, {summary['wall_s']} s"
     )
     for f in summary["failures"][:5]:
         print(f"\n{f['impl']} {f['case']} {f['check']}:\n{f['message']}")

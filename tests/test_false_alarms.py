@@ -3,6 +3,10 @@ as a failure of that case instead of escaping."""
 
 from __future__ import annotations
 
+import json
+
+import pytest
+
 from mlp_parity import cases, checks, false_alarms
 
 
@@ -25,3 +29,36 @@ def test_a_harness_error_becomes_a_failure(monkeypatch):
     assert failure.message.startswith(
         "harness error in the jvp check: AssertionError: case generator"
     )
+
+
+def _part(seeds: str, done: int, worst: float, failures=()) -> dict:
+    summary = false_alarms.empty_summary(cases.parse_seeds(seeds))
+    summary |= {"seeds_done": done, "cases": 10 * done, "comparisons": 100 * done}
+    summary |= {"failures": list(failures), "wall_s": 1.5 * done}
+    summary["worst"] = {"backward/float16": {"ratio": worst, "tensor": "db2", "case": seeds}}
+    return summary
+
+
+def test_runs_over_consecutive_seeds_merge_into_one_summary():
+    # the first run was interrupted after 3 of its 10 seeds: the second starts at seed 3
+    merged = false_alarms.merge([_part("0-9", 3, 0.5), _part("3-499", 497, 0.75)])
+    assert (merged["seeds"], merged["seeds_done"], merged["n_seeds"]) == ("0-499", 500, 500)
+    assert (merged["cases"], merged["comparisons"], merged["wall_s"]) == (5000, 50000, 750.0)
+    assert merged["worst"]["backward/float16"] == {"ratio": 0.75, "tensor": "db2", "case": "3-499"}
+    assert merged["failures"] == []
+
+
+def test_a_gap_between_merged_runs_is_refused_with_the_seeds():
+    with pytest.raises(ValueError, match=r"seeds 5-9 does not continue seeds 0-2: .* start at 3"):
+        false_alarms.merge([_part("0-9", 3, 0.5), _part("5-9", 5, 0.5)])
+
+
+def test_merge_command_writes_the_joined_summary(tmp_path, capsys):
+    paths = [tmp_path / "a.json", tmp_path / "b.json"]
+    failure = {"check": "backward", "case": "c", "message": "m", "impl": "impl"}
+    for path, part in zip(paths, (_part("0-1", 2, 0.5), _part("2-3", 2, 0.5, [failure]))):
+        path.write_text(json.dumps(part))
+    status = false_alarms.main(["--merge", *map(str, paths), "--out", str(tmp_path / "all.json")])
+    assert status == 1  # a failure in either run fails the merged one
+    assert json.loads((tmp_path / "all.json").read_text())["seeds"] == "0-3"
+    assert "40 cases (4 seeds, 0-3," in capsys.readouterr().out
