@@ -47,6 +47,7 @@ situations that hide bugs:
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 from dataclasses import dataclass
 
@@ -270,6 +271,26 @@ def _peak_coefficients(v: dict[str, np.ndarray]) -> tuple[float, float]:
     c1 = np.sum(np.maximum.reduce([S_a, S_f, m, x, w2 * m, w2 * x]))
     c2 = np.sum(np.maximum.reduce([m * m, m * x * max(1.0, w2), m * h]))
     return float(c1), float(c2)
+
+
+def within_range(inp: Inputs, dtype: str) -> Inputs:
+    """`inp` itself where every intermediate of a correct forward and backward of its samples
+    stays below the dtype's CEILING (the bound of `_peak_coefficients`); else x, b1, b2 and y
+    scaled by the largest power of two 2^k that brings the bound below it, rounded to the
+    dtype. The network is homogeneous in (x, b1, b2, y), so every ReLU mask and sign is kept.
+
+    For the inputs the checks make themselves (a sample appended, every parameter negated):
+    the case's own inputs fit by construction, but a new ReLU mask can wake units whose
+    |W2_j h_j| the large family's scale never counted, and an overflow would end in inf = inf
+    comparisons and, in NumPy, in an overflow warning that a project's filterwarnings = error
+    turns into a crash."""
+    v = {n: getattr(inp, n) for n in NAMES}
+    c1, c2 = _peak_coefficients(v)
+    if c1 + c2 <= CEILING[dtype]:
+        return inp
+    t = 2.0 ** _fit_exponent(c1, c2, CEILING[dtype])
+    scaled = {n: round_to(v[n] * t, dtype) for n in ("X", "b1", "b2", "Y")}
+    return dataclasses.replace(inp, **scaled)
 
 
 def _large_exponent(v: dict[str, np.ndarray], dtype: str) -> int:

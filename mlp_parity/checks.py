@@ -490,11 +490,11 @@ def _expect_all_identical(names, got, want, where: Where, why: str, kind: str) -
 
 def check_contract(impl: Implementation, case: Case) -> None:
     """Forms, inputs left unmodified, bitwise repeatable, and no state between calls."""
-    inp = cases.inputs(case)
+    inp, b = second_sample(case)
     where = _where("contract", impl, case)
     t = _torch(inp, case)
     xa, ya = t["X"][0], t["Y"][0]
-    xb, yb = (t["X"][1], t["Y"][1]) if len(t["X"]) > 1 else (-xa, ya + 1)
+    xb, yb = t["X"][b], t["Y"][b]
     W1, b1, W2, b2 = (t[n] for n in PARAMS)
 
     def run_both(x, y):
@@ -583,7 +583,7 @@ def second_sample(case: Case) -> tuple[Inputs, int]:
             break
     y = cases.round_to(rng.uniform(-3.0, 3.0, 1), case.dtype)
     X, Y = np.vstack([inp.X, x]), np.concatenate([inp.Y, y])
-    return dataclasses.replace(inp, X=X, Y=Y), len(inp.X)
+    return cases.within_range(dataclasses.replace(inp, X=X, Y=Y), case.dtype), len(inp.X)
 
 
 def _live_sample(inp: Inputs) -> int:
@@ -608,10 +608,12 @@ def _samples(inp: Inputs, index: list[int]) -> Inputs:
     return dataclasses.replace(inp, X=inp.X[index], Y=inp.Y[index])
 
 
-def _negated(inp: Inputs) -> Inputs:
+def _negated(inp: Inputs, dtype: str) -> Inputs:
     """The same samples with every parameter negated (exact): every activation that is not
-    0 changes sign, and with it the ReLU mask."""
-    return dataclasses.replace(inp, W1=-inp.W1, b1=-inp.b1, W2=-inp.W2, b2=-inp.b2)
+    0 changes sign, and with it the ReLU mask (`cases.within_range`: scaled down where the
+    new mask would take an intermediate past the dtype's range)."""
+    negated = dataclasses.replace(inp, W1=-inp.W1, b1=-inp.b1, W2=-inp.W2, b2=-inp.b2)
+    return cases.within_range(negated, dtype)
 
 
 class _Calls:
@@ -672,7 +674,10 @@ def check_ownership(impl: Implementation, case: Case) -> None:
     the copies taken right after it."""
     inp, b = second_sample(case)
     where = _where("ownership", impl, case)
-    calls = {1: _Calls(impl, case, inp, where), -1: _Calls(impl, case, _negated(inp), where)}
+    calls = {
+        1: _Calls(impl, case, inp, where),
+        -1: _Calls(impl, case, _negated(inp, case.dtype), where),
+    }
     like = calls[1].t["X"]
     kept: list[tuple[str, str, object, torch.Tensor]] = []  # (call, output, raw, copy)
     for s, sign in ((0, 1), (b, -1)):
@@ -825,7 +830,7 @@ class _Order:
         self.where = _where("order", impl, case)
         self.calls = {
             1: _Calls(impl, case, inp, self.where),
-            -1: _Calls(impl, case, _negated(inp), self.where),
+            -1: _Calls(impl, case, _negated(inp, case.dtype), self.where),
         }
         self.natural: dict[tuple[str, int, int], tuple] = {}
         self.history: list[str] = []

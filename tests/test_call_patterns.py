@@ -4,6 +4,7 @@ optional functions of another signature, and outputs on the wrong device."""
 
 from __future__ import annotations
 
+import dataclasses
 import importlib
 import types
 
@@ -420,3 +421,40 @@ def test_a_bitwise_difference_names_the_first_differing_element():
         compare.expect_same_bits(
             torch.tensor([0.0]), torch.tensor([-0.0]), tensor="x", where=where, why="w", kind="k"
         )
+
+
+# --------------------------------------------------------------------------- inputs the checks make
+def _peak(inp: cases.Inputs) -> float:
+    c1, c2 = cases._peak_coefficients({n: getattr(inp, n) for n in cases.NAMES})
+    return c1 + c2
+
+
+def test_inputs_the_checks_make_stay_within_the_dtype_range():
+    """The second sample (found or made) and the negated parameters of the contract,
+    ownership and order checks: every intermediate of a correct forward and backward below
+    the dtype's ceiling, on every case of seeds 0-29 (seed 20's (5, 1, 1) large float16 case
+    took f past float16's range once its made-up sample woke the dead unit)."""
+    for case in cases.make_cases(range(30), cases.SHAPES, cases.DTYPES, ["cpu"]):
+        inp, _ = checks.second_sample(case)
+        for made in (inp, checks._negated(inp, case.dtype)):
+            assert _peak(made) <= cases.CEILING[case.dtype], case.id
+
+
+def test_scaling_into_range_keeps_every_mask_and_sign():
+    inp = cases.inputs(Case(20, Shape(5, 1, 1), "float16", "cpu"))
+    woken = dataclasses.replace(inp, X=-inp.X)  # the unit dead for x is alive for -x
+    assert _peak(woken) > cases.CEILING["float16"]
+    fitted = cases.within_range(woken, "float16")
+    assert _peak(fitted) <= cases.CEILING["float16"]
+    before, after = (m.X @ m.W1.T + m.b1 for m in (woken, fitted))
+    np.testing.assert_array_equal(np.sign(after), np.sign(before))
+    assert cases.within_range(inp, "float16") is inp  # the case's own inputs fit as drawn
+
+
+@pytest.mark.parametrize("check", ["contract", "ownership", "order"])
+def test_a_correct_numpy_module_raises_no_overflow_warning_on_large_cases(check):
+    """Under a project's filterwarnings = error, NumPy's overflow warning is a crash."""
+    impl = external.load("numpy:reference")
+    large = [c for c in cases.make_cases([20], cases.SHAPES, ["float16"], ["cpu"])]
+    with np.errstate(over="raise"):
+        assert checks.sweep(impl, large, only=(check,)) == []
