@@ -22,6 +22,7 @@ import multiprocessing
 import pkgutil
 import sys
 import time
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -99,7 +100,16 @@ def run_check(
 
 
 def sweep_one(spec: str, seed: int, dtypes: tuple[str, ...] | None) -> Outcome:
-    """Every check on every shape x dtype of one seed for one implementation."""
+    """Every check on every shape x dtype of one seed for one implementation, with warnings
+    as errors: as in this repository's pytest runs, and in any project that sets
+    filterwarnings = error, a warning raised inside a correct module (an overflow on inputs
+    the harness made, say) fails its check."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        return _sweep_one(spec, seed, dtypes)
+
+
+def _sweep_one(spec: str, seed: int, dtypes: tuple[str, ...] | None) -> Outcome:
     impl = load(spec)
     wanted = tuple(d for d in cases.DTYPES if d in impl.dtypes and (dtypes is None or d in dtypes))
     out = Outcome(spec, seed)

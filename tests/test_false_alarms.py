@@ -3,7 +3,9 @@ as a failure of that case instead of escaping."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
+import types
 
 import pytest
 
@@ -62,3 +64,21 @@ def test_merge_command_writes_the_joined_summary(tmp_path, capsys):
     assert status == 1  # a failure in either run fails the merged one
     assert json.loads((tmp_path / "all.json").read_text())["seeds"] == "0-3"
     assert "40 cases (4 seeds, 0-3," in capsys.readouterr().out
+
+
+def test_a_warning_inside_a_module_fails_its_check(monkeypatch):
+    """As under filterwarnings = error: an overflow warning on inputs the harness made is a
+    false alarm a user would see, so the sweep counts it."""
+    import warnings
+
+    impl = false_alarms.load("numpy:reference")
+    forward = impl.module.forward
+
+    def warns(*args):
+        warnings.warn("overflow encountered in multiply", RuntimeWarning, stacklevel=1)
+        return forward(*args)
+
+    module = types.SimpleNamespace(**{**vars(impl.module), "forward": warns})
+    monkeypatch.setattr(false_alarms, "load", lambda spec: dataclasses.replace(impl, module=module))
+    out = false_alarms.sweep_one("numpy:reference", 0, ("float64",))
+    assert out.failures and "RuntimeWarning: overflow" in out.failures[0]["message"]
