@@ -261,7 +261,7 @@ def _sgd_loop(forward, backward, params, X, y, lr, epochs, record_every, name) -
             x, yi = X[i], y[i]
             a1, h, f = forward(x, *params)
             grads = backward(x, yi, a1, h, f, params[0], params[2])
-            total += 0.5 * (float(f) - float(yi)) ** 2
+            total += 0.5 * (_scalar(f) - float(yi)) ** 2
             _check_grads(grads, params, name, epoch, i)
             params = tuple(p - lr * g for p, g in zip(params, grads))
             step += 1
@@ -270,6 +270,14 @@ def _sgd_loop(forward, backward, params, X, y, lr, epochs, record_every, name) -
                 rec += 1
         losses[epoch] = total / n
     return Trajectory(name, steps, thetas, losses)
+
+
+def _scalar(f) -> float:
+    """f in any form forward may return it: 0-d, of shape (1,) (NumPy 2 refuses float() of
+    that), or a Python number."""
+    if isinstance(f, (torch.Tensor, np.ndarray)):
+        return float(f.reshape(()))
+    return float(f)
 
 
 def _check_grads(grads, params, name: str, epoch: int, i: int) -> None:

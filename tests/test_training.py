@@ -372,3 +372,28 @@ def test_plot_without_matplotlib_says_how_to_get_it(tmp_path, capsys, monkeypatc
         capsys.readouterr().err
     )
     assert not (tmp_path / "x.png").exists()
+
+
+def _f_as(form: str, forward):
+    """forward with f returned as shape (1,) or as a Python float (both allowed)."""
+
+    def wrapped(*args):
+        a1, h, f = forward(*args)
+        return a1, h, (f.reshape(1) if form == "(1,)" else float(f))
+
+    return wrapped
+
+
+@pytest.mark.parametrize("form", ["(1,)", "float"])
+@pytest.mark.parametrize("pkg", [reference, impl], ids=["numpy", "torch"])
+def test_harness_loop_takes_f_in_every_form_forward_may_return(pkg, form):
+    """NumPy 2 refuses float() of a shape-(1,) array: the loop's loss must not need it."""
+    import types
+
+    def backward(x, y, a1, h, f, W1, W2):  # written for the f its forward returns
+        return pkg.backward(x, y, a1, h, f if form == "float" else f.reshape(()), W1, W2)
+
+    module = types.SimpleNamespace(forward=_f_as(form, pkg.forward), backward=backward)
+    kind = "numpy" if pkg is reference else "torch"
+    problem = Problem(n=50, epochs=1)
+    expect_trajectory(harness_loop_trainer(module, kind, f"f as {form}")(problem, 1), problem)
