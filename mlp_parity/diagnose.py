@@ -214,7 +214,8 @@ class Finding:
 
     @property
     def evidence(self) -> str:
-        return self.text.format(T=", ".join(self.tensors), **self.nums)
+        text = self.text.format(T=", ".join(self.tensors), **self.nums)
+        return text.replace("infx the tolerance", "beyond any tolerance")
 
     @property
     def location(self) -> str:
@@ -654,6 +655,12 @@ def run_probes(
 # --------------------------------------------------------------------------- classifiers
 def _g(x: float) -> str:
     return f"{x:.3g}"
+
+
+def _times_tolerance(excess: float) -> str:
+    """'12.5x the tolerance'; an infinite ratio (an inf or NaN value, or a comparison whose
+    tolerance is 0) as words, not 'infx'."""
+    return f"{_g(excess)}x the tolerance" if np.isfinite(excess) else "beyond any tolerance"
 
 
 def _decidable(t: Table, w: np.ndarray) -> np.ndarray:
@@ -1677,7 +1684,7 @@ def _worst_text(f: checks.Failure) -> str:
     head = re.sub(r"^[\w-]+ check failed: ", "", lines[0]) if lines else f.check
     case = f" in {f.case.id}" if f.case else ""
     more = f" ({'; '.join(pick)})" if pick else ""
-    times = "" if f.excess is None else f", {_g(f.excess)}x the tolerance"
+    times = "" if f.excess is None else f", {_times_tolerance(f.excess)}"
     return f"worst failure: {f.check} check{case}: {head}{more}{times}"
 
 

@@ -342,3 +342,12 @@ def test_the_failures_of_xdist_workers_reach_the_diagnosis(tmp_path):
     assert done.returncode == 1, done.stdout[-3000:]
     block = _diagnosis_block(done.stdout)
     assert "  1. mask-missing (backward; dW1, db1)" in block, "\n".join(block)
+
+
+def test_an_infinite_excess_is_told_in_words():
+    """An inf value, or a comparison whose tolerance is 0, gives error / tolerance = inf."""
+    text = "{T} off by up to {max_err:.3g} ({max_excess:.3g}x the tolerance); no pattern fits"
+    found = diagnose.Finding("unknown", "", {"backward"}, ["dW1"], text, {}, "", 1.0)
+    found.nums = {"max_err": 1.15e153, "max_excess": float("inf")}
+    assert found.evidence == "dW1 off by up to 1.15e+153 (beyond any tolerance); no pattern fits"
+    assert diagnose._times_tolerance(12.5) == "12.5x the tolerance"
