@@ -451,8 +451,16 @@ def check(
         if registered is not None:
             sys.modules.pop(registered, None)
     if result is None or status not in (0, 1):
-        raise CheckError(one_line_error(status, output))
+        raise CheckError(_as_keywords(one_line_error(status, output)))
     return dataclasses.replace(result, output=output)
+
+
+def _as_keywords(error: str) -> str:
+    """pytest's error about an option, told with check()'s keyword: dtypes=..., not
+    --parity-dtypes=..."""
+    for keyword in ("seeds", "dtypes", "devices", "hypothesis", "report"):
+        error = error.replace(f"--parity-{keyword}", keyword)
+    return error
 
 
 def one_line_error(status: int, output: str) -> str:

@@ -88,8 +88,8 @@ def parser() -> argparse.ArgumentParser:
     c.add_argument("-v", "--verbose", action="count", default=0, help="one line per test")
     sub.add_parser(
         "train",
-        help="python -m impl: this repository's trainer (the seed notebook's run), with its "
-        "options",
+        help="python -m impl: the trainer of an mlp-parity checkout (the seed notebook's run), "
+        "with its options; run it from the checkout, it is not installed with the package",
         add_help=False,
     )
     return p

@@ -102,8 +102,8 @@ def test_numpy_functions_and_a_module():
 @pytest.mark.parametrize(
     ("kwargs", "message"),
     [
-        ({"dtypes": "float8"}, "--parity-dtypes=float8: expected a comma-separated list"),
-        ({"seeds": "x"}, "--parity-seeds: expected a list or range"),
+        ({"dtypes": "float8"}, "^dtypes=float8: expected a comma-separated list"),
+        ({"seeds": "x"}, "^seeds: expected a list or range"),
         ({"pytest_options": ["-k", "no_such_test"]}, "no test of the suite was selected"),
     ],
 )
