@@ -295,6 +295,14 @@ def looks_like_numpy(module: ModuleType) -> bool:
     return uses["numpy"] and not uses["torch"] and not _returns_tensors(module)
 
 
+def looks_like_torch(module: ModuleType) -> bool:
+    """Imports torch but not NumPy (where forward and backward are defined), and its forward
+    returns torch tensors for torch tensors."""
+    spaces = _namespaces(module)
+    uses = {p: any(_references(s, p) for s in spaces) for p in ("numpy", "torch")}
+    return uses["torch"] and not uses["numpy"] and _returns_tensors(module)
+
+
 def load(spec: str, cwd: str | None = None) -> Implementation:
     """`MODULE`, `numpy:MODULE`, or a path to a .py file, with `numpy:` for NumPy modules.
 
@@ -322,6 +330,13 @@ def load(spec: str, cwd: str | None = None) -> Implementation:
             f"--parity-impl={spec}: this looks like a NumPy implementation: use numpy:{target} "
             f"({where} imports numpy but not torch, and its forward does not return torch "
             "tensors for torch tensors)"
+        )
+    if kind == "numpy" and looks_like_torch(module):
+        where = getattr(module, "__file__", target)
+        raise ImplementationError(
+            f"--parity-impl={spec}: this looks like a torch implementation: use {target}, "
+            f"without numpy: or --numpy ({where} imports torch but not numpy, and its forward "
+            "returns torch tensors for torch tensors)"
         )
     given = getattr(module, FUNCTIONS_NAME, None)
     if given:  # functions handed to mlp_parity.check: no command can load them again

@@ -123,6 +123,16 @@ def test_numpy_module_without_prefix_is_told_to_use_it(spec):
         external.load(spec, cwd=str(ROOT))
 
 
+@pytest.mark.parametrize("spec", ["impl", "tests.reformulations.outer_where"])
+def test_torch_module_with_the_prefix_is_told_to_drop_it(spec):
+    """Instead of a failure in every test: the module calls torch on NumPy arrays."""
+    with pytest.raises(
+        external.ImplementationError,
+        match=rf"^--parity-impl=numpy:{spec}: this looks like a torch implementation: use {spec}, ",
+    ):
+        external.load(f"numpy:{spec}", cwd=str(ROOT))
+
+
 def test_numpy_file_without_prefix_is_told_to_use_it(tmp_path):
     source = (ROOT / "tests" / "reformulations" / "numpy_einsum.py").read_text()
     (tmp_path / "np_only_file.py").write_text(source)
