@@ -155,7 +155,8 @@ ORDER = (
 
 HINTS = {
     "sign": "f - y and y - f swapped, or a - where a + belongs",
-    "transposed": "outer(x, da1) where outer(da1, x) belongs, or a missing .T",
+    "transposed": "outer(x, da1) where outer(da1, x) belongs, a missing .T, or a reshape "
+    "where a transpose belongs",
     "zero": "the gradient is never computed (zeros_like, or an overwritten buffer)",
     "mask-missing": "the ReLU derivative 1[a1 > 0] is not applied",
     "mask-inverted": "the mask is 1[a1 <= 0] where 1[a1 > 0] belongs",
@@ -335,7 +336,9 @@ class _Collector:
         }
         if extra.get("expected_t") is not None:  # what a transposed weight gives
             chunk["expected_t"] = np.asarray(extra["expected_t"], dtype=np.float64).reshape(-1)
-        elif len(shape) == 3 and shape[1] == shape[2] > 1:  # (samples, n, n): square matrices
+        elif len(shape) == 3 and shape[1] > 1 and shape[2] > 1:  # (samples, n, m) matrices
+            # expected.T read back in row-major order as (n, m): the transpose itself on
+            # square matrices, and what .reshape(n, m) of the (m, n) product gives otherwise
             chunk["expected_t"] = np.swapaxes(expected, 1, 2).reshape(-1)
         else:
             chunk["expected_t"] = np.full(expected.size, np.nan)
@@ -832,22 +835,22 @@ def _scale_with_size(t: Table, w: np.ndarray, dec: np.ndarray) -> list[Finding]:
 
 
 def transposed(t: Table, w: np.ndarray) -> list[Finding]:
-    """Returned as (d, h) where (h, d) belongs (right once transposed), or equal to
-    expected.T on the square networks, and right everywhere else."""
+    """Returned as (d, h) where (h, d) belongs (right once transposed), or, wherever wrong,
+    equal to expected.T read back in the tensor's own shape (the transpose itself on square
+    networks; reshape where a transpose belongs on the others)."""
     flipped = t.forms.get("transposed", 0)
-    square = np.isfinite(t.expected_t) if t.expected_t is not None else np.zeros(w.shape, bool)
-    on_square = bool(
-        square.any()
-        and w[square].any()
-        and np.all(np.abs(t.actual[square] - t.expected_t[square]) <= t.allowed[square])
+    matrix = np.isfinite(t.expected_t) if t.expected_t is not None else np.zeros(w.shape, bool)
+    hit = w & matrix
+    read_back = bool(
+        hit.any() and np.all(np.abs(t.actual[hit] - t.expected_t[hit]) <= t.allowed[hit])
     )
-    if not (flipped or on_square) or w[~square].any() or (w[square].any() and not on_square):
+    if not (flipped or read_back) or w[~matrix].any() or (hit.any() and not read_back):
         return []
     parts = []
     if flipped:
         parts.append("with its shape reversed on {n_flip} cases")
-    if on_square:
-        parts.append("equal to expected.T on {n_square} square networks")
+    if read_back:
+        parts.append("equal to expected.T read back in its shape on {n_read} cases")
     text = "{T} comes back transposed: " + ", ".join(parts) + "; values right once transposed"
     return [
         _finding(
@@ -858,7 +861,7 @@ def transposed(t: Table, w: np.ndarray) -> list[Finding]:
             max(float(w.sum()), 1.0),
             HINTS["transposed"],
             n_flip=flipped,
-            n_square=t.cases_where(square) if on_square else 0,
+            n_read=t.cases_where(hit) if read_back else 0,
         )
     ]
 
