@@ -140,14 +140,16 @@ KIND_PATTERN = {
     compare.NONDETERMINISTIC: "nondeterministic",
     compare.STATEFUL: "stateful",
 }
-# The order diagnoses are listed in: what stops everything, then forms, state, values.
+# The order diagnoses are listed in: state first (a module whose results depend on earlier
+# calls crashes, or returns other shapes and dtypes, on a call after one of another shape or
+# dtype: those are what the state does), then what stops everything, forms, values.
 ORDER = (
+    "stateful",
     "crash",
     "transposed",
     "shape",
     "dtype",
     "device",
-    "stateful",
     "nondeterministic",
     "mutates-input",
     "aliased-output",
@@ -1431,6 +1433,19 @@ def _calls(impl: Implementation, case: Case, inp, order: Sequence[int]) -> list[
     return out
 
 
+def _backward_after_other_forward(impl: Implementation, case: Case, inp, a: int, b: int):
+    """forward of sample a, then forward of sample b, then backward of sample a (given a's
+    reference a1, h, f): forward a's outputs and that backward's, as `_calls` gives them."""
+    t = inp.to_torch(case.dtype, case.device)
+    A1r, Hr, Fr = checks.backward_inputs(inp, case.dtype)
+    dt = cases.TORCH_DTYPES[case.dtype]
+    fwd = impl.forward(t["X"][a], t["W1"], t["b1"], t["W2"], t["b2"])
+    impl.forward(t["X"][b], t["W1"], t["b1"], t["W2"], t["b2"])
+    given = (torch.tensor(v[a], dtype=dt, device=case.device) for v in (A1r, Hr, Fr))
+    bwd = impl.backward(t["X"][a], t["Y"][a], *given, t["W1"], t["W2"])
+    return tuple(_f64(o) for o in (*fwd, *bwd))
+
+
 NAMES = ("a1", "h", "f", *checks.GRADS)
 
 
@@ -1447,8 +1462,9 @@ def state_findings(impl: Implementation, dtype: str, device: str) -> list[Findin
     """Two fresh copies make the same calls (samples A, B, A, A, B, A, A, A): if they
     disagree with each other, the module is nondeterministic; if they agree but A's answer
     changed after B, or differs from what the module (after the run) answers, or B's answer
-    depends on whether A came first, results depend on earlier calls: stateful."""
-    copies = [fresh_copy(impl) for _ in range(3)]
+    depends on whether A came first, or A's backward after B's forward differs from A's
+    backward after A's forward, results depend on earlier calls: stateful."""
+    copies = [fresh_copy(impl) for _ in range(4)]
     if any(c is None for c in copies):
         return []
     case, inp, a, b = _state_inputs(dtype, device)
@@ -1456,6 +1472,7 @@ def state_findings(impl: Implementation, dtype: str, device: str) -> list[Findin
         one = _calls(copies[0], case, inp, (a, b, a, a, b, a, a, a))
         two = _calls(copies[1], case, inp, (a, b, a, a, b, a, a, a))
         b_first = _calls(copies[2], case, inp, (b,))[0]
+        interleaved = _backward_after_other_forward(copies[3], case, inp, a, b)
         used = _calls(impl, case, inp, (a,))[0]
     except (ImplementationCrash, *UNUSABLE):
         return []
@@ -1475,6 +1492,7 @@ def state_findings(impl: Implementation, dtype: str, device: str) -> list[Findin
         "after a call on another sample": _differ(one[0], one[2]),
         "as a fresh copy's first call": _differ(b_first, one[1]),
         "after the checks' calls": _differ(one[0], used),
+        "in backward after the forward of another sample": _differ(one[0], interleaved),
     }
     tensors = sorted({n for v in changed.values() for n in v}, key=NAMES.index)
     if not tensors:
