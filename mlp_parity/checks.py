@@ -200,12 +200,17 @@ def _layout_where(check: str, impl: Implementation, case: Case, layout: Layout |
 
 # --------------------------------------------------------------------------- 2. backward
 def check_backward(
-    impl: Implementation, case: Case, inp: Inputs | None = None, layout: Layout | None = None
+    impl: Implementation,
+    case: Case,
+    inp: Inputs | None = None,
+    layout: Layout | None = None,
+    check: str = "backward",
 ) -> None:
     """dW1, db1, dW2, db2 vs the float64 reference, from the same (x, y, a1, h, f, W1, W2);
-    with `layout`, on inputs laid out that way (the layout check)."""
+    with `layout`, on inputs laid out that way (the layout check); `check`: the check whose
+    comparison this is (its message and rerun line name it)."""
     inp = inp or cases.inputs(case)
-    where = _layout_where("backward", impl, case, layout)
+    where = _layout_where(check, impl, case, layout)
     grads, (A1r, Hr, Fr) = _manual_gradients(impl, case, inp, where, layout)
     expected = _reference_gradients(inp, A1r, Hr, Fr)
     allowed = tolerances.backward_bounds(inp.X, inp.Y, Hr, Fr, inp.W2, case.dtype)
@@ -444,7 +449,7 @@ def check_kink(impl: Implementation, case: Case) -> None:
         allowed_k = allowed if g.dim() == 2 else allowed[:, np.newaxis]
         expected = torch.zeros_like(g, dtype=torch.float64, device="cpu")
         expect_close(g, expected, allowed_k[np.newaxis], tensor=name, where=where, note=note)
-    check_backward(impl, case, inp)
+    check_backward(impl, case, inp, check="kink")  # the rest of the kink sample and the others
 
 
 def _kink_note(db1: torch.Tensor, A1r: np.ndarray, dead: np.ndarray) -> str:

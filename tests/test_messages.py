@@ -217,3 +217,15 @@ def test_kink_note_says_what_the_gradient_shows(mutant, says, never):
     error = _failure("kink", impl)
     note = next(line for line in str(error).splitlines() if line.startswith("  note:"))
     assert says in note and never not in note, note
+
+
+def test_the_kink_checks_comparison_of_every_gradient_is_told_as_the_kink_check():
+    """Its rerun line must rerun the kink case, which the backward check does not build."""
+
+    def double_dW2(x, y, a1, h, f, W1, W2):
+        dW1, db1, dW2, db2 = _correct.backward(x, y, a1, h, f, W1, W2)
+        return dW1, db1, 2 * dW2, db2
+
+    message = str(_failure("kink", _impl("double_dW2", backward=double_dW2)))
+    assert message.startswith("kink check failed: dW2 from double_dW2 differs from the float64")
+    assert 'rerun: pytest -k "test_kink_convention[double_dW2-' in message
