@@ -11,6 +11,7 @@ import contextlib
 import dataclasses
 import gc
 import os
+import shlex
 import shutil
 import sys
 import tempfile
@@ -179,18 +180,32 @@ class ParitySession:
         rep = yield
         if in_suite(item):
             rep.parity_check = check_of(item)
-            if rep.failed and call.excinfo is not None:
-                rep.parity_failure = failure_info(item, call.excinfo.value)
         callspec = getattr(item, "callspec", None)
         impl = callspec.params.get("implementation") if callspec else None
         name = getattr(item, "originalname", item.name)
+        if in_suite(item) and rep.failed and call.excinfo is not None:
+            rep.parity_failure = failure_info(item, call.excinfo.value)
+            if impl is not None and impl.spec and "case" not in callspec.params:
+                rerun = self.rerun_line(item.name, impl.spec)
+                rep.parity_failure["message"] += f"\n  rerun: {rerun}"
         if rep.failed and call.when == "call" and impl is not None and name not in checks.BY_TEST:
             error = call.excinfo.value if call.excinfo else None
             first = str(error).strip().splitlines()[:1] if error is not None else []
             message = f"{name} failed: {first[0] if first else type(error).__name__}"
+            if impl.spec:  # the suite's test by its name, at this run's dtypes and effort
+                message += f"\n  rerun: {self.rerun_line(item.name, impl.spec)}"
             kind = getattr(error, "kind", compare.VALUE)
             report.add_failure(checks.Failure(name, None, message, kind, "", impl.name))
         return rep
+
+    def rerun_line(self, test: str, spec: str) -> str:
+        """The command that reruns one suite test that is not per case (a property, the
+        training run) as this run ran it."""
+        sel = self.selection
+        return (
+            f'pytest -k "{test}" --parity-impl={shlex.quote(spec)} '
+            f"--parity-dtypes={','.join(sel.dtypes)} --parity-hypothesis={sel.hypothesis}"
+        )
 
     # ------------------------------------------------------------------ the report
     @pytest.hookimpl(wrapper=True, tryfirst=True)

@@ -207,3 +207,17 @@ def test_train_runs_this_repositorys_trainer_or_says_why_not(capsys, monkeypatch
     monkeypatch.delitem(sys.modules, "impl.__main__", raising=False)
     status, out, err = _cli(capsys, "train")
     assert status == 2 and err.startswith("mlp-parity: error: train runs this repository's")
+
+
+def test_a_failed_property_or_training_run_carries_its_rerun_line():
+    from tests.mutants import double_residual
+
+    result = api.check(
+        double_residual, dtypes="float64", seeds="0", pytest_options=["-k", "output_layer"]
+    )
+    (failure,) = [f for f in result.failures if f.check == "properties"]
+    assert (
+        'rerun: pytest -k "test_output_layer_gradients_are_the_residual_and_its_outer_product'
+        '[tests.mutants.double_residual]" --parity-impl=tests.mutants.double_residual '
+        "--parity-dtypes=float64 --parity-hypothesis=fast"
+    ) in failure.message
