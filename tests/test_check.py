@@ -209,6 +209,7 @@ def test_train_runs_this_repositorys_trainer_or_says_why_not(capsys, monkeypatch
     assert status == 2 and err.startswith("mlp-parity: error: train runs this repository's")
 
 
+@pytest.mark.slow
 def test_a_failed_property_or_training_run_carries_its_rerun_line():
     from tests.mutants import double_residual
 
