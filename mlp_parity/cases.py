@@ -277,7 +277,9 @@ def within_range(inp: Inputs, dtype: str) -> Inputs:
     """`inp` itself where every intermediate of a correct forward and backward of its samples
     stays below the dtype's CEILING (the bound of `_peak_coefficients`); else x, b1, b2 and y
     scaled by the largest power of two 2^k that brings the bound below it, rounded to the
-    dtype. The network is homogeneous in (x, b1, b2, y), so every ReLU mask and sign is kept.
+    dtype. The network is homogeneous in (x, b1, b2, y), so every ReLU mask and sign is kept
+    (up to the rounding of an activation within a unit roundoff of the kink: the checks that
+    use these inputs compare the module with itself, not with a mask)
 
     For the inputs the checks make themselves (a sample appended, every parameter negated):
     the case's own inputs fit by construction, but a new ReLU mask can wake units whose

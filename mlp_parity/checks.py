@@ -494,7 +494,8 @@ def _expect_all_identical(names, got, want, where: Where, why: str, kind: str) -
 
 
 def check_contract(impl: Implementation, case: Case) -> None:
-    """Forms, inputs left unmodified, bitwise repeatable, and no state between calls."""
+    """Forms, inputs left unmodified, bitwise repeatable, and no state between calls: sample
+    b (`second_sample`, another ReLU mask than sample 0's) twice, sample 0, then b again."""
     inp, b = second_sample(case)
     where = _where("contract", impl, case)
     t = _torch(inp, case)
