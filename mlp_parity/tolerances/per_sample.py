@@ -150,16 +150,19 @@ def recomputed_backward_bounds(x, y, W1, b1, W2, b2, h, f, dtype: str) -> dict[s
 
     The implementation is handed h and f from the float64 reference forward, rounded to the
     dtype; the oracle uses its own float64 forward. So its r and h differ from the given ones
-    by dr = u |f| + e_f and dh = u |h| + e_a1 (one rounding, plus both float64 forwards'
+    by dr = u |f| + eta / 2 + e_f and dh = u |h| + eta / 2 + e_a1 (one rounding to nearest,
+    |fl(v) - v| <= u |v| + eta / 2 with gradual underflow, plus both float64 forwards'
     bounds), and the gradients, linear in r and h, by
       db2: dr    dW2: dr |h| + (|f| + |y|) dh    db1: dr |W2|    dW1: dr |W2| |x|.
+    The eta / 2 counts where h is subnormal in the dtype (a unit just off the kink on a large
+    case): its rounding error is then absolute, and the residual multiplies it.
     (The ReLU masks agree: the caller checks that rounding kept every activation's sign.)
     """
     base = backward_bounds(x, y, h, f, W2, dtype)
     e = forward_bounds(x, W1, b1, W2, b2, y, h, "float64")
-    u = unit_roundoff(dtype)
-    dr = (u * np.abs(f) + e["f"])[..., np.newaxis]
-    dh = u * np.abs(h) + e["a1"]
+    u, half_eta = unit_roundoff(dtype), smallest_subnormal(dtype) / 2
+    dr = (u * np.abs(f) + half_eta + e["f"])[..., np.newaxis]
+    dh = u * np.abs(h) + half_eta + e["a1"]
     w2 = np.abs(W2[..., 0, :])
     s_r = (np.abs(f) + np.abs(y))[..., np.newaxis]
     extra = {
