@@ -12,9 +12,10 @@ import pytest
 from mlp_parity import cases, checks, false_alarms
 
 
-def test_a_correct_implementation_sweeps_clean():
+def test_a_correct_implementation_sweeps_clean(monkeypatch):
+    monkeypatch.setattr(cases, "SHAPES", cases.SHAPES[:2])  # the sweep itself runs them all
     out = false_alarms.sweep_one("impl", 0, ("float64",))
-    assert out.cases == len(cases.SHAPES)
+    assert out.cases == 2
     assert out.failures == []
     assert out.comparisons > 0 and out.worst
 
