@@ -1418,17 +1418,26 @@ def _state_inputs(dtype: str, device: str):
     return case, inp, 0, j if j != 0 else 1
 
 
-def _calls(impl: Implementation, case: Case, inp, order: Sequence[int]) -> list[tuple]:
+def _calls(
+    impl: Implementation,
+    case: Case,
+    inp,
+    order: Sequence[int],
+    forward: bool = True,
+    backward: bool = True,
+) -> list[tuple]:
     """forward, then backward given the reference (a1, h, f), for the samples in `order`:
-    the outputs as float64 arrays (forward's 3, backward's 4)."""
+    the outputs as float64 arrays (forward's 3, backward's 4, of the calls made)."""
     t = inp.to_torch(case.dtype, case.device)
     A1r, Hr, Fr = checks.backward_inputs(inp, case.dtype)
     dt = cases.TORCH_DTYPES[case.dtype]
     out = []
     for i in order:
-        fwd = impl.forward(t["X"][i], t["W1"], t["b1"], t["W2"], t["b2"])
-        given = (torch.tensor(v[i], dtype=dt, device=case.device) for v in (A1r, Hr, Fr))
-        bwd = impl.backward(t["X"][i], t["Y"][i], *given, t["W1"], t["W2"])
+        fwd = impl.forward(t["X"][i], t["W1"], t["b1"], t["W2"], t["b2"]) if forward else ()
+        bwd = ()
+        if backward:
+            given = (torch.tensor(v[i], dtype=dt, device=case.device) for v in (A1r, Hr, Fr))
+            bwd = impl.backward(t["X"][i], t["Y"][i], *given, t["W1"], t["W2"])
         out.append(tuple(_f64(o) for o in (*fwd, *bwd)))
     return out
 
@@ -1437,13 +1446,10 @@ def _backward_after_other_forward(impl: Implementation, case: Case, inp, a: int,
     """forward of sample a, then forward of sample b, then backward of sample a (given a's
     reference a1, h, f): forward a's outputs and that backward's, as `_calls` gives them."""
     t = inp.to_torch(case.dtype, case.device)
-    A1r, Hr, Fr = checks.backward_inputs(inp, case.dtype)
-    dt = cases.TORCH_DTYPES[case.dtype]
     fwd = impl.forward(t["X"][a], t["W1"], t["b1"], t["W2"], t["b2"])
-    impl.forward(t["X"][b], t["W1"], t["b1"], t["W2"], t["b2"])
-    given = (torch.tensor(v[a], dtype=dt, device=case.device) for v in (A1r, Hr, Fr))
-    bwd = impl.backward(t["X"][a], t["Y"][a], *given, t["W1"], t["W2"])
-    return tuple(_f64(o) for o in (*fwd, *bwd))
+    _calls(impl, case, inp, (b,), backward=False)
+    (bwd,) = _calls(impl, case, inp, (a,), forward=False)
+    return tuple(_f64(o) for o in fwd) + bwd
 
 
 NAMES = ("a1", "h", "f", *checks.GRADS)

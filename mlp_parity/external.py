@@ -287,19 +287,23 @@ def _returns_tensors(module: ModuleType) -> bool:
     return isinstance(out, (tuple, list)) and all(isinstance(o, torch.Tensor) for o in out[:2])
 
 
+def _uses(module: ModuleType) -> dict[str, bool]:
+    """Whether the module refers to numpy and to torch where forward and backward are defined."""
+    spaces = _namespaces(module)
+    return {p: any(_references(s, p) for s in spaces) for p in ("numpy", "torch")}
+
+
 def looks_like_numpy(module: ModuleType) -> bool:
     """Imports NumPy but not torch (where forward and backward are defined), and its
     forward does not return torch tensors for torch tensors."""
-    spaces = _namespaces(module)
-    uses = {p: any(_references(s, p) for s in spaces) for p in ("numpy", "torch")}
+    uses = _uses(module)
     return uses["numpy"] and not uses["torch"] and not _returns_tensors(module)
 
 
 def looks_like_torch(module: ModuleType) -> bool:
     """Imports torch but not NumPy (where forward and backward are defined), and its forward
     returns torch tensors for torch tensors."""
-    spaces = _namespaces(module)
-    uses = {p: any(_references(s, p) for s in spaces) for p in ("numpy", "torch")}
+    uses = _uses(module)
     return uses["torch"] and not uses["numpy"] and _returns_tensors(module)
 
 
