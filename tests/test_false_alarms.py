@@ -86,3 +86,10 @@ def test_a_warning_inside_a_module_fails_its_check(monkeypatch):
         warnings.simplefilter("ignore")  # not this test run's filterwarnings: the sweep's own
         out = false_alarms.sweep_one("numpy:reference", 0, ("float64",))
     assert out.failures and "RuntimeWarning: overflow" in out.failures[0]["message"]
+
+
+def test_runs_over_other_implementations_are_not_merged():
+    other = _part("3-9", 7, 0.5)
+    other["targets"] = other["targets"][:-1]
+    with pytest.raises(ValueError, match=r"the run over seeds 3-9 checked other targets"):
+        false_alarms.merge([_part("0-9", 3, 0.5), other])
