@@ -256,3 +256,46 @@ def test_a_subnormal_activation_rounded_for_the_module_is_within_the_recomputing
     case = cases.Case(214, cases.Shape(1, 64, 4), "float16", "cpu")
     for spec in ("numpy:reference", "impl"):
         assert checks.sweep(external.load(spec), [case], only=("vmap", "jvp")) == []
+
+
+def test_the_jvp_oracle_is_the_jvp_of_the_loss_bit_for_bit():
+    """`oracles.directional_derivatives` passes x, y and 1/2 to jvp as primals with zero
+    tangents; that must not change a bit of <dL_i/dtheta, v> against the jvp of `oracles.loss`
+    with x and y closed over."""
+    from torch.func import jvp, vmap
+
+    from mlp_parity import oracles
+
+    rng = np.random.default_rng(7)
+    params = tuple(torch.from_numpy(rng.standard_normal(s)) for s in ((5, 3), (5,), (1, 5), (1,)))
+    tangents = tuple(torch.from_numpy(rng.standard_normal(p.shape)) for p in params)
+    X, Y = torch.from_numpy(rng.standard_normal((6, 3))), torch.from_numpy(rng.standard_normal(6))
+
+    def closed_over(x, y):
+        return jvp(lambda *p: oracles.loss(p, x, y), params, tangents)[1]
+
+    torch.testing.assert_close(
+        oracles.directional_derivatives(params, X, Y, tangents),
+        vmap(closed_over)(X, Y),
+        rtol=0,
+        atol=0,
+    )
+
+
+def test_the_jvp_oracle_leaves_torchs_compiler_alone():
+    """A jvp between a dual and a plain tensor imports torch._dynamo (seconds of every run
+    that checks a module); the oracle's jvp keeps every operand a dual."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, torch\n"
+        "from mlp_parity import oracles\n"
+        "p = (torch.ones(4, 3, dtype=torch.float64), torch.ones(4, dtype=torch.float64),\n"
+        "     torch.ones(1, 4, dtype=torch.float64), torch.ones(1, dtype=torch.float64))\n"
+        "oracles.directional_derivatives(p, torch.ones(2, 3, dtype=torch.float64),\n"
+        "                                torch.ones(2, dtype=torch.float64), p)\n"
+        "print('torch._dynamo' in sys.modules)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False", out.stdout + out.stderr
