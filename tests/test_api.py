@@ -157,13 +157,35 @@ def test_integer_dtype_rejected(pkg):
     )
 
 
+FORWARD_ARGS = ("x", "W1", "b1", "W2", "b2")
+BACKWARD_ARGS = ("x", "y", "a1", "h", "f", "W1", "W2")
+
+
+def _with_bad(args: tuple, names: tuple[str, ...], name: str, bad: float) -> tuple:
+    """args with one element of `name` (its last; the only one of a scalar) set to `bad`."""
+    i = names.index(name)
+    a = _copy(args[i])
+    a.reshape(-1)[-1] = bad
+    return (*args[:i], a, *args[i + 1 :])
+
+
 @pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])
-def test_non_finite_rejected(pkg, bad):
+@pytest.mark.parametrize("name", FORWARD_ARGS)
+def test_forward_rejects_non_finite(pkg, name, bad):
     mod, arr = pkg
-    x, (W1, b1, W2, b2), _, _ = _problem(arr)
-    b1 = _copy(b1)
-    b1[2] = bad
-    _raises(ValueError, r"forward: b1 contains NaN or Inf", mod.forward, x, W1, b1, W2, b2)
+    x, params, _, _ = _problem(arr)
+    args = _with_bad((x, *params), FORWARD_ARGS, name, bad)
+    _raises(ValueError, rf"forward: {name} contains NaN or Inf", mod.forward, *args)
+
+
+@pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])
+@pytest.mark.parametrize("name", BACKWARD_ARGS)
+def test_backward_rejects_non_finite(pkg, name, bad):
+    mod, arr = pkg
+    x, params, _, y = _problem(arr)
+    a1, h, f = mod.forward(x, *params)
+    args = _with_bad((x, arr(y[0]), a1, h, f, params[0], params[2]), BACKWARD_ARGS, name, bad)
+    _raises(ValueError, rf"backward: {name} contains NaN or Inf", mod.backward, *args)
 
 
 def test_wrong_container_rejected(pkg):
