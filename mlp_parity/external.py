@@ -321,6 +321,7 @@ def load(spec: str, cwd: str | None = None) -> Implementation:
     if not target:
         raise ImplementationError(f"--parity-impl={spec}: expected MODULE or numpy:MODULE")
     module = _import(spec, target, cwd or os.getcwd())
+    _resolve(spec, target, module)
     for function in ("forward", "backward"):
         if not callable(getattr(module, function, None)):
             where = getattr(module, "__file__", target)
@@ -347,6 +348,24 @@ def load(spec: str, cwd: str | None = None) -> Implementation:
         return Implementation(given, kind, module, "")
     name = Path(target).stem if target.endswith(".py") else target
     return Implementation(name, kind, module, spec)
+
+
+# Every name the harness looks up in a module under test.
+LOOKED_UP = ("forward", "backward", "loss", "backward_batch", FUNCTIONS_NAME)
+
+
+def _resolve(spec: str, target: str, module: ModuleType) -> None:
+    """Look up every name the harness will use, now: a package that imports its functions on
+    first use (a module `__getattr__`) fails here, in one line, and not in a check."""
+    for name in LOOKED_UP:
+        try:
+            getattr(module, name, None)
+        except Exception as exc:
+            first = str(exc).splitlines()[0] if str(exc) else ""
+            raise ImplementationError(
+                f"--parity-impl={spec}: cannot import {target}: {name} failed to load: "
+                f"{type(exc).__name__}: {first}"
+            ) from None
 
 
 def _import(spec: str, target: str, cwd: str) -> ModuleType:

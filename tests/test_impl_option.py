@@ -91,6 +91,27 @@ def test_module_that_fails_to_import_is_named(tmp_path):
         external.load("broken", cwd=str(tmp_path))
 
 
+def test_package_whose_functions_fail_to_load_on_first_use_is_named(tmp_path):
+    """A package that imports its functions lazily (a module __getattr__, as the bundled `impl`
+    does) fails at load, in one line, and not inside pytest's configuration as a traceback."""
+    pkg = tmp_path / "lazy_pkg"
+    pkg.mkdir()
+    (pkg / "__init__.py").write_text(
+        "def __getattr__(name):\n"
+        "    if name in ('forward', 'backward'):\n"
+        "        from lazy_pkg import mlp\n"
+        "        return getattr(mlp, name)\n"
+        "    raise AttributeError(name)\n"
+    )
+    (pkg / "mlp.py").write_text("import not_installed_anywhere\n")
+    with pytest.raises(
+        external.ImplementationError,
+        match=r"^--parity-impl=lazy_pkg: cannot import lazy_pkg: forward failed to load: "
+        r"ModuleNotFoundError: No module named 'not_installed_anywhere'$",
+    ):
+        external.load("lazy_pkg", cwd=str(tmp_path))
+
+
 def test_path_to_a_file_and_numpy_prefix(tmp_path):
     source = (ROOT / "tests" / "reformulations" / "numpy_einsum.py").read_text()
     (tmp_path / "mine.py").write_text(source)
