@@ -58,20 +58,10 @@ def autograd_sample(params: Params, x: torch.Tensor, y: torch.Tensor):
 
 def directional_derivatives(params: Params, X: torch.Tensor, Y: torch.Tensor, tangents: Params):
     """<dL_i/dtheta, v> for every sample i, by forward mode: torch.func.jvp of each sample's
-    loss, vmapped over the samples (one call per batch, not one per sample).
-
-    Every operand of the loss enters jvp as a primal: x, y and the constant 1/2 with zero
-    tangents. The derivative is the same, bit for bit (a zero tangent adds exact zeros), but
-    an operation between a dual and a plain tensor or Python number takes a path in torch's
-    forward mode that imports torch's whole compiler stack on first use (about 3.5 s of a
-    user's run, for nothing)."""
-    v = tuple(tangents)
+    loss, vmapped over the samples (one call per batch, not one per sample)."""
 
     def one(x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
-        half = torch.full((), 0.5, dtype=x.dtype, device=x.device)
-        primals = (*params, x, y, half)
-        zeros = (torch.zeros_like(x), torch.zeros_like(y), torch.zeros_like(half))
-        _, dL = jvp(_loss_of_duals, primals, (*v, *zeros))
+        _, dL = jvp(lambda *p: loss(p, x, y), tuple(params), tuple(tangents))
         return dL
 
     with warnings.catch_warnings():
@@ -80,13 +70,6 @@ def directional_derivatives(params: Params, X: torch.Tensor, Y: torch.Tensor, ta
         # warning about torch's own code.
         warnings.filterwarnings("ignore", "`torch.jit.script` is deprecated")
         return vmap(one)(X, Y)
-
-
-def _loss_of_duals(W1, b1, W2, b2, x, y, half) -> torch.Tensor:
-    """`loss`, with the constant 1/2 an argument and the square `torch.square`: every operation
-    is between duals (see `directional_derivatives`)."""
-    _, _, f = network((W1, b1, W2, b2), x)
-    return half * torch.square(f - y)
 
 
 def per_sample_gradients(params: Params, X: torch.Tensor, Y: torch.Tensor) -> Params:

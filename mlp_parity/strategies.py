@@ -48,8 +48,8 @@ def _values(shape: tuple[int, ...]) -> st.SearchStrategy[np.ndarray]:
 @st.composite
 def problems(draw, dtypes: tuple[str, ...]) -> Problem:
     """One sample's inputs. All values come from one flat array, cut into x, y, W1, b1, W2 and
-    b2: the same elements as one array per tensor, drawn about five times faster (drawing is
-    most of a property's time)."""
+    b2: the same elements as one array per tensor, in one draw instead of six (drawing was
+    most of a property's time: 30 examples, 0.73 s before, 0.47 s after, first run included)."""
     d = draw(st.integers(1, MAX_DIM), label="d")
     h = draw(st.integers(1, MAX_DIM), label="h")
     dtype = draw(st.sampled_from(dtypes), label="dtype")
