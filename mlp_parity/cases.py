@@ -41,7 +41,9 @@ situations that hide bugs:
                     cancelling (x unscaled, so that |f| and |y| stay well inside float16);
     "zero-bias":    b1 = 0 and b2 = 0, the notebook's start (the kink plans built through W1's
                     first column and x0 = e1 instead of b1);
-    "zero-W1":      W1 = 0 (a1 = b1);
+    "zero-W1":      W1 = 0 (a1 = b1), and y = 0 for sample 0: r = f, and a module that
+                    returns f itself (or a view of it) for db2 there is caught by the
+                    ownership check;
     "zero-W2":      W2 = 0 (f = b2, and db1 = dW1 = 0).
 """
 
@@ -74,15 +76,17 @@ class Shape:
 
 
 # The seed's (d = 2, h = 4), with one sample and a batch; h = 1 with d > 1; d > h; d = 1 with
-# h >> d; large; square (d = h > 1: a transposed W1 or dW1 has W1's shape, and passes every
-# shape check). Batches of 1, 8, 1, 4, 4, 2 and 2 samples.
+# h >> d; large, with d and h prime (a loop over blocks of any size, 32, 64 or 128, has a
+# partial last block in both, and one that drops it is wrong); square (d = h > 1: a
+# transposed W1 or dW1 has W1's shape, and passes every shape check). Batches of 1, 8, 1, 4,
+# 4, 2 and 2 samples.
 SHAPES = (
     Shape(2, 4, 1),
     Shape(2, 4, 8),
     Shape(5, 1, 1),
     Shape(8, 3, 4),
     Shape(1, 64, 4),
-    Shape(64, 256, 2),
+    Shape(67, 257, 2),
     Shape(3, 3, 2),
 )
 
@@ -129,7 +133,7 @@ FAMILY_TEXT = {
     "tiny": "x, b1, b2, y scaled down: dW1 and dW2 subnormal, just below the smallest normal",
     "bf16-ties": "every value halfway between two bfloat16 numbers (exact in float16)",
     "zero-bias": "b1 = 0 and b2 = 0",
-    "zero-W1": "W1 = 0",
+    "zero-W1": "W1 = 0, and y = 0 for sample 0",
     "zero-W2": "W2 = 0",
 }
 
@@ -174,10 +178,17 @@ def _draw(seed: int, shape: Shape) -> dict[str, np.ndarray]:
         "W2": rng.standard_normal((1, h)) / np.sqrt(h),
         "b2": rng.standard_normal(1),
         "Y": rng.uniform(-3.0, 3.0, B),
-        "kink_units": rng.permutation(h)[: max(min(2, h), h // 3)],
+        "kink_units": _interior_first(rng.permutation(h))[: max(min(2, h), h // 3)],
         "near_sign": rng.choice([-1.0, 1.0], size=h),
         "scale": np.float64(scale),
     }
+
+
+def _interior_first(units: np.ndarray) -> np.ndarray:
+    """The units in their drawn order, the first and the last moved to the end: kink
+    constructions go to interior units where there are enough (`_wake_edge_units`)."""
+    edge = (units == 0) | (units == units.size - 1)
+    return np.concatenate([units[~edge], units[edge]])
 
 
 NAMES = ("X", "W1", "b1", "W2", "b2", "Y")
@@ -370,6 +381,7 @@ def _before_rounding(v: dict[str, np.ndarray], family: str) -> None:
         v["b2"] = np.zeros_like(v["b2"])
     elif family == "zero-W1":
         v["W1"] = np.zeros_like(v["W1"])
+        v["Y"][0] = 0.0
     elif family == "zero-W2":
         v["W2"] = np.zeros_like(v["W2"])
 
@@ -407,6 +419,29 @@ def _restore_lost(v: dict[str, np.ndarray], drawn: dict[str, np.ndarray], factor
     v["b1"][lost] = round_to(drawn["b1"][lost] * factor, dtype)
 
 
+def _wake_edge_units(v: dict[str, np.ndarray], drawn: dict[str, np.ndarray]) -> None:
+    """The first and the last hidden unit, where not a kink construction, active in the last
+    sample (W1_j and b1_j negated, exact, where a1_j < 0 there): a loop over blocks of units
+    that drops a partial last block or skips the first leaves their gradients zero, and is
+    caught wherever W2_j and the residual are not zero (every family but zero-W2)."""
+    A1 = v["X"][-1] @ v["W1"].T + v["b1"]
+    edges = sorted({0, A1.size - 1} - set(v["kink_units"].tolist()))
+    for j in (j for j in edges if A1[j] < 0):
+        for a in (v, drawn):
+            a["W1"][j] = -a["W1"][j]
+            a["b1"][j] = -a["b1"][j]
+
+
+def _kill_lost(v: dict[str, np.ndarray], dtype: str) -> None:
+    """Units whose activation still rounds to the other side of the kink (a drawn one, not a
+    construction: scaled down by the tiny family, |a1| below half the dtype's smallest
+    subnormal, e.g. seed 459's (64, 256, 2) float16 unit 76 with a1 = 2^-25) get W1_j = 0 and
+    b1_j = 0: a1_j = 0 exactly for every sample, in every order, a kink the checks know."""
+    lost = ~_signs_survive_rounding(v, dtype)
+    v["W1"][lost] = 0.0
+    v["b1"][lost] = 0.0
+
+
 @functools.lru_cache(maxsize=512)
 def _inputs(seed: int, shape: Shape, dtype: str, plan: str, family: str) -> Inputs:
     v = _draw(seed, shape)
@@ -418,11 +453,13 @@ def _inputs(seed: int, shape: Shape, dtype: str, plan: str, family: str) -> Inpu
         _apply_kink_plan_bias_free(v, plan, dtype)
     else:
         _apply_kink_plan(v, plan, dtype)
+    _wake_edge_units(v, drawn)
     _restore_lost(v, drawn, 1.0, dtype)
     factor = _after_kink_plan(v, family, plan, dtype)
     for name in NAMES:
         v[name] = round_to(v[name], dtype)  # exact but where a scaled value is subnormal
     _restore_lost(v, drawn, factor, dtype)
+    _kill_lost(v, dtype)
     arrays = {n: v[n] for n in ("X", "Y", "W1", "b1", "W2", "b2")}
     for a in arrays.values():
         a.setflags(write=False)  # cached: nobody may change a case's numbers
