@@ -170,9 +170,21 @@ def check_forward(
         note = unchecked if name == "f" else ""
         expect_close(actual, expected, e[name], tensor=name, where=where, note=note)
     if impl.has("loss") and not unchecked and not layout:
-        t = _torch(inp, case)
-        L = torch.stack([impl.call("loss", F[i], t["Y"][i]).reshape(()) for i in range(len(F))])
+        L = _losses(impl, F, _torch(inp, case)["Y"], where)
         expect_close(L, 0.5 * (Fe - inp.Y) ** 2, e["loss"], tensor="loss", where=where)
+
+
+def _losses(impl: Implementation, F: torch.Tensor, Y: torch.Tensor, where: Where) -> torch.Tensor:
+    """loss(f, y) of every sample, f in the form the module's forward returns it: its inputs
+    left unmodified, each result one number (0-d, shape (1,) or a Python float) of the
+    case's dtype and device."""
+    losses = []
+    for f, y in zip(F, Y):
+        (L,) = _call_unmodified(impl, "loss", ARGS["loss"], (f, y), Y, where, single=True)
+        shape = tuple(L.shape) if tuple(L.shape) in ((), (1,)) else ()
+        expect_meta(L, tensor="loss", shape=shape, where=where)
+        losses.append(L.reshape(()))
+    return torch.stack(losses)
 
 
 # Optional functions the checks use where a module has them, and how they are called.
@@ -316,6 +328,22 @@ def _check_batch_mean(impl, case, inp, grads, allowed, fwd) -> None:
             + tolerances.gamma(B, "float64") * g.double().abs().mean(0).cpu().numpy()
         )
         expect_close(b, mean, batch_allowed[name] + mean_err, tensor=name, where=where)
+
+
+def _batch_checked(impl: Implementation) -> bool:
+    """Whether the module has a backward_batch the checks can call."""
+    return impl.has("backward_batch") and not _optional_unchecked(impl, "backward_batch")
+
+
+def _batch_args(inp: Inputs, case: Case) -> tuple[torch.Tensor, ...]:
+    """backward_batch's arguments for the case's whole batch: X, Y, the float64 forward
+    rounded to the dtype (`backward_inputs`), W1, W2."""
+    t = _torch(inp, case)
+    dt = cases.TORCH_DTYPES[case.dtype]
+    A1, H, F = (
+        torch.tensor(v, dtype=dt, device=case.device) for v in backward_inputs(inp, case.dtype)
+    )
+    return (t["X"], t["Y"], A1, H, F, t["W1"], t["W2"])
 
 
 # --------------------------------------------------------------------------- 6. finite differences
@@ -471,11 +499,15 @@ def _kink_note(db1: torch.Tensor, A1r: np.ndarray, dead: np.ndarray) -> str:
 
 
 # --------------------------------------------------------------------------- 9. contract
-def _call_unmodified(impl: Implementation, function: str, names, args, like, where: Where):
-    """Call the module's function on native copies of `args`; fail if it changed any of them."""
+def _call_unmodified(
+    impl: Implementation, function: str, names, args, like, where: Where, single: bool = False
+):
+    """Call the module's function on native copies of `args`; fail if it changed any of them.
+    The outputs as tensors (`single`: a function of one output, as a tuple of one)."""
     native = impl.natives(function, args)
     pristine = impl.natives(function, args)
-    out = _expect_arity(impl.call_native(function, *native), function, where)
+    out = impl.call_native(function, *native)
+    out = (out,) if single else _expect_arity(out, function, where)
     for name, a, b in zip(names, native, pristine):
         expect_identical(
             impl.from_native(a, like),
@@ -525,6 +557,35 @@ def check_contract(impl: Implementation, case: Case) -> None:
         "another sample"
     )
     _expect_all_identical(names, run_both(xb, yb), first, where, state, compare.STATEFUL)
+    if _batch_checked(impl):
+        _check_batch_contract(impl, case, inp, where)
+
+
+def _check_batch_contract(impl: Implementation, case: Case, inp: Inputs, where: Where) -> None:
+    """backward_batch: inputs left unmodified, its forms, bitwise repeatable, and no state:
+    the case's batch twice, the batch with every parameter negated, then the batch again."""
+    batch, negated = _batch_args(inp, case), _batch_args(_negated(inp, case.dtype), case)
+
+    def run_batch(args, label: str):
+        w = dataclasses.replace(where, pattern=label)
+        return _call_unmodified(impl, "backward_batch", ARGS["backward_batch"], args, args[0], w)
+
+    label = _call_label("backward_batch", BATCH, 1, len(inp.X))
+    first = run_batch(batch, label)
+    for name, out, p in zip(GRADS, first, inp.params):
+        expect_meta(
+            out, tensor=name, shape=p.shape, where=dataclasses.replace(where, pattern=label)
+        )
+    again = "is not bitwise repeatable: a second call on the same inputs gave another result"
+    w = dataclasses.replace(where, pattern=f"{label}, twice")
+    _expect_all_identical(GRADS, run_batch(batch, label), first, w, again, compare.NONDETERMINISTIC)
+    other = _call_label("backward_batch", BATCH, -1, len(inp.X))
+    run_batch(negated, other)
+    state = (
+        "keeps state between calls: its result for one batch changed after a call on another batch"
+    )
+    w = dataclasses.replace(where, pattern=f"{label}, then {other}, then {label} again")
+    _expect_all_identical(GRADS, run_batch(batch, label), first, w, state, compare.STATEFUL)
 
 
 # --------------------------------------------------------------------------- 10. layout
@@ -569,6 +630,56 @@ def check_layout(impl: Implementation, case: Case) -> None:
             tensor=name,
             where=where,
         )
+    if _batch_checked(impl):
+        _check_batch_layouts(impl, case, inp)
+
+
+def _check_batch_layouts(impl: Implementation, case: Case, inp: Inputs) -> None:
+    """backward_batch on the whole batch laid out as each of `LAYOUTS`, against its result
+    on contiguous inputs (checked against the per-sample mean by the vmap check). Each is
+    within `backward_batch_bounds` of the exact mean, in any order of summation, so the two
+    differ by at most twice that bound."""
+    args = _batch_args(inp, case)
+    layouts = call_patterns.LAYOUTS
+    where = _where("layout", impl, case, "backward_batch on contiguous inputs")
+    shapes = [p.shape for p in inp.params]
+    plain = _batch_call(impl, args, shapes, None, dataclasses.replace(where, pattern="contiguous"))
+    got = [
+        _batch_call(impl, args, shapes, layout, _layout_where("layout", impl, case, layout))
+        for layout in layouts
+    ]
+    where = dataclasses.replace(
+        where,
+        sample_axis=True,
+        pattern="backward_batch, laid out as below",
+        rows=tuple(f"backward_batch with {layout.description}" for layout in layouts),
+    )
+    Hr, Fr = (a.double().cpu().numpy() for a in args[3:5])
+    bounds = tolerances.backward_batch_bounds(inp.X, inp.Y, Hr, Fr, inp.W2, case.dtype)
+    for k, name in enumerate(GRADS):
+        expected = plain[k].double().cpu().numpy()
+        expect_close(
+            torch.stack([g[k] for g in got]),
+            np.repeat(expected[None], len(layouts), axis=0),
+            np.repeat(np.broadcast_to(2 * bounds[name], expected.shape)[None], len(layouts), 0),
+            tensor=name,
+            where=where,
+        )
+
+
+def _batch_call(impl: Implementation, args, shapes, layout: Layout | None, where: Where) -> tuple:
+    """backward_batch's outputs (copies, forms checked) on `args` laid out by `layout`."""
+    native = impl.natives("backward_batch", args, layout)
+    try:
+        out = impl.call_native("backward_batch", *native)
+    except ImplementationCrash as exc:
+        if layout is None:
+            raise
+        raise ImplementationCrash(f"{exc}\n  call pattern: {layout.description}") from exc
+    out = impl.outputs(_expect_arity(out, "backward_batch", where), args[0])
+    for name, o, shape in zip(GRADS, out, shapes):
+        expect_meta(o, tensor=name, shape=shape, where=where)
+    return out
 
 
 # --------------------------------------------------------------------------- 11, 12: calls
@@ -640,9 +751,12 @@ class _Calls:
         self.params = inp.params
 
     def args(self, function: str, i: int) -> tuple[torch.Tensor, ...]:
+        """The arguments of `function` for sample i (backward_batch: the whole batch)."""
         t = self.t
         if function == "forward":
             return (t["X"][i], t["W1"], t["b1"], t["W2"], t["b2"])
+        if function == "backward_batch":
+            return (t["X"], t["Y"], *self.fwd, t["W1"], t["W2"])
         a1, h, f = (v[i] for v in self.fwd)
         return (t["X"][i], t["Y"][i], a1, h, f, t["W1"], t["W2"])
 
@@ -673,11 +787,14 @@ class _Calls:
 
 
 def check_ownership(impl: Implementation, case: Case) -> None:
-    """Outputs belong to the caller: no output shares memory with an input of its call or
-    with another output, and none changes when the module is called again. forward and
-    backward on sample 0, then on sample b (`second_sample`) with every parameter negated;
-    each call's raw outputs are kept and compared, bit for bit, after every later call, with
-    the copies taken right after it."""
+    """Outputs belong to the caller: no output shares memory with an input of its call, with
+    another output of it or with an output of an earlier call, and none changes when the
+    module is called again. forward and backward (and backward_batch, on the whole batch) on
+    sample 0, on sample b (`second_sample`, another ReLU mask) with every parameter negated,
+    then sample 0 negated and sample b as it is: any unit's mask takes both values, and where
+    h = 1 two of the calls have every unit dead (a path that skips work, and may return one
+    shared zero tensor, runs twice). Each call's raw outputs are kept and compared, bit for
+    bit, after every later call, with the copies taken right after it."""
     inp, b = second_sample(case)
     where = _where("ownership", impl, case)
     calls = {
@@ -685,10 +802,15 @@ def check_ownership(impl: Implementation, case: Case) -> None:
         -1: _Calls(impl, case, _negated(inp, case.dtype), where),
     }
     like = calls[1].t["X"]
+    functions = ("forward", "backward", *(["backward_batch"] if _batch_checked(impl) else []))
     kept: list[tuple[str, str, object, torch.Tensor]] = []  # (call, output, raw, copy)
-    for s, sign in ((0, 1), (b, -1)):
-        for function in ("forward", "backward"):
-            label = _call_label(function, s, sign, case.shape.batch)
+    for sample, sign in ((0, 1), (b, -1), (0, -1), (b, 1)):
+        for function in functions:
+            s = BATCH if function == "backward_batch" else sample
+            n = len(inp.X) if s == BATCH else case.shape.batch
+            label = _call_label(function, s, sign, n)
+            if s == BATCH and any(k[0] == label for k in kept):
+                continue  # the batch once per sign
             native = impl.natives(function, calls[sign].args(function, s))
             raw = calls[sign].call(function, native, label)
             _expect_unshared(raw, native, function, dataclasses.replace(where, pattern=label))
@@ -703,23 +825,36 @@ def check_ownership(impl: Implementation, case: Case) -> None:
                     kind=compare.ALIASED_OUTPUT,
                     labels=("now", f"right after {before}"),
                 )
+            # a buffer the module overwrites fails above, with the numbers; one it never
+            # writes again (a cached zero tensor) shares memory all the same
+            _expect_unshared(raw, (), function, dataclasses.replace(where, pattern=label), kept)
             for name, o in zip(OUTPUTS[function], raw):
                 kept.append((label, name, o, impl.from_native(o, like)))
 
 
+# The "sample" of a backward_batch call: the whole batch.
+BATCH = -1
+
+
 def _call_label(function: str, s: int, sign: int, batch: int) -> str:
-    """ "forward(sample 3)", "backward(sample 4 (made by the check), parameters negated)"."""
+    """ "forward(sample 3)", "backward(sample 4 (made by the check), parameters negated)",
+    "backward_batch(the batch of 2 samples)"."""
+    negated = "" if sign > 0 else ", parameters negated"
+    if s == BATCH:
+        return f"{function}(the batch of {batch} sample{'s' if batch > 1 else ''}{negated})"
     made = " (made by the check)" if s >= batch else ""
-    return f"{function}(sample {s}{made}{'' if sign > 0 else ', parameters negated'})"
+    return f"{function}(sample {s}{made}{negated})"
 
 
-def _expect_unshared(raw, native, function: str, where: Where) -> None:
-    """No output shares memory with an input of the call or with another output."""
+def _expect_unshared(raw, native, function: str, where: Where, earlier=()) -> None:
+    """No output shares memory with an input of the call, with another output, or with an
+    output of an earlier call (`earlier`: (call, output, raw, copy))."""
     outputs = list(zip(OUTPUTS[function], raw))
     inputs = list(zip(ARGS[function], native))
     for k, (name, o) in enumerate(outputs):
         others = [(f"its input {n}", a) for n, a in inputs]
         others += [(f"{n}, another output of {function}", b) for n, b in outputs[:k]]
+        others += [(f"{n} returned by {call}", e) for call, n, e, _ in earlier]
         for what, other in others:
             if call_patterns.shares_memory(o, other):
                 raise ParityError(
@@ -751,14 +886,15 @@ def check_order(impl: Implementation, case: Case) -> None:
     only made, not compared)."""
     inp, b = second_sample(case)
     order = _Order(impl, case, inp)
-    for s, sign in ((0, 1), (b, -1)):
-        for function in ("forward", "backward"):
+    batch = [("backward_batch", BATCH)] if _batch_checked(impl) else []
+    for sample, sign in ((0, 1), (b, -1)):
+        for function, s in (("forward", sample), ("backward", sample), *batch):
             native = impl.natives(function, order.calls[sign].args(function, s))
             order.natural[(function, s, sign)] = order.call(function, s, sign, native)
-    kept = _CallerTensors(impl, order.calls[1], (0, b))
-    for function, s in (("forward", 0), ("forward", b), ("backward", 0)):
-        label, before = _call_label(function, s, 1, case.shape.batch), order.history[-1]
-        if s == 0:
+    kept = _CallerTensors(impl, order.calls[1], (0, b, *(s for _, s in batch)))
+    for function, s in (("forward", 0), ("forward", b), ("backward", 0), *batch):
+        label, before = order.label(function, s, 1), order.history[-1]
+        if s in (0, BATCH):
             why = (
                 f"depends on the calls made before it: {label} after {before}, on tensors the "
                 "caller keeps (one set of parameter tensors for every call)"
@@ -768,11 +904,15 @@ def check_order(impl: Implementation, case: Case) -> None:
             order.call(function, s, 1, kept.args(function, s))
         kept.expect_unmodified(function, dataclasses.replace(order.where, pattern=order.pattern))
     kept.refill(0, order.calls[-1], b)
-    for function in ("forward", "backward"):
-        note = " on sample 0's tensors, refilled in place"
-        label = _call_label(function, b, -1, case.shape.batch) + note
+    for function, s in (("forward", b), ("backward", b), *batch):
+        note = (
+            " on the batch's tensors, refilled in place"
+            if s == BATCH
+            else " on sample 0's tensors, refilled in place"
+        )
+        label = order.label(function, s, -1) + note
         why = f"ignores that its input tensors were written in place: {label}"
-        order.expect_natural(function, b, -1, kept.args(function, 0), note, why)
+        order.expect_natural(function, s, -1, kept.args(function, 0 if s == b else s), note, why)
         kept.expect_unmodified(function, dataclasses.replace(order.where, pattern=order.pattern))
 
 
@@ -788,8 +928,10 @@ class _CallerTensors:
         self.written = self._snapshot()
 
     def _sample(self, calls: _Calls, s: int) -> dict:
-        native = self.impl.natives("backward", calls.args("backward", s))
-        return {n: v for n, v in zip(ARGS["backward"], native) if n not in self.params}
+        """Sample s's x, y, a1, h, f (s = BATCH: the batch's X, Y, A1, H, F)."""
+        function = "backward_batch" if s == BATCH else "backward"
+        native = self.impl.natives(function, calls.args(function, s))
+        return {n: v for n, v in zip(ARGS[function], native) if n not in self.params}
 
     def args(self, function: str, s: int) -> list:
         everything = {**self.params, **self.samples[s]}
@@ -797,12 +939,14 @@ class _CallerTensors:
 
     def refill(self, s: int, calls: _Calls, new: int) -> None:
         """Write sample `new` of `calls` and its parameters into sample s's tensors and the
-        parameters, in place (a scalar f, which cannot be written in place, is replaced)."""
+        parameters, and the batch of `calls` into the batch's tensors, in place (a scalar f,
+        which cannot be written in place, is replaced)."""
         params = self.impl.natives("forward", calls.args("forward", new))[1:]
         for n, v in zip(ARGS["forward"][1:], params):
             self.params[n] = call_patterns.copy_into(self.params[n], v)
-        for n, v in self._sample(calls, new).items():
-            self.samples[s][n] = call_patterns.copy_into(self.samples[s][n], v)
+        for t, source in ((s, new), *([(BATCH, BATCH)] if BATCH in self.samples else [])):
+            for n, v in self._sample(calls, source).items():
+                self.samples[t][n] = call_patterns.copy_into(self.samples[t][n], v)
         self.written = self._snapshot()
 
     def _snapshot(self) -> dict:
@@ -832,7 +976,7 @@ class _Order:
     with them."""
 
     def __init__(self, impl: Implementation, case: Case, inp: Inputs) -> None:
-        self.impl, self.batch = impl, case.shape.batch
+        self.impl, self.batch, self.n = impl, case.shape.batch, len(inp.X)
         self.where = _where("order", impl, case)
         self.calls = {
             1: _Calls(impl, case, inp, self.where),
@@ -846,9 +990,12 @@ class _Order:
         """The last calls made, oldest first."""
         return ", ".join(self.history[-4:])
 
+    def label(self, function: str, s: int, sign: int) -> str:
+        return _call_label(function, s, sign, self.n if s == BATCH else self.batch)
+
     def call(self, function: str, s: int, sign: int, native: list, note: str = "") -> tuple:
         """The outputs as tensors; the call pattern named on a crash or a wrong form."""
-        self.history.append(_call_label(function, s, sign, self.batch) + note)
+        self.history.append(self.label(function, s, sign) + note)
         raw = self.calls[sign].call(function, native, self.pattern)
         return self.calls[sign].converted(function, raw)
 
@@ -859,16 +1006,21 @@ class _Order:
         label, before = self.history[-1], self.history[-2]
         why = why or f"depends on the calls made before it: {label} after {before}"
         where = dataclasses.replace(self.where, pattern=self.pattern)
+        fresh = (
+            "the same call on fresh tensors"
+            if s == BATCH
+            else "right after forward of the same sample"
+        )
         for name, a, e in zip(OUTPUTS[function], got, self.natural[(function, s, sign)]):
             expect_same_bits(
                 a,
                 e,
                 tensor=name,
                 where=where,
-                why=f"{why} gave another result than right after forward of the same sample "
-                "on fresh tensors",
+                why=f"{why} gave another result than {fresh}"
+                + ("" if s == BATCH else " on fresh tensors"),
                 kind=compare.STATEFUL,
-                labels=("in this order", "right after forward of the same sample"),
+                labels=("in this order", fresh),
             )
 
 

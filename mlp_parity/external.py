@@ -53,10 +53,12 @@ class NumpyOutputs(ImplementationCrash):
     """A torch implementation returned NumPy arrays for torch tensors (a form failure)."""
 
 
-# The arguments of the two functions, in order.
+# The arguments of the two functions and of the optional two, in order.
 ARGS = {
     "forward": ("x", "W1", "b1", "W2", "b2"),
     "backward": ("x", "y", "a1", "h", "f", "W1", "W2"),
+    "loss": ("f", "y"),
+    "backward_batch": ("X", "Y", "A1", "H", "F", "W1", "W2"),
 }
 # The forms forward may return f in (README): the harness hands backward f in the same form.
 F_FORMS = ("0-d", "(1,)", "float", "numpy scalar")
@@ -167,13 +169,15 @@ class Implementation:
             )
 
     def natives(self, function: str, args, layout=None) -> list:
-        """What the harness hands `function` ("forward" or "backward") for the torch tensors
-        `args`: fresh copies in the module's kind, backward's f in the form forward returns
-        it, laid out by `layout` (None: contiguous)."""
+        """What the harness hands `function` (one of ARGS) for the torch tensors `args`:
+        fresh copies in the module's kind, the f of backward and loss in the form forward
+        returns it, laid out by `layout` (None: contiguous)."""
         native = [self.to_native(a) for a in args]
         if function == "backward" and isinstance(args[4], torch.Tensor):
             x, W1, W2 = args[0], args[5], args[6]
             native[4] = self.native_f(args[4], self.form_of_f(x, W1, W2))
+        if function == "loss" and isinstance(args[0], torch.Tensor):
+            native[0] = self.native_f(args[0], self.f_forms.get(_key(args[0]), "0-d"))
         if layout is not None:
             arranged = layout.arrange(dict(zip(ARGS[function], native)))
             native = [arranged[n] for n in ARGS[function]]
