@@ -225,7 +225,9 @@ def _message(a, e, tol, err, rel, failing, worst, tensor, where, note) -> str:
     if tol[worst] > 0:
         with np.errstate(over="ignore"):
             times = err[worst] / tol[worst]
-        allowed = f"    allowed  = {tol[worst]:.3g}   (the error is {times:.3g}x the tolerance)"
+        # a subnormal tolerance (an exact 0 expected) can make the ratio overflow to inf
+        ratio = f"{times:.3g}x the tolerance" if np.isfinite(times) else "beyond any tolerance"
+        allowed = f"    allowed  = {tol[worst]:.3g}   (the error is {ratio})"
     else:
         see = "; see the note" if note else ""
         allowed = (

@@ -204,6 +204,14 @@ def test_a_zero_tolerance_is_said_with_its_reason():
     assert "note: why it is exact" in message
 
 
+def test_a_ratio_past_the_largest_float_is_beyond_any_tolerance():
+    """An error of about 1 against the subnormal tolerance of an exact 0 (1.14e-322 at
+    float64): the ratio overflows, and the message says so in words, not "infx"."""
+    message = _close_message([0.9], [0.0], [1.14e-322])
+    assert "infx" not in message and "inf x" not in message, message
+    assert "(the error is beyond any tolerance)" in message, message
+
+
 @pytest.mark.parametrize(
     ("mutant", "says", "never"),
     [
