@@ -852,8 +852,12 @@ def transposed(t: Table, w: np.ndarray) -> list[Finding]:
     flipped = t.forms.get("transposed", 0)
     matrix = np.isfinite(t.expected_t) if t.expected_t is not None else np.zeros(w.shape, bool)
     hit = w & matrix
+    # evidence only where expected.T is not 0: a zero that also matches a zero of
+    # expected.T (x = e1 holds many) says "zero", not "transposed"
     read_back = bool(
-        hit.any() and np.all(np.abs(t.actual[hit] - t.expected_t[hit]) <= t.allowed[hit])
+        hit.any()
+        and np.all(np.abs(t.actual[hit] - t.expected_t[hit]) <= t.allowed[hit])
+        and np.any(np.abs(t.expected_t[hit]) > t.allowed[hit])
     )
     if not (flipped or read_back) or w[~matrix].any() or (hit.any() and not read_back):
         return []

@@ -169,6 +169,19 @@ def _table(actual, expected, allowed=1e-12, **attrs) -> diagnose.Table:
 EXPECTED = np.array([0.5, -1.25, 3.0, 2.0, -0.75, 1.5])
 
 
+def test_transposed_needs_a_wrong_value_that_equals_a_non_zero_of_the_transpose():
+    """A gradient that is 0 where it should not be, at elements where expected.T is 0 too
+    (x = e1 makes many such), is evidence of a zero, not of a transpose."""
+    expected_t = np.array([0.0, 0.0, 3.0, 2.0, -0.75, 1.5])
+    t = _table([0.0, 0.0, 3.0, 2.0, -0.75, 1.5], EXPECTED)
+    t.expected_t = expected_t
+    assert diagnose.transposed(t, t.wrong) == []
+    t = _table([0.0, 0.7, 3.0, 2.0, -0.75, 1.5], EXPECTED)  # one wrong value = expected.T there
+    t.expected_t = np.array([0.0, 0.7, 3.0, 2.0, -0.75, 1.5])
+    (found,) = diagnose.transposed(t, t.wrong)
+    assert found.pattern == "transposed"
+
+
 def test_scale_needs_one_ratio_everywhere():
     (found,) = diagnose.scale(t := _table(2 * EXPECTED, EXPECTED), t.wrong)
     assert (found.pattern, found.key) == ("scale", "2")
