@@ -140,11 +140,17 @@ class Implementation:
         return self.from_native(out, like)
 
     def call_native(self, function: str, *native_args):
-        """Call module.function on arguments already in its own kind (no copies made)."""
+        """Call module.function on arguments already in its own kind (no copies made). A call
+        that switches on flush-to-zero is switched back and fails here: every result after
+        it, the references' included, would be computed without subnormal numbers."""
+        flushed_before = flushes_subnormals()
         try:
             out = getattr(self.module, function)(*native_args)
         except Exception as exc:
             raise self._crash(function, exc) from exc
+        if flushes_subnormals() and not flushed_before:
+            torch.set_flush_denormal(False)
+            raise ImplementationCrash(f"{function} of {self.name} {FLUSH_TEXT}")
         self._refuse_numpy_outputs(function, out)
         return out
 
@@ -324,7 +330,12 @@ def load(spec: str, cwd: str | None = None) -> Implementation:
     kind = kind or "torch"
     if not target:
         raise ImplementationError(f"--parity-impl={spec}: expected MODULE or numpy:MODULE")
+    flushed_before = flushes_subnormals()
     module = _import(spec, target, cwd or os.getcwd())
+    if flushes_subnormals() and not flushed_before:
+        torch.set_flush_denormal(False)
+        sys.modules.pop(getattr(module, "__name__", ""), None)  # the next load sees it again
+        raise ImplementationError(f"--parity-impl={spec}: importing {target} {FLUSH_TEXT}")
     _resolve(spec, target, module)
     for function in ("forward", "backward"):
         if not callable(getattr(module, function, None)):
@@ -352,6 +363,23 @@ def load(spec: str, cwd: str | None = None) -> Implementation:
         return Implementation(given, kind, module, "")
     name = Path(target).stem if target.endswith(".py") else target
     return Implementation(name, kind, module, spec)
+
+
+FLUSH_TEXT = (
+    "switched on flush-to-zero (torch.set_flush_denormal(True) or the like): subnormal "
+    "numbers become 0 in the whole process, the harness's float64 references included"
+)
+
+
+_SUBNORMAL = np.float64(2.0**-1070)
+
+
+def flushes_subnormals() -> bool:
+    """Whether this thread's floating-point mode flushes subnormal numbers to zero (the CPU's
+    FTZ / DAZ flags, which torch.set_flush_denormal sets, and which NumPy, torch and the
+    harness's references all compute under): half of 2^-1070, a float64 subnormal, comes
+    out 0. A NumPy scalar product: a fraction of a microsecond, cheap enough for every call."""
+    return bool(_SUBNORMAL * 0.5 == 0)
 
 
 # Every name the harness looks up in a module under test.

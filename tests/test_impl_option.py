@@ -91,6 +91,22 @@ def test_module_that_fails_to_import_is_named(tmp_path):
         external.load("broken", cwd=str(tmp_path))
 
 
+def test_module_that_switches_on_flush_to_zero_at_import_is_refused(tmp_path):
+    """Flush-to-zero is the process's: the harness's float64 references would be flushed too
+    and agree with the module. It is switched off again, and every load says so."""
+    (tmp_path / "ftz.py").write_text(
+        "import torch\ntorch.set_flush_denormal(True)\n"
+        "def forward(x, W1, b1, W2, b2): pass\ndef backward(x, y, a1, h, f, W1, W2): pass\n"
+    )
+    for _ in range(2):
+        with pytest.raises(
+            external.ImplementationError,
+            match=r"^--parity-impl=ftz: importing ftz switched on flush-to-zero ",
+        ):
+            external.load("ftz", cwd=str(tmp_path))
+        assert not external.flushes_subnormals()
+
+
 def test_package_whose_functions_fail_to_load_on_first_use_is_named(tmp_path):
     """A package that imports its functions lazily (a module __getattr__, as the bundled `impl`
     does) fails at load, in one line, and not inside pytest's configuration as a traceback."""
