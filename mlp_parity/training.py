@@ -27,6 +27,7 @@ import torch
 
 from mlp_parity import reference
 from mlp_parity.compare import as_float64
+from mlp_parity.external import FLUSH_TEXT, flushes_subnormals
 from mlp_parity.reference.train import _record_steps
 from mlp_parity.tolerances import TrajectoryTolerance, trajectory_tolerance
 
@@ -341,17 +342,23 @@ def harness_loop_trainer(module, kind: str = "torch", name: str | None = None) -
         else:
             X, y, params = _torch(problem)
             run = sgd_trajectory
-        return run(
-            module.forward,
-            module.backward,
-            params,
-            X,
-            y,
-            problem.lr,
-            problem.epochs,
-            record_every,
-            label,
-        )
+        flushed_before = flushes_subnormals()
+        try:
+            return run(
+                module.forward,
+                module.backward,
+                params,
+                X,
+                y,
+                problem.lr,
+                problem.epochs,
+                record_every,
+                label,
+            )
+        finally:
+            if flushes_subnormals() and not flushed_before:
+                torch.set_flush_denormal(False)
+                raise AssertionError(f"{label}: the module {FLUSH_TEXT}")
 
     return trainer
 

@@ -292,3 +292,16 @@ def test_a_drawn_activation_that_the_dtype_rounds_to_zero_is_made_an_exact_kink(
     assert not inp.W1[50].any() and inp.b1[50] == 0
     for spec in ("numpy:reference", "impl"):
         assert checks.sweep(external.load(spec), [case], only=("vmap", "jvp")) == []
+
+
+def test_a_module_that_switches_on_flush_to_zero_leaves_the_process_as_it_found_it():
+    """Flush-to-zero is the thread's, and would flush the references of every later check and
+    module in the same process: each check fails the module, and switches it off again."""
+    impl = external.load("tests.mutants.flush_in_forward")
+    case = DEFAULT_CASES[0]
+    caught = set()
+    for name in checks.applicable(impl, case):
+        failures = checks.sweep(impl, [case], only=(name,))
+        assert not external.flushes_subnormals(), name
+        caught |= {name for f in failures if "switched on flush-to-zero" in f.message}
+    assert {"forward", "contract", "ownership", "order", "layout"} <= caught, caught
