@@ -500,6 +500,16 @@ def parse_seeds(text: str, option: str = "--seeds") -> list[int]:
     return sorted(seeds)
 
 
+def near_fit(F: np.ndarray, dtype: str) -> tuple[np.ndarray, np.ndarray]:
+    """(f, y) for the loss: f the given f rounded to the dtype, y = f (1 + 2^(2-p)) rounded,
+    p the dtype's significant bits: a target that fits f to within a few units in its last
+    place, so that r = f - y is exact and about 2^(2-p) |f|, where a loss that expands the
+    square cancels catastrophically (`tolerances.near_fit_loss_bound`)."""
+    p, _ = FORMATS[dtype]
+    f = round_to(F, dtype)
+    return f, round_to(f * (1.0 + 2.0 ** (2 - p)), dtype)
+
+
 @functools.lru_cache(maxsize=512)
 def _at_kink(seed: int, shape: Shape, dtype: str, family: str) -> Inputs:
     return _inputs(seed, shape, dtype, "exact-e1", family)

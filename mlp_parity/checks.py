@@ -172,6 +172,29 @@ def check_forward(
     if impl.has("loss") and not unchecked and not layout:
         L = _losses(impl, F, _torch(inp, case)["Y"], where)
         expect_close(L, 0.5 * (Fe - inp.Y) ** 2, e["loss"], tensor="loss", where=where)
+        _check_near_fit_loss(impl, case, Fe, where)
+
+
+def _check_near_fit_loss(impl: Implementation, case: Case, Fe: np.ndarray, where: Where) -> None:
+    """loss(f, y) on its own, at targets that fit f to a few units in its last place
+    (`cases.near_fit`): exact inputs, so its bound is that of 1/2 r^2 alone."""
+    f, y = cases.near_fit(Fe, case.dtype)
+    dt = cases.TORCH_DTYPES[case.dtype]
+    p = tolerances.FORMATS[case.dtype][0]
+    where = dataclasses.replace(
+        where, pattern=f"loss(f, y) with y = f (1 + 2^{2 - p}) rounded: a near fit, r exact"
+    )
+    as_torch = [torch.tensor(v, dtype=dt, device=case.device) for v in (f, y)]
+    L = _losses(impl, *as_torch, where)
+    allowed = tolerances.near_fit_loss_bound(f - y, case.dtype)
+    note = (
+        "the loss loses its value where y fits f: form r = f - y first, then r r / 2 "
+        "(1/2 (f^2 - 2 f y + y^2) cancels)"
+    )
+    try:
+        expect_close(L, 0.5 * (f - y) ** 2, allowed, tensor="loss", where=where, note=note)
+    except ParityError as exc:
+        raise ParityError(str(exc), compare.CANCELLATION, exc.tensor, exc.excess) from None
 
 
 def _losses(impl: Implementation, F: torch.Tensor, Y: torch.Tensor, where: Where) -> torch.Tensor:

@@ -30,6 +30,7 @@ MUTATES_INPUT = "mutates-input"
 NONDETERMINISTIC = "nondeterministic"  # a second call on the same inputs differed
 STATEFUL = "stateful"  # a result depends on earlier calls
 ALIASED_OUTPUT = "aliased-output"  # an output shares memory with an input, state or another
+CANCELLATION = "cancellation"  # the loss off where y fits f: its square expanded, or the like
 GRADCHECK = "gradcheck"  # torch.autograd.gradcheck's own verdict (no per-element error)
 # a failed suite test that is not one comparison:
 TRAJECTORY = "trajectory"  # training left the float64 reference trajectory

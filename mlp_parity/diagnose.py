@@ -139,6 +139,7 @@ KIND_PATTERN = {
     compare.ALIASED_OUTPUT: "aliased-output",
     compare.NONDETERMINISTIC: "nondeterministic",
     compare.STATEFUL: "stateful",
+    compare.CANCELLATION: "precision",
 }
 # The order diagnoses are listed in: state first (a module whose results depend on earlier
 # calls crashes, or returns other shapes and dtypes, on a call after one of another shape or

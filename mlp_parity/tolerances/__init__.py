@@ -2,6 +2,7 @@
 `per_sample` for the checks of one forward / backward call, `trajectory` for whole SGD runs."""
 
 from mlp_parity.tolerances.per_sample import (
+    FORMATS,
     GRADCHECK_EPS,
     backward_batch_bounds,
     backward_bounds,
@@ -13,6 +14,7 @@ from mlp_parity.tolerances.per_sample import (
     forward_bounds,
     gamma,
     gradcheck_atol,
+    near_fit_loss_bound,
     recomputed_backward_bounds,
     smallest_subnormal,
     ulp,
@@ -25,6 +27,7 @@ from mlp_parity.tolerances.trajectory import (
 )
 
 __all__ = [
+    "FORMATS",
     "GRADCHECK_EPS",
     "TRAJECTORY_Z",
     "TrajectoryTolerance",
@@ -38,6 +41,7 @@ __all__ = [
     "forward_bounds",
     "gamma",
     "gradcheck_atol",
+    "near_fit_loss_bound",
     "recomputed_backward_bounds",
     "smallest_subnormal",
     "trajectory_tolerance",

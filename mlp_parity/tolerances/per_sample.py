@@ -106,7 +106,8 @@ def forward_bounds(x, W1, b1, W2, b2, y, h_ref, dtype: str) -> dict[str, np.ndar
           give 0 and the other a tiny positive value: still within it).
     f:    formed from the computed h (each off by at most e_h) in h + 1 roundings:
           |f^ - f| <= gamma_{h+1} (sum |W2_j| (|h_j| + e_hj) + |b2|) + sum |W2_j| e_hj.
-    L:    r = f - y is formed from |f| + |y| (covering forms that expand the square), so
+    L:    r = f - y is formed from |f| + |y| (the computed f's error dominates; a form that
+          expands the square is caught apart, on exact inputs: `near_fit_loss_bound`), so
           e_r = e_f + u (|f| + |y| + e_f); |L^ - L| <= (|f| + |y| + e_f) e_r
           + gamma_3 (|f| + |y| + e_f)^2 / 2.
     """
@@ -120,6 +121,17 @@ def forward_bounds(x, W1, b1, W2, b2, y, h_ref, dtype: str) -> dict[str, np.ndar
     e_r = e_f + (unit_roundoff(dtype) + unit_roundoff("float64")) * m
     e_loss = m * e_r + bound(3, 0.5 * m * m, dtype)
     return {"a1": e_a1, "h": e_a1, "f": np.asarray(e_f), "loss": np.asarray(e_loss)}
+
+
+def near_fit_loss_bound(r: np.ndarray, dtype: str) -> np.ndarray:
+    """Allowed error of loss(f, y) = 1/2 (f - y)^2 for f and y exact in the dtype with
+    y / 2 <= f <= 2 y (`cases.near_fit`): r = f - y is then exact (Sterbenz), r r is one
+    rounding, the 1/2 exact but where it underflows, so n = 3 of |r|^2 / 2 and the floor.
+
+    A form that expands the square, 1/2 (f^2 - 2 f y + y^2), rounds f^2, 2 f y and y^2
+    (each about f^2) and cancels them down to r^2: an error of about u f^2, which for
+    r = f 2^(2-p) is 2^(2p-3) / 3 times this bound (float16 about 10^5, bfloat16 about 3 000)."""
+    return bound(3, 0.5 * np.asarray(r, dtype=np.float64) ** 2, dtype)
 
 
 # --- backward, from given (x, y, a1, h, f, W1, W2), all exactly representable

@@ -1,5 +1,7 @@
-"""W1 read through its transpose (x W1^T), dW1 built as outer(x, da1)^T, the loss expanded, and
-a backward_batch that sums over the batch before dividing (its sums reach B times a sample's)."""
+"""W1 read through its transpose (x W1^T), dW1 built as outer(x, da1)^T, the loss as r r / 2,
+and a backward_batch that sums over the batch before dividing (its sums reach B times a
+sample's). (The loss expanded, 1/2 (f^2 - 2 f y + y^2), is not a reformulation: it cancels
+catastrophically where y fits f, tests/mutants/loss_expanded.py.)"""
 
 import torch
 
@@ -11,7 +13,8 @@ def forward(x, W1, b1, W2, b2):
 
 
 def loss(f, y):
-    return 0.5 * (f * f - 2 * f * y + y * y)
+    r = f - y
+    return r * r / 2
 
 
 def backward(x, y, a1, h, f, W1, W2):
