@@ -566,7 +566,20 @@ def check_contract(impl: Implementation, case: Case) -> None:
         return (*fwd, *bwd)
 
     names = ("a1", "h", "f", *GRADS)
-    first = run_both(xb, yb)
+    with _AutogradWatch() as graph:
+        first = run_both(xb, yb)
+    if graph.recorded:
+        raise ParityError(
+            "\n".join(
+                [
+                    f"contract check failed: forward or backward of {impl.name} used torch "
+                    "autograd: it recorded operations for a backward pass (tensors that "
+                    "require grad); the contract is gradients by hand, autograd off",
+                    *where.footer(),
+                ]
+            ),
+            compare.USES_AUTOGRAD,
+        )
     h = inp.W1.shape[0]
     for name, out, shape in zip(names, first, ((h,), (h,), None, *(p.shape for p in inp.params))):
         if shape is None:  # f: 0-d, shape (1,) or a Python float are all accepted
@@ -582,6 +595,27 @@ def check_contract(impl: Implementation, case: Case) -> None:
     _expect_all_identical(names, run_both(xb, yb), first, where, state, compare.STATEFUL)
     if _batch_checked(impl):
         _check_batch_contract(impl, case, inp, where)
+
+
+class _AutogradWatch:
+    """Notes whether torch autograd saves a tensor for a backward pass while it is active
+    (`torch.autograd.graph.saved_tensors_hooks`): a graph being recorded, which hand-written
+    gradients never need. The tensors themselves are passed through untouched."""
+
+    def __init__(self) -> None:
+        self.recorded = False
+        self._hooks = torch.autograd.graph.saved_tensors_hooks(self._pack, lambda t: t)
+
+    def _pack(self, t):
+        self.recorded = True
+        return t
+
+    def __enter__(self) -> _AutogradWatch:
+        self._hooks.__enter__()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._hooks.__exit__(*exc)
 
 
 def _check_batch_contract(impl: Implementation, case: Case, inp: Inputs, where: Where) -> None:

@@ -30,6 +30,7 @@ MUTATES_INPUT = "mutates-input"
 NONDETERMINISTIC = "nondeterministic"  # a second call on the same inputs differed
 STATEFUL = "stateful"  # a result depends on earlier calls
 ALIASED_OUTPUT = "aliased-output"  # an output shares memory with an input, state or another
+USES_AUTOGRAD = "uses-autograd"  # forward / backward recorded a graph for torch autograd
 CANCELLATION = "cancellation"  # the loss off where y fits f: its square expanded, or the like
 GRADCHECK = "gradcheck"  # torch.autograd.gradcheck's own verdict (no per-element error)
 # a failed suite test that is not one comparison:
@@ -38,7 +39,14 @@ PROPERTY = "property"  # a Hypothesis property of the gradient does not hold
 ERROR = "error"  # something else raised (the harness, or its environment)
 FORM_KINDS = frozenset({SHAPE, DTYPE, DEVICE, TYPE, ARITY})
 # failures that no tolerance scales: the margin of such a catch is infinite
-NOT_SCALED = FORM_KINDS | {CRASH, MUTATES_INPUT, NONDETERMINISTIC, STATEFUL, ALIASED_OUTPUT}
+NOT_SCALED = FORM_KINDS | {
+    CRASH,
+    MUTATES_INPUT,
+    NONDETERMINISTIC,
+    STATEFUL,
+    ALIASED_OUTPUT,
+    USES_AUTOGRAD,
+}
 
 
 class ParityError(AssertionError):

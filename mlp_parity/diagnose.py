@@ -72,6 +72,7 @@ PATTERNS = (
     "nondeterministic",
     "stateful",
     "crash",
+    "uses-autograd",
     "unknown",
 )
 LOCATIONS = ("forward", "backward", "forward+backward", "contract")
@@ -140,6 +141,7 @@ KIND_PATTERN = {
     compare.NONDETERMINISTIC: "nondeterministic",
     compare.STATEFUL: "stateful",
     compare.CANCELLATION: "precision",
+    compare.USES_AUTOGRAD: "uses-autograd",
 }
 # The order diagnoses are listed in: state first (a module whose results depend on earlier
 # calls crashes, or returns other shapes and dtypes, on a call after one of another shape or
@@ -147,6 +149,7 @@ KIND_PATTERN = {
 ORDER = (
     "stateful",
     "crash",
+    "uses-autograd",
     "transposed",
     "shape",
     "dtype",
@@ -173,6 +176,8 @@ HINTS = {
     "shape": "reshape the output to the parameter's shape",
     "dtype": "no silent promotion or demotion: return the inputs' dtype",
     "device": "create new tensors on the inputs' device",
+    "uses-autograd": "gradients by hand: no requires_grad_, torch.autograd.grad or .backward() "
+    "inside forward or backward",
 }
 
 

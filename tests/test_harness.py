@@ -245,6 +245,7 @@ BY_CONSTRUCTION = [
     ("batch_memo", lambda c: True, "order"),
     ("loss_mutates_f", lambda c: True, "forward"),
     ("flush_in_forward", lambda c: True, "forward"),
+    ("autograd_inside", lambda c: True, "contract"),
     ("loss_half_in_float32", lambda c: c.dtype in ("float16", "bfloat16"), "forward"),
     # forward then backward: what the module noted about b1 is the case's own
     (
