@@ -17,6 +17,7 @@ import torch
 
 import impl
 import reference
+from mlp_parity import external
 from mlp_parity.tolerances import trajectory_tolerance, ulp
 from mlp_parity.training import (
     Problem,
@@ -397,3 +398,14 @@ def test_harness_loop_takes_f_in_every_form_forward_may_return(pkg, form):
     kind = "numpy" if pkg is reference else "torch"
     problem = Problem(n=50, epochs=1)
     expect_trajectory(harness_loop_trainer(module, kind, f"f as {form}")(problem, 1), problem)
+
+
+def test_the_harness_loop_fails_a_module_that_switches_on_flush_to_zero_and_undoes_it():
+    """Flush-to-zero is the process's: a module that switches it on during training would
+    flush every later reference in the same worker."""
+    from tests.mutants import flush_in_forward
+
+    trainer = harness_loop_trainer(flush_in_forward)
+    with pytest.raises(AssertionError, match="switched on flush-to-zero"):
+        trainer(Problem(dtype="float64", n=20, epochs=1))
+    assert not external.flushes_subnormals()
