@@ -84,6 +84,9 @@ class Implementation:
     spec: str = ""  # the --parity-impl value that loads it ("" for functions passed directly)
     # (dtype, device type) -> the form forward returns f in, learned from its first call
     f_forms: dict[tuple[str, str], str] = field(default_factory=dict, compare=False, repr=False)
+    # a declared network's module (`mlp_parity.door`): its declaration and protocol; None for
+    # the seed's forward / backward
+    declared: object = field(default=None, compare=False, repr=False)
 
     @property
     def dtypes(self) -> frozenset[str]:
@@ -140,9 +143,17 @@ class Implementation:
         return self.from_native(out, like)
 
     def call_native(self, function: str, *native_args):
-        """Call module.function on arguments already in its own kind (no copies made). A call
-        that switches on flush-to-zero is switched back and fails here: every result after
-        it, the references' included, would be computed without subnormal numbers."""
+        """Call module.function on arguments already in its own kind (no copies made), and
+        refuse NumPy arrays from a torch module (`call_raw`)."""
+        out = self.call_raw(function, *native_args)
+        self._refuse_numpy_outputs(function, out)
+        return out
+
+    def call_raw(self, function: str, *native_args):
+        """Call module.function as it is; an exception becomes an ImplementationCrash naming
+        the call. A call that switches on flush-to-zero is switched back and fails here:
+        every result after it, the references' included, would be computed without
+        subnormal numbers."""
         flushed_before = flushes_subnormals()
         try:
             out = getattr(self.module, function)(*native_args)
@@ -151,7 +162,6 @@ class Implementation:
         if flushes_subnormals() and not flushed_before:
             torch.set_flush_denormal(False)
             raise ImplementationCrash(f"{function} of {self.name} {FLUSH_TEXT}")
-        self._refuse_numpy_outputs(function, out)
         return out
 
     # -- a NumPy module checked as a torch one
@@ -321,8 +331,13 @@ def looks_like_torch(module: ModuleType) -> bool:
     return uses["torch"] and not uses["numpy"] and _returns_tensors(module)
 
 
-def load(spec: str, cwd: str | None = None) -> Implementation:
+def load(spec: str, cwd: str | None = None, overrides: dict | None = None) -> Implementation:
     """`MODULE`, `numpy:MODULE`, or a path to a .py file, with `numpy:` for NumPy modules.
+
+    A module with the seed's forward(x, W1, b1, W2, b2) and backward(x, y, a1, h, f, W1, W2)
+    is checked as the seed network; one with loss_and_grads, grads or sgd_step as the network
+    its MLP_PARITY dict declares (`mlp_parity.door`), `overrides` (the declaration options)
+    taking precedence.
 
     Imported as Python would run it: MODULE from `cwd` (or PYTHONPATH), a file with its own
     folder first on sys.path, so that it can import the files beside it. Raises
@@ -341,6 +356,21 @@ def load(spec: str, cwd: str | None = None) -> Implementation:
         sys.modules.pop(getattr(module, "__name__", ""), None)  # the next load sees it again
         raise ImplementationError(f"--parity-impl={spec}: importing {target} {FLUSH_TEXT}")
     _resolve(spec, target, module)
+    if _is_declared(module):
+        return _load_declared(spec, kind if spec.startswith(("numpy:", "torch:")) else "", target, module, overrides)
+    if overrides:
+        keys = ", ".join(sorted(overrides))
+        raise ImplementationError(
+            f"--parity-impl={spec}: declaration options ({keys}) apply to a declared network "
+            "(loss_and_grads, grads or sgd_step); forward(x, W1, b1, W2, b2) and backward(x, "
+            "y, a1, h, f, W1, W2) are the seed network's, whose declaration is fixed"
+        )
+    if getattr(module, "MLP_PARITY", None) is not None and callable(getattr(module, "backward", None)):
+        raise ImplementationError(
+            f"--parity-impl={spec}: {target} has backward(x, y, a1, h, f, W1, W2), the seed "
+            "network's, and an MLP_PARITY declaration, which applies to loss_and_grads, grads "
+            "or sgd_step: remove one of the two"
+        )
     for function in ("forward", "backward"):
         if not callable(getattr(module, function, None)):
             where = getattr(module, "__file__", target)
@@ -369,6 +399,29 @@ def load(spec: str, cwd: str | None = None) -> Implementation:
     return Implementation(name, kind, module, spec)
 
 
+def _is_declared(module: ModuleType) -> bool:
+    """A declared network's module: a protocol function of `door`, and not the seed's
+    backward (a module with both is the seed's, its MLP_PARITY refused by `_load_declared`)."""
+    from mlp_parity import door
+
+    return door.protocol_of(module) is not None and not callable(getattr(module, "backward", None))
+
+
+def _load_declared(spec: str, prefix: str, target: str, module: ModuleType, overrides) -> Implementation:
+    from mlp_parity import declaration, door
+
+    overrides = dict(overrides or {})
+    if prefix and "framework" not in overrides:
+        overrides["framework"] = prefix
+    try:
+        declared = door.declared_of(module, overrides)
+    except declaration.DeclarationError as exc:
+        raise ImplementationError(f"--parity-impl={spec}: {exc}") from None
+    given = getattr(module, FUNCTIONS_NAME, None)
+    name = given or (Path(target).stem if target.endswith(".py") else target)
+    return Implementation(name, declared.net.framework, module, "" if given else spec, declared=declared)
+
+
 FLUSH_TEXT = (
     "switched on flush-to-zero (torch.set_flush_denormal(True) or the like): subnormal "
     "numbers become 0 in the whole process, the harness's float64 references included"
@@ -387,7 +440,17 @@ def flushes_subnormals() -> bool:
 
 
 # Every name the harness looks up in a module under test.
-LOOKED_UP = ("forward", "backward", "loss", "backward_batch", FUNCTIONS_NAME)
+LOOKED_UP = (
+    "forward",
+    "backward",
+    "loss",
+    "backward_batch",
+    "loss_and_grads",
+    "grads",
+    "sgd_step",
+    "MLP_PARITY",
+    FUNCTIONS_NAME,
+)
 
 
 def _resolve(spec: str, target: str, module: ModuleType) -> None:

@@ -1,0 +1,369 @@
+"""The network declaration: which network a module computes, and in which conventions.
+
+A module says it with a dict (no import of mlp_parity needed)::
+
+    MLP_PARITY = {"hidden": "tanh", "loss": "squared", "reduction": "sum", "layout": "rows"}
+
+and the same keys come as options (`mlp-parity check FILE --hidden tanh`, `--parity-hidden`
+under pytest) or as keyword arguments of `mlp_parity.check`; options override the module's
+dict, which overrides the defaults. `KEYS` is the one table of keys: each with its default,
+its values and what it means. `parse` turns the merged dict into a `Network`, or raises
+`DeclarationError` with one line that names the key, what was expected and what came.
+
+The mathematics each key means is in the README ("Other networks: declarations").
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import difflib
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from mlp_parity import functions
+
+DICT_NAME = "MLP_PARITY"  # the module attribute that holds a declaration
+
+
+class DeclarationError(ValueError):
+    """A declaration that cannot be used; the message is one line."""
+
+
+@dataclass(frozen=True)
+class Key:
+    name: str
+    default: object
+    values: tuple  # the allowed values (for the message and the options' choices); () = open
+    meaning: str
+
+
+KEYS = (
+    Key(
+        "hidden",
+        "relu",
+        functions.HIDDEN,
+        "activation of the hidden layers: relu | leaky_relu:ALPHA | sigmoid | tanh | identity, "
+        "or a list with one per hidden layer",
+    ),
+    Key("output", "identity", functions.OUTPUT, "activation of the output layer"),
+    Key(
+        "loss",
+        "half_squared",
+        functions.REGRESSION,
+        "half_squared: 1/2 sum_k (f_k - y_k)^2 | squared: sum_k (f_k - y_k)^2",
+    ),
+    Key("reduction", "mean", ("mean", "sum"), "over the batch: mean | sum"),
+    Key("output_reduction", "sum", ("sum", "mean"), "over the k outputs: sum | mean"),
+    Key(
+        "batch",
+        "batched",
+        ("batched", "per-sample"),
+        "batched: X holds B samples | per-sample: one sample per call",
+    ),
+    Key(
+        "layout",
+        "rows",
+        ("rows", "columns"),
+        "rows: X (B, d), W (in, out) | columns: X (d, B), W (out, in)",
+    ),
+    Key(
+        "sample_shape",
+        "flat",
+        ("flat", "column"),
+        "per-sample code: x (d,), y (k,) | column: x (d, 1), y (k, 1)",
+    ),
+    Key(
+        "targets",
+        "matrix",
+        ("matrix", "flat"),
+        "matrix: Y (B, k) in rows, (k, B) in columns | flat: Y (B,) (per-sample: y a "
+        "scalar) when k = 1",
+    ),
+    Key("bias", True, (True, False), "False: no bias vectors"),
+    Key("bias_shape", "flat", ("flat", "column", "row"), "flat (out,) | column (out, 1) | row (1, out)"),
+    Key("depth", 1, (), "hidden layers: an int >= 1, or 'any' (checked at 1, 2 and 3)"),
+    Key("outputs", 1, (), "k output units: an int >= 1, or 'any' (checked at 1 and 3)"),
+    Key("relu_grad_at_zero", 0, (0, 1), "ReLU'(0): 0 (PyTorch's convention) | 1"),
+    Key(
+        "params",
+        "list",
+        ("list", "dict"),
+        "list [W1, b1, W2, b2, ...] | dict {'W1': ..., 'b1': ...}",
+    ),
+    Key("framework", "torch", ("torch", "numpy"), "torch tensors | NumPy arrays"),
+)
+BY_KEY = {k.name: k for k in KEYS}
+ANY = "any"
+ANY_DEPTHS = (1, 2, 3)
+ANY_OUTPUTS = (1, 3)
+MAX_DEPTH = 8
+# Spellings other code uses for the same thing, accepted and said in the message's terms.
+VALUE_ALIASES = {
+    ("batch", "per_sample"): "per-sample",
+    ("batch", "sample"): "per-sample",
+    ("layout", "row"): "rows",
+    ("layout", "column"): "columns",
+    ("layout", "cols"): "columns",
+}
+# Values people reach for that the table names otherwise: what to declare instead.
+HINTS = {
+    ("loss", "mse"): "the mean over outputs of squared errors: loss='squared', "
+    "output_reduction='mean'",
+    ("loss", "quadratic"): "1/2 (f - y)^2 is loss='half_squared'; (f - y)^2 is loss='squared'",
+    ("loss", "l2"): "1/2 (f - y)^2 is loss='half_squared'; (f - y)^2 is loss='squared'",
+    ("hidden", "logistic"): "hidden='sigmoid'",
+    ("output", "logistic"): "output='sigmoid'",
+    ("hidden", "linear"): "hidden='identity'",
+    ("output", "linear"): "output='identity'",
+    ("output", "softmax"): "a softmax output is folded into loss='softmax_cross_entropy'",
+}
+
+
+@dataclass(frozen=True)
+class Network:
+    """A parsed declaration. `hidden` holds one activation per hidden layer where the depth
+    is fixed, or one for every layer (depth "any")."""
+
+    hidden: tuple[str, ...] = ("relu",)
+    output: str = "identity"
+    loss: str = "half_squared"
+    reduction: str = "mean"
+    output_reduction: str = "sum"
+    batch: str = "batched"
+    layout: str = "rows"
+    sample_shape: str = "flat"
+    targets: str = "matrix"
+    bias: bool = True
+    bias_shape: str = "flat"
+    depth: int | str = 1
+    outputs: int | str = 1
+    relu_grad_at_zero: int = 0
+    params: str = "list"
+    framework: str = "torch"
+
+    # ---------------------------------------------------------------- sizes checked
+    @property
+    def depths(self) -> tuple[int, ...]:
+        return ANY_DEPTHS if self.depth == ANY else (int(self.depth),)
+
+    @property
+    def output_counts(self) -> tuple[int, ...]:
+        return ANY_OUTPUTS if self.outputs == ANY else (int(self.outputs),)
+
+    def hidden_at(self, depth: int) -> tuple[str, ...]:
+        """The activation of each hidden layer of a network of `depth` hidden layers."""
+        if len(self.hidden) == 1:
+            return self.hidden * depth
+        return self.hidden
+
+    def activations(self, depth: int) -> tuple[functions.Activation, ...]:
+        """sigma_1 ... sigma_L, sigma_out as table entries."""
+        names = (*self.hidden_at(depth), self.output)
+        return tuple(functions.activation(n, self.relu_grad_at_zero) for n in names)
+
+    @property
+    def per_sample(self) -> bool:
+        return self.batch == "per-sample"
+
+    @property
+    def has_kinks(self) -> bool:
+        return any(h.split(":")[0] in ("relu", "leaky_relu") for h in self.hidden)
+
+    # ---------------------------------------------------------------- words
+    def describe(self) -> str:
+        """One line: the network, then the conventions that differ from the defaults."""
+        hidden = "/".join(self.hidden)
+        depth = "any depth" if self.depth == ANY else f"depth {self.depth}"
+        k = "k any" if self.outputs == ANY else f"k={self.outputs}"
+        core = f"{hidden} {depth}, output {self.output}, {self.loss} ({self.reduction}), {k}"
+        shown = ("batch", "layout", "bias", "bias_shape", "params", "framework")
+        rest = [f"{n}={getattr(self, n)}" for n in shown]
+        if self.relu_grad_at_zero:
+            rest.append("relu_grad_at_zero=1")
+        if self.output_reduction != "sum":
+            rest.append(f"output_reduction={self.output_reduction}")
+        return f"{core}; {', '.join(rest)}"
+
+    def as_dict(self) -> dict:
+        out = dataclasses.asdict(self)
+        out["hidden"] = self.hidden[0] if len(self.hidden) == 1 else list(self.hidden)
+        return out
+
+    def with_(self, **changes) -> Network:
+        return dataclasses.replace(self, **changes)
+
+
+SEED = Network(
+    hidden=("relu",),
+    output="identity",
+    loss="half_squared",
+    batch="per-sample",
+    layout="columns",
+    sample_shape="flat",
+    targets="flat",
+)
+
+
+# --------------------------------------------------------------------------- parsing
+def _say(key: str, source: str) -> str:
+    """How the message names a key: MLP_PARITY['loss'], --loss, or loss=."""
+    if source == "options":
+        return f"--{key.replace('_', '-')}"
+    if source == "keywords":
+        return f"{key}="
+    return f"{DICT_NAME}[{key!r}]"
+
+
+def _fail(key: str, source: str, expected: str, got: object) -> DeclarationError:
+    hint = HINTS.get((key, str(got).lower()))
+    more = f" ({hint})" if hint else ""
+    return DeclarationError(f"{_say(key, source)}: expected {expected}, got {got!r}{more}")
+
+
+def _choice(key: str, value: object, source: str) -> object:
+    spec = BY_KEY[key]
+    if isinstance(value, str):
+        value = VALUE_ALIASES.get((key, value.strip().lower()), value.strip())
+    if key in ("bias",) and isinstance(value, str) and value.lower() in ("true", "false"):
+        value = value.lower() == "true"
+    if key == "relu_grad_at_zero" and isinstance(value, str) and value in ("0", "1"):
+        value = int(value)
+    if key == "relu_grad_at_zero" and isinstance(value, float) and value in (0.0, 1.0):
+        value = int(value)
+    ok = value in spec.values and type(value) is type(spec.default)
+    if not ok:
+        allowed = " | ".join(str(v) for v in spec.values)
+        raise _fail(key, source, f"one of {allowed}", value)
+    return value
+
+
+def _activation(key: str, value: object, source: str, allowed: tuple[str, ...]) -> str:
+    if not isinstance(value, str):
+        raise _fail(key, source, "an activation name such as 'relu' or 'tanh'", value)
+    text = value.strip()
+    name, colon, arg = text.partition(":")
+    if name not in allowed:
+        options = " | ".join("leaky_relu:ALPHA" if a == "leaky_relu" else a for a in allowed)
+        raise _fail(key, source, f"one of {options}", value)
+    if name == "leaky_relu":
+        if not colon:
+            return f"leaky_relu:{functions.LEAKY_DEFAULT:g}"
+        try:
+            alpha = float(arg)
+        except ValueError:
+            raise _fail(key, source, "leaky_relu:ALPHA with ALPHA a number in (0, 1)", value) from None
+        if not 0.0 < alpha < 1.0:
+            raise _fail(key, source, "leaky_relu:ALPHA with ALPHA in (0, 1)", value)
+        return f"leaky_relu:{alpha:g}"
+    if colon:
+        raise _fail(key, source, f"'{name}' without a parameter", value)
+    return name
+
+
+def _size(key: str, value: object, source: str, limit: int) -> int | str:
+    if isinstance(value, str) and value.strip().lower() == ANY:
+        return ANY
+    if isinstance(value, str) and value.strip().isdigit():
+        value = int(value.strip())
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= limit:
+        raise _fail(key, source, f"an int from 1 to {limit}, or 'any'", value)
+    return value
+
+
+def _unknown(key: object, source: str) -> DeclarationError:
+    close = difflib.get_close_matches(str(key), list(BY_KEY), n=1)
+    more = f" (did you mean {close[0]!r}?)" if close else ""
+    where = {"options": "option", "keywords": "keyword"}.get(source, f"key in {DICT_NAME}")
+    known = ", ".join(BY_KEY)
+    return DeclarationError(f"unknown {where} {key!r}{more}; the keys are: {known}")
+
+
+def parse(*layers: tuple[Mapping, str]) -> Network:
+    """A Network from (dict, source) pairs, later ones overriding earlier ones; source is
+    "module", "options" or "keywords" (what the messages call the keys)."""
+    merged: dict[str, tuple[object, str]] = {}
+    for values, source in layers:
+        if values is None:
+            continue
+        if not isinstance(values, Mapping):
+            raise DeclarationError(
+                f"{DICT_NAME}: expected a dict of declaration keys, got {type(values).__name__}"
+            )
+        for key, value in values.items():
+            if key not in BY_KEY:
+                raise _unknown(key, source)
+            merged[key] = (value, source)
+    return _network(merged)
+
+
+def _network(merged: dict[str, tuple[object, str]]) -> Network:
+    def get(key: str):
+        return merged.get(key, (BY_KEY[key].default, "module"))
+
+    out: dict[str, object] = {}
+    for key in ("reduction", "output_reduction", "batch", "layout", "sample_shape", "targets"):
+        out[key] = _choice(key, *get(key))
+    for key in ("bias", "bias_shape", "relu_grad_at_zero", "params", "framework"):
+        out[key] = _choice(key, *get(key))
+    loss, loss_src = get("loss")
+    if loss not in functions.LOSSES:
+        raise _fail("loss", loss_src, f"one of {' | '.join(functions.LOSSES)}", loss)
+    out["loss"] = loss
+    out["output"] = _activation("output", *get("output"), functions.OUTPUT)
+    depth = _size("depth", *get("depth"), MAX_DEPTH)
+    out["outputs"] = _size("outputs", *get("outputs"), 64)
+    hidden, hidden_src = get("hidden")
+    if isinstance(hidden, (list, tuple)):
+        if not hidden:
+            raise _fail("hidden", hidden_src, "a non-empty list of activations", hidden)
+        acts = tuple(_activation("hidden", h, hidden_src, functions.HIDDEN) for h in hidden)
+        depth_given = "depth" in merged
+        if depth == ANY or (depth_given and depth != len(acts)):
+            raise DeclarationError(
+                f"{_say('hidden', hidden_src)} lists {len(acts)} activations, one per hidden "
+                f"layer, but {_say('depth', merged['depth'][1])} is {depth!r}: give one "
+                "activation for every layer, or depth equal to the list's length"
+            )
+        depth = len(acts)
+    else:
+        acts = (_activation("hidden", hidden, hidden_src, functions.HIDDEN),)
+    out["hidden"] = acts
+    out["depth"] = depth
+    net = Network(**out)
+    _consistent(net, merged)
+    return net
+
+
+def _consistent(net: Network, merged: dict[str, tuple[object, str]]) -> None:
+    """Keys that contradict each other: one line naming both."""
+
+    def src(key: str) -> str:
+        return _say(key, merged.get(key, (None, "module"))[1])
+
+    if net.targets == "flat" and net.outputs != 1:
+        raise DeclarationError(
+            f"{src('targets')} is 'flat' (Y of shape (B,)), which holds one output, but "
+            f"{src('outputs')} is {net.outputs!r}: flat targets need outputs = 1"
+        )
+    if "sample_shape" in merged and not net.per_sample and net.sample_shape != "flat":
+        raise DeclarationError(
+            f"{src('sample_shape')} applies to per-sample code, but {src('batch')} is "
+            f"{net.batch!r}: declare batch='per-sample', or leave sample_shape out"
+        )
+    if "bias_shape" in merged and not net.bias and net.bias_shape != "flat":
+        raise DeclarationError(
+            f"{src('bias_shape')} is {net.bias_shape!r} but {src('bias')} is False: a network "
+            "without biases has no bias shape"
+        )
+
+
+def from_module(module: object) -> dict | None:
+    """The module's declaration dict, or None where it has none."""
+    value = getattr(module, DICT_NAME, None)
+    if value is None:
+        return None
+    if not isinstance(value, Mapping):
+        raise DeclarationError(
+            f"{DICT_NAME}: expected a dict of declaration keys, got {type(value).__name__}"
+        )
+    return dict(value)

@@ -1,0 +1,257 @@
+"""The activations and the loss heads of a declared network, as small tables.
+
+One entry per name (`ACTIVATIONS`, `LOSSES`), in the manner of scikit-learn's
+`neural_network/_base.py`: each holds the function in float64 NumPy, its derivative, the same
+function in torch (what the autograd and torch.func oracles differentiate), where its kinks
+are, and the constants its error bound needs (`tolerances.layers` carries them through the
+layers). Adding an activation is one entry here, its planted bugs and its reformulations.
+
+Error of a computed activation, h^ = fl(sigma)(a) for an exact a (both sides of a comparison
+add theirs: the module's in its dtype, u, and the reference's in float64, u64):
+
+    |h^ - sigma(a)| <= c_rel u |sigma(a)| + c_abs u                              (*)
+
+`c_rel` covers the formulations that keep relative accuracy: torch's own function (within
+1 u for float16 and bfloat16, which it computes in float32 and rounds once, and 2.48 u for
+float32 sigmoid) and 1 / (1 + exp(-a)) (exp within 1.05 u, then an addition and a division:
+2.48 u measured). `c_abs` (in units of u, the functions' range being of order 1) admits the
+formulations that are accurate in absolute terms only: 0.5 (1 + tanh(a / 2)) for sigmoid
+(0.75 u absolute, but every relative digit lost where sigma(a) is small) and
+(e^2a - 1) / (e^2a + 1) or 1 - 2 / (e^2a + 1) for tanh (2.97 u absolute, cancelling near
+a = 0). Both constants are established, not assumed: tests/test_functions.py evaluates every
+formulation over every float16 and bfloat16 number and a dense float32 sweep and holds each
+to (*). A formulation that overflows (exp(a) / (1 + exp(a)) at a > 88 in float32: inf / inf
+is NaN) is outside (*): the "large" case family finds it, and the diagnosis says so.
+
+The derivative as code computes it, from a (sigma'(a^)) or from h (h (1 - h), 1 - h^2, what
+PyTorch's own backward does), errs by at most
+
+    sup |sigma''| over [a - e_a, a + e_a] * e_a  +  |d sigma' / d h| * e_own  +  3 u |sigma'(a)|
+
+with e_own the own error (*) of h: `derivative_error`. A piecewise linear activation has
+sigma'' = 0 away from its kink; at the kink its derivative jumps, and where the computed a may
+lie on either side (|a| <= e_a, and a not exactly 0 by construction) either slope is right:
+the derivative's error there is the jump, |1 - alpha|.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+
+Array = np.ndarray
+
+
+# --------------------------------------------------------------------------- helpers
+def _sigmoid(a: Array) -> Array:
+    """1 / (1 + e^-a), relatively accurate for every a (no overflow: e^-|a| <= 1)."""
+    e = np.exp(-np.abs(a))
+    return np.where(a >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
+
+
+def _sup_abs(fn: Callable[[Array], Array], a: Array, e: Array, critical: tuple[float, ...]):
+    """sup |fn| over [a - e, a + e], fn monotone between the `critical` points."""
+    best = np.maximum(np.abs(fn(a - e)), np.abs(fn(a + e)))
+    for c in critical:
+        inside = (a - e <= c) & (c <= a + e)
+        best = np.where(inside, np.maximum(best, abs(float(fn(np.float64(c))))), best)
+    return best
+
+
+@dataclass(frozen=True)
+class Activation:
+    """One activation: sigma, sigma' (the declared value at a kink), torch's sigma (whose
+    autograd derivative at the kink is the declared one), and its error constants."""
+
+    name: str
+    f: Callable[[Array], Array]
+    df: Callable[[Array], Array]  # sigma'(a), float64
+    torch_f: Callable[[torch.Tensor], torch.Tensor]
+    kink_jump: float = 0.0  # |sigma'(0+) - sigma'(0-)|: 0 for a smooth function
+    c_rel: float = 0.0  # (*) above, in units of u
+    c_abs: float = 0.0
+    lipschitz: Callable[[Array, Array], Array] | None = None  # sup |sigma'| on [a-e, a+e]
+    curvature: Callable[[Array, Array], Array] | None = None  # sup |sigma''| on [a-e, a+e]
+    dh: Callable[[Array], Array] | None = None  # |d sigma' / d h| at h (derivative from h)
+    saturates: bool = False  # bounded, with vanishing derivative at large |a|
+    slope: float = 1.0  # leaky_relu's alpha; 1 for the others
+
+    @property
+    def piecewise_linear(self) -> bool:
+        return self.curvature is None
+
+    @property
+    def has_kink(self) -> bool:
+        return self.kink_jump > 0
+
+
+def _relu_like(name: str, alpha: float, grad_at_zero: float) -> Activation:
+    at_zero = 1.0 if grad_at_zero else alpha
+
+    def f(a):
+        return np.where(a > 0, a, alpha * a)
+
+    def df(a):
+        return np.where(a > 0, 1.0, np.where(a < 0, alpha, at_zero))
+
+    def torch_f(a: torch.Tensor) -> torch.Tensor:
+        # torch.where sends the gradient to the branch it picks: at a = 0 the first branch
+        # (slope 1) where grad_at_zero = 1, the second (slope alpha) otherwise
+        neg = a * alpha if alpha else torch.zeros_like(a)
+        return torch.where(a >= 0, a, neg) if grad_at_zero else torch.where(a > 0, a, neg)
+
+    return Activation(
+        name,
+        f,
+        df,
+        torch_f,
+        kink_jump=abs(1.0 - alpha),
+        c_rel=1.0 if alpha not in (0.0, 1.0) else 0.0,  # alpha a is one rounding
+        c_abs=0.0,
+        # sup |sigma'| over [a - e, a + e]: alpha where the interval lies at or below the kink
+        # (relu: a computed a^ <= 0 gives h = 0 exactly, whatever its error), 1 elsewhere
+        lipschitz=lambda a, e: np.where(a + e <= 0, abs(alpha), 1.0),
+        slope=alpha,
+    )
+
+
+def _sigmoid_prime(a: Array) -> Array:
+    s = _sigmoid(a)
+    return s * _sigmoid(-a)
+
+
+def _sigmoid_second(a: Array) -> Array:
+    return _sigmoid_prime(a) * (1.0 - 2.0 * _sigmoid(a))
+
+
+SIGMOID_CRITICAL = (0.0, float(np.log(2.0 + np.sqrt(3.0))), -float(np.log(2.0 + np.sqrt(3.0))))
+TANH_CRITICAL = (0.0, float(np.arctanh(1.0 / np.sqrt(3.0))), -float(np.arctanh(1.0 / np.sqrt(3.0))))
+
+
+def _tanh_prime(a: Array) -> Array:
+    t = np.tanh(a)
+    return 1.0 - t * t
+
+
+def _tanh_second(a: Array) -> Array:
+    t = np.tanh(a)
+    return -2.0 * t * (1.0 - t * t)
+
+
+def _identity() -> Activation:
+    return Activation(
+        "identity",
+        lambda a: np.asarray(a, dtype=np.float64),
+        lambda a: np.ones(np.shape(a)),
+        lambda a: a,
+        lipschitz=lambda a, e: np.ones(np.shape(a)),
+    )
+
+
+SIGMOID = Activation(
+    "sigmoid",
+    _sigmoid,
+    _sigmoid_prime,
+    torch.sigmoid,
+    c_rel=3.0,
+    c_abs=3.0,
+    lipschitz=lambda a, e: _sup_abs(_sigmoid_prime, a, e, (0.0,)),
+    curvature=lambda a, e: _sup_abs(_sigmoid_second, a, e, SIGMOID_CRITICAL),
+    dh=lambda h: np.abs(1.0 - 2.0 * h),
+    saturates=True,
+)
+TANH = Activation(
+    "tanh",
+    np.tanh,
+    _tanh_prime,
+    torch.tanh,
+    c_rel=3.0,
+    c_abs=3.0,
+    lipschitz=lambda a, e: _sup_abs(_tanh_prime, a, e, (0.0,)),
+    curvature=lambda a, e: _sup_abs(_tanh_second, a, e, TANH_CRITICAL),
+    dh=lambda h: 2.0 * np.abs(h),
+    saturates=True,
+)
+
+# The activations a declaration may name, for hidden layers and for the output.
+HIDDEN = ("relu", "leaky_relu", "sigmoid", "tanh", "identity")
+OUTPUT = ("identity", "sigmoid", "tanh")
+LEAKY_DEFAULT = 0.01
+
+
+def activation(spec: str, relu_grad_at_zero: int = 0) -> Activation:
+    """The table entry for "relu", "leaky_relu:0.01", "sigmoid", "tanh" or "identity"
+    (already validated by `mlp_parity.declaration`)."""
+    name, _, arg = spec.partition(":")
+    if name == "relu":
+        return _relu_like("relu", 0.0, relu_grad_at_zero)
+    if name == "leaky_relu":
+        alpha = float(arg) if arg else LEAKY_DEFAULT
+        return _relu_like(spec if arg else f"leaky_relu:{alpha:g}", alpha, relu_grad_at_zero)
+    if name == "sigmoid":
+        return SIGMOID
+    if name == "tanh":
+        return TANH
+    if name == "identity":
+        return _identity()
+    raise KeyError(spec)
+
+
+def own_error(act: Activation, h: Array, u: float) -> Array:
+    """(*) for h = sigma(a): the error of computing sigma once, on one side (unit roundoff u)."""
+    return act.c_rel * u * np.abs(h) + act.c_abs * u
+
+
+def derivative_error(act: Activation, a: Array, e_a: Array, exact: Array, u_both: float):
+    """Allowed error of sigma'(a) as the module computes it, from an a^ within e_a of a
+    (both sides' unit roundoffs summed in u_both); `exact`: where a^ = a = 0 is certain."""
+    if act.piecewise_linear:
+        if not act.has_kink:
+            return np.zeros(np.shape(a))
+        ambiguous = (np.abs(a) <= e_a) & ~exact
+        return np.where(ambiguous, act.kink_jump, 0.0)
+    h = act.f(a)
+    e_own = own_error(act, h, u_both)
+    assert act.curvature is not None and act.dh is not None
+    return act.curvature(a, e_a) * e_a + act.dh(h) * e_own + 3.0 * u_both * np.abs(act.df(a))
+
+
+# --------------------------------------------------------------------------- losses
+@dataclass(frozen=True)
+class Loss:
+    """One loss head. `value(f, a, Y)`: per-sample, per-output terms ell_bk before the
+    reductions (the loss of a sample is their sum over k, or their mean with
+    output_reduction "mean"); `grad(f, a, Y, out)`: d ell_bk / d a_bk, folded through the
+    output activation `out`; `constant`: the factor the gradient of the residual carries."""
+
+    name: str
+    value: Callable[..., Array]
+    grad: Callable[..., Array]
+    outputs: tuple[str, ...]  # the output activations it is declared with
+    classification: bool = False
+    min_outputs: int = 1
+
+
+def _half_squared(f, a, Y):
+    return 0.5 * (f - Y) ** 2
+
+
+def _squared(f, a, Y):
+    return (f - Y) ** 2
+
+
+def _squared_grad(factor: float):
+    def grad(f, a, Y, out: Activation):
+        return factor * (f - Y) * out.df(a)
+
+    return grad
+
+
+LOSSES = {
+    "half_squared": Loss("half_squared", _half_squared, _squared_grad(1.0), OUTPUT),
+    "squared": Loss("squared", _squared, _squared_grad(2.0), OUTPUT),
+}
+REGRESSION = ("half_squared", "squared")

@@ -1,0 +1,100 @@
+"""Oracles of a declared network: independent computations of the same mathematics.
+
+* the float64 NumPy reference (`mlp_parity.reference.network`);
+* the declared network written as a plain torch expression, differentiated by torch autograd
+  at the dtype under test, by `torch.func.jvp` (forward mode) and by
+  `torch.func.vmap(torch.func.grad(...))` (per-sample gradients), in float64.
+
+The torch expression is the declaration and nothing else (`functions` gives each activation
+in torch, with the declared derivative at a kink), so autograd's rules, not anybody's
+hand-written backward, produce the oracles' gradients.
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import torch
+from torch.func import grad, jvp, vmap
+
+from mlp_parity import functions
+from mlp_parity.declaration import Network
+
+Params = tuple[torch.Tensor, ...]  # W1, b1, W2, b2, ... (no b without biases), canonical
+
+
+def _layers(params: Params, bias: bool):
+    step = 2 if bias else 1
+    return [(params[i], params[i + 1] if bias else None) for i in range(0, len(params), step)]
+
+
+def sample_losses(net: Network, params: Params, X: torch.Tensor, Y: torch.Tensor) -> torch.Tensor:
+    """ell_b for every sample: X (B, d), Y (B, k)."""
+    layers = _layers(params, net.bias)
+    acts = net.activations(len(layers) - 1)
+    h = X
+    a = h
+    for (W, b), act in zip(layers, acts):
+        a = h @ W.T + b if b is not None else h @ W.T
+        h = act.torch_f(a)
+    k = h.shape[-1]
+    c_k = 1.0 / k if net.output_reduction == "mean" else 1.0
+    if net.loss == "half_squared":
+        terms = 0.5 * (h - Y) ** 2
+    elif net.loss == "squared":
+        terms = (h - Y) ** 2
+    else:
+        raise KeyError(net.loss)
+    return c_k * terms.sum(dim=-1)
+
+
+def total_loss(net: Network, params: Params, X: torch.Tensor, Y: torch.Tensor) -> torch.Tensor:
+    ell = sample_losses(net, params, X, Y)
+    return ell.mean() if net.reduction == "mean" else ell.sum()
+
+
+def autograd(net: Network, params: Params, X: torch.Tensor, Y: torch.Tensor, per_sample: bool):
+    """(loss, grads) by reverse-mode autograd at the params' dtype and device: of the reduced
+    loss, or (per_sample) of each sample's loss, stacked (B, ...)."""
+    leaves = tuple(p.detach().clone().requires_grad_() for p in params)
+    with torch.enable_grad():
+        if not per_sample:
+            L = total_loss(net, leaves, X, Y)
+            return L.detach(), tuple(g.detach() for g in torch.autograd.grad(L, leaves))
+        losses, grads = [], []
+        for i in range(X.shape[0]):
+            L = sample_losses(net, leaves, X[i : i + 1], Y[i : i + 1])[0]
+            losses.append(L.detach())
+            grads.append(torch.autograd.grad(L, leaves))
+    return torch.stack(losses), tuple(torch.stack([g[j] for g in grads]) for j in range(len(leaves)))
+
+
+def per_sample_gradients(net: Network, params: Params, X: torch.Tensor, Y: torch.Tensor) -> Params:
+    """d ell_b / d theta for every sample b: torch.func.vmap(torch.func.grad(ell))."""
+
+    def one(p, x, y):
+        return sample_losses(net, p, x[None], y[None])[0]
+
+    return vmap(grad(one), in_dims=(None, 0, 0))(tuple(params), X, Y)
+
+
+def directional(net: Network, params: Params, X: torch.Tensor, Y: torch.Tensor, tangents: Params, per_sample: bool):
+    """<dL/dtheta, v> by forward mode (torch.func.jvp): of the reduced loss, or of each
+    sample's loss (vmapped over the samples)."""
+    with warnings.catch_warnings():
+        # torch.func.jvp scripts a helper with torch.jit.script, which recent torch releases
+        # deprecate: torch's own warning about torch's own code.
+        warnings.filterwarnings("ignore", "`torch.jit.script` is deprecated")
+        if not per_sample:
+            _, dL = jvp(lambda *p: total_loss(net, p, X, Y), tuple(params), tuple(tangents))
+            return dL.reshape(1)
+
+        def one(x, y):
+            _, d = jvp(lambda *p: sample_losses(net, p, x[None], y[None])[0], tuple(params), tuple(tangents))
+            return d
+
+        return vmap(one)(X, Y)
+
+
+def relu_like(act: functions.Activation) -> bool:
+    return act.piecewise_linear and act.has_kink
