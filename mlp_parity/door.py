@@ -263,6 +263,13 @@ def canonical_grad(g: torch.Tensor, index: int, net: Network) -> torch.Tensor:
     return g.transpose(-1, -2) if net.layout == "rows" else g
 
 
+def user_index(index: list[int], param: int, net: Network) -> list[int]:
+    """A canonical element index of parameter `param` as the module indexes it."""
+    if net.bias and param % 2 == 1:
+        return {"flat": index, "column": [index[0], 0], "row": [0, index[0]]}[net.bias_shape]
+    return index[::-1] if net.layout == "rows" else index
+
+
 def user_form(a: np.ndarray, index: int, net: Network, sample_axis: bool = False) -> np.ndarray:
     """A canonical float64 array (a parameter's value, gradient or bound; with a leading
     sample axis where `sample_axis`) in the module's form, as `user_shapes` says."""

@@ -10,12 +10,13 @@ the module is per-sample, and the case.
 from __future__ import annotations
 
 import dataclasses
+import warnings
 from collections.abc import Callable
 
 import numpy as np
 import torch
 
-from mlp_parity import call_patterns, compare, door, network_cases, network_oracles, report
+from mlp_parity import call_patterns, compare, door, functions, network_cases, network_oracles, report
 from mlp_parity.compare import ParityError, Where, expect_close, expect_meta
 from mlp_parity.declaration import Network
 from mlp_parity.external import Implementation, ImplementationCrash
@@ -455,6 +456,274 @@ def check_vmap(impl: Implementation, case: NetCase) -> None:
     _compare_grads(p, out, p.bounds(), where, expected)
 
 
+# --------------------------------------------------------------------------- 6. finite differences
+FD_COORDS = 4  # coordinates per parameter tensor
+# A central difference over a step in which no smooth unit's pre-activation moves by more than
+# this is, to third order, a cubic there: its truncation s^2/6 |phi'''| is bounded by twice the
+# largest |phi'''| at the step's three points. Where a step moves some pre-activation further
+# (a large magnitude multiplies it), the coordinate is left out ("unverifiable"): no fixed step
+# suits it, and the other checks hold those cases.
+SMOOTH_REGIME = 2.0**-8
+
+
+def _module_loss(p: Problem, layers, X, Y, where: Where) -> float:
+    """The module's own loss (loss_and_grads), or the declared loss of its forward's f."""
+    if p.decl.has_loss:
+        out = call_module(p, where, layers=layers, X=X, Y=Y)
+        return float(out.loss.sum())
+    params = door.user_params(layers, p.net)
+    x = door.user_x(X[0], p.net) if p.per_sample else door.user_X(X, p.net)
+    with np.errstate(all="ignore"):
+        raw = p.impl.call_raw("forward", params, door._native(x, p.net))
+    try:
+        f = door.read_forward(raw, len(layers) - 1, layers[0][0])[-1]
+    except door.FormError as exc:
+        raise _fail(where, str(exc), exc.kind) from None
+    F = door.canonical_activation(f, p.case.shape.k, X.shape[0], p.net)
+    if F is None:
+        raise _fail(where, f"forward's f has shape {tuple(f.shape)}", compare.SHAPE, "output f")
+    head = functions.LOSSES[p.net.loss]
+    F64, Y64 = F.double().cpu().numpy(), Y.double().cpu().numpy()
+    ell = p.trace.c_k * head.value(F64, None, Y64).sum(axis=1)
+    return float(ell.sum() * (1.0 if p.per_sample else p.trace.c_B))
+
+
+def _third_derivatives(p: Problem, params: list[np.ndarray], points: list[tuple[int, int, float]]) -> np.ndarray:
+    """d^3/dt^3 of the declared loss at theta + t e for each (parameter, flat index, t), in
+    float64: forward mode three times (torch.func.jvp) over the declaration's torch
+    expression, vmapped over the points. 0 without computing where the network is piecewise
+    linear and the loss quadratic in each coordinate."""
+    if not points:
+        return np.zeros(0)
+    acts = p.net.activations(len(p.layers) - 1)
+    if all(a.piecewise_linear for a in acts) and p.net.loss in functions.REGRESSION:
+        return np.zeros(len(points))
+    from torch.func import jvp, vmap
+
+    P = tuple(torch.from_numpy(np.array(a)) for a in params)
+    X, Y = torch.from_numpy(np.array(p.inp.X)), torch.from_numpy(np.array(p.inp.Y))
+    sizes = [a.numel() for a in P]
+    offsets = np.concatenate([[0], np.cumsum(sizes)])
+    V = torch.zeros(len(points), int(offsets[-1]), dtype=torch.float64)
+    T = torch.tensor([t for _, _, t in points], dtype=torch.float64)
+    for row, (j, flat, _) in enumerate(points):
+        V[row, int(offsets[j]) + flat] = 1.0
+
+    def loss(theta):
+        parts = tuple(theta[int(offsets[i]) : int(offsets[i + 1])].reshape(P[i].shape) for i in range(len(P)))
+        if p.per_sample:
+            return network_oracles.sample_losses(p.net, parts, X, Y).sum()
+        return network_oracles.total_loss(p.net, parts, X, Y)
+
+    flat0 = torch.cat([a.reshape(-1) for a in P])
+
+    def third(v, t):
+        def d1(th):
+            return jvp(loss, (th,), (v,))[1]
+
+        def d2(th):
+            return jvp(d1, (th,), (v,))[1]
+
+        return jvp(d2, (flat0 + t * v,), (v,))[1]
+
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", "`torch.jit.script` is deprecated")  # torch's own
+        return vmap(third)(V, T).numpy()
+
+
+def _layers_of(params: list[np.ndarray], bias: bool):
+    step = 2 if bias else 1
+    return [(params[i], params[i + 1] if bias else None) for i in range(0, len(params), step)]
+
+
+def check_finite_differences(impl: Implementation, case: NetCase) -> None:
+    """The module's float64 gradient against central differences of its own float64 loss
+    (loss_and_grads), or of the declared loss of its forward's f, on a few coordinates of
+    every parameter. s = cbrt(eps) max(1, |theta|), kept exact; allowed: the loss's rounding
+    bound at both points over 2 s, the truncation s^2/6 |phi'''| (zero where the network is
+    piecewise linear and the loss quadratic in one coordinate), and the gradient's own bound.
+    A coordinate whose step flips a ReLU mask is left out."""
+    net = impl.declared.net
+    p = Problem(impl, case, network_cases.inputs(net, case))
+    if p.decl.protocol == "sgd_step":
+        _skip("finite-diff", impl, "sgd_step returns parameters: the backward check holds its step")
+    if not (p.decl.has_loss or p.decl.has_forward):
+        _skip("finite-diff", impl, f"{p.decl.protocol} returns no loss and the module has no forward")
+    where = _where("finite-diff", impl, case, "finite differences of its own loss (float64)")
+    if p.per_sample:  # one call: the first sample
+        p = Problem(impl, case, network_cases.replace(p.inp, X=p.inp.X[:1], Y=p.inp.Y[:1]))
+    out = call_module(p, where)
+    grads = [door.canonical_grad(g, j, net) for j, g in enumerate(out.grads)]
+    grads = [g[0] if p.per_sample else g for g in grads]
+    e_grad = [e[0] if p.per_sample else e for e in p.allowed(p.bounds())]
+    params = _params_of(p)
+    A0, _ = refnet.forward(net, p.layers, p.inp.X)
+    smooth = [not a.piecewise_linear for a in net.activations(len(p.layers) - 1)]
+    rng = np.random.default_rng([case.seed, 6])
+    X, Y = p.t(p.inp.X), p.t(p.inp.Y)
+    measured = []  # (j, flat, analytic, estimate, rounding part, step)
+    skipped = dict.fromkeys(range(len(params)), 0)
+    for j, (theta, g) in enumerate(zip(params, grads)):
+        picks = rng.choice(theta.size, size=min(FD_COORDS, theta.size), replace=False)
+        for flat in (int(f) for f in picks):
+            value = float(theta.reshape(-1)[flat])
+            s = np.cbrt(np.finfo(np.float64).eps) * max(1.0, abs(value))
+            s = (value + s) - value
+            losses, e_loss = [], 0.0
+            for sign in (1.0, -1.0):
+                shifted = [a.copy() for a in params]
+                shifted[j].reshape(-1)[flat] = value + sign * s
+                lay = _layers_of(shifted, net.bias)
+                A, _ = refnet.forward(net, lay, p.inp.X)
+                flips = any(np.any((a > 0) != (a0 > 0)) for a, a0 in zip(A[:-1], A0[:-1]))
+                moved = max(
+                    (float(np.abs(a - a0).max(initial=0.0)) for a, a0, sm in zip(A, A0, smooth) if sm),
+                    default=0.0,
+                )
+                if flips or moved > SMOOTH_REGIME:
+                    break
+                tr = refnet.trace(net, lay, p.inp.X, p.inp.Y)
+                with np.errstate(all="ignore"):
+                    b = layer_bounds(net, lay, p.inp.X, p.inp.Y, tr, Sides("float64"))
+                e_loss += float(b.loss_sample.sum()) if p.per_sample else b.loss
+                torch_lay = [(p.t(W), None if c is None else p.t(c)) for W, c in lay]
+                losses.append(_module_loss(p, torch_lay, X, Y, where))
+            if len(losses) < 2:
+                skipped[j] += 1
+                continue
+            rounding = e_loss / (2 * s) + float(e_grad[j].reshape(-1)[flat])
+            estimate = (losses[0] - losses[1]) / (2 * s)
+            measured.append((j, flat, float(g.double().reshape(-1)[flat]), estimate, rounding, s))
+    points = [(j, flat, t) for j, flat, *_, s in measured for t in (-s, 0.0, s)]
+    third = np.abs(_third_derivatives(p, params, points)).reshape(-1, 3).max(axis=1) if points else []
+    for j, name in enumerate(p.tensor_names()):
+        rows_j = [(m, t3) for m, t3 in zip(measured, third) if m[0] == j]
+        if not rows_j:
+            continue
+        analytic = np.array([m[2] for m, _ in rows_j])
+        estimate = np.array([m[3] for m, _ in rows_j])
+        allowed = np.array([m[4] + 2 * t3 * m[5] ** 2 / 6 for m, t3 in rows_j])
+        rows = []
+        for (_, flat, *_), _ in rows_j:
+            idx = [int(i) for i in np.unravel_index(flat, params[j].shape)]
+            rows.append(f"element {door.user_index(idx, j, net)}")
+        w = dataclasses.replace(where, sample_axis=True, rows=tuple(rows))
+        note = (
+            f"{len(rows_j)} coordinates, {skipped[j]} unverifiable (a ReLU mask flips within the "
+            "step, or a pre-activation moves too far for a fixed step)"
+        )
+        expect_close(analytic, estimate, allowed, tensor=name, where=w, note=note)
+
+
+# --------------------------------------------------------------------------- 7. gradcheck
+GRADCHECK_MAX_PARAMS = 256  # gradcheck's full Jacobian, one coordinate at a time
+
+
+def off_kink(net: Network, inp: NetInputs, margin_rel: float = 1e-3) -> NetInputs | None:
+    """The problem moved away from every ReLU kink: layer by layer, b_j shifted until every
+    sample's |a_j| >= margin_j; None where a unit without bias sits within its margin."""
+    layers = [(W.copy(), None if b is None else b.copy()) for W, b in inp.layers]
+    acts = net.activations(len(layers) - 1)
+    H = inp.X
+    for (W, b), act in zip(layers, acts):
+        A = H @ W.T + (b if b is not None else 0.0)
+        if act.has_kink:
+            margin = margin_rel * (np.abs(H).max(axis=0, initial=0.0) @ np.abs(W).T + (np.abs(b) if b is not None else 0.0) + 1.0)
+            for j in range(W.shape[0]):
+                if np.all(np.abs(A[:, j]) >= margin[j]):
+                    continue
+                if b is None:
+                    return None
+                for k in range(4 * A.shape[0] + 2):
+                    shift = (k + 1) // 2 * margin[j] * (1 if k % 2 else -1) * 2
+                    if np.all(np.abs(A[:, j] + shift) >= margin[j]):
+                        b[j] += shift
+                        A[:, j] += shift
+                        break
+        H = act.f(A)
+    return network_cases.replace(inp, layers=tuple(layers))
+
+
+def _shifted_loss_bound(p: Problem, params: list[np.ndarray], step: float) -> float:
+    """The largest rounding bound of the loss at theta +/- step e_i over every coordinate i
+    (a step can change the loss by far more than its value at theta: on the tiny family,
+    (r + step)^2 is step^2 where r^2 underflows)."""
+    worst = 0.0
+    for j, theta in enumerate(params):
+        for flat in range(theta.size):
+            for sign in (1.0, -1.0):
+                shifted = [a.copy() for a in params]
+                shifted[j].reshape(-1)[flat] += sign * step
+                lay = _layers_of(shifted, p.net.bias)
+                with np.errstate(all="ignore"):
+                    tr = refnet.trace(p.net, lay, p.inp.X, p.inp.Y)
+                    b = layer_bounds(p.net, lay, p.inp.X, p.inp.Y, tr, Sides("float64"))
+                worst = max(worst, float(b.loss_sample.sum()) if p.per_sample else b.loss)
+    return worst
+
+
+def check_gradcheck(impl: Implementation, case: NetCase) -> None:
+    """torch.autograd.gradcheck on a torch.autograd.Function whose forward is the module's
+    float64 loss and whose backward is its gradient, off every kink; every element of the
+    Jacobian (networks up to GRADCHECK_MAX_PARAMS parameters). atol: gradcheck's central
+    differences at eps = 1e-6 err by the loss's rounding bound over eps, the truncation
+    eps^2/6 |phi'''| (the largest over the coordinates, doubled) and the gradient's bound."""
+    net = impl.declared.net
+    p = Problem(impl, case, network_cases.inputs(net, case))
+    if not p.decl.has_loss:
+        _skip("gradcheck", impl, f"{p.decl.protocol} returns no loss: finite-diff and the reference hold it")
+    if case.shape.n_params > GRADCHECK_MAX_PARAMS:
+        _skip("gradcheck", impl, f"{case.shape.n_params} parameters: gradcheck's full Jacobian is for {GRADCHECK_MAX_PARAMS} or fewer")
+    inp = off_kink(net, p.inp if not p.per_sample else network_cases.replace(p.inp, X=p.inp.X[:1], Y=p.inp.Y[:1]))
+    if inp is None:
+        _skip("gradcheck", impl, "a unit without bias sits at a ReLU kink: no off-kink problem")
+    p = Problem(impl, case, inp)
+    eps = 1e-6
+    A0, _ = refnet.forward(net, p.layers, p.inp.X)
+    if max((float(np.abs(h).max(initial=0.0)) for h in p.trace.H[:-1]), default=0.0) * eps > SMOOTH_REGIME:
+        _skip("gradcheck", impl, "magnitudes too large for gradcheck's fixed step 1e-6 (finite-diff scales its step)")
+    where = _where("gradcheck", impl, case, "torch.autograd.gradcheck")
+    params = _params_of(p)
+    points = [(j, f, t) for j, a in enumerate(params) for f in range(a.size) for t in (-eps, 0.0, eps)]
+    third = float(np.abs(_third_derivatives(p, params, points)).max(initial=0.0))
+    e_grad = max(float(e.max(initial=0.0)) for e in p.allowed(p.bounds()))
+    atol = 2 * _shifted_loss_bound(p, params, eps) / (2 * eps) + 2 * third * eps * eps / 6 + e_grad
+    X, Y = p.t(p.inp.X), p.t(p.inp.Y)
+
+    def split(flat_params):
+        out, i = [], 0
+        for W, b in p.layers:
+            out.append((flat_params[i], flat_params[i + 1] if b is not None else None))
+            i += 2 if b is not None else 1
+        return out
+
+    class ModuleLoss(torch.autograd.Function):
+        @staticmethod
+        def forward(ctx, *theta):
+            out = call_module(p, where, layers=split([t.detach() for t in theta]), X=X, Y=Y)
+            ctx.grads = [door.canonical_grad(g, j, net) for j, g in enumerate(out.grads)]
+            return out.loss.sum().to(theta[0].dtype)
+
+        @staticmethod
+        def backward(ctx, grad_out):
+            grads = [g.sum(0) if p.per_sample else g for g in ctx.grads]
+            return tuple(grad_out * g.to(grad_out.dtype) for g in grads)
+
+    theta = tuple(p.t(a).requires_grad_() for a in params)
+    try:
+        torch.autograd.gradcheck(ModuleLoss.apply, theta, eps=eps, atol=atol, rtol=0.0)
+    except (ImplementationCrash, ParityError):
+        raise
+    except Exception as exc:  # GradcheckError
+        lines = [
+            f"gradcheck check failed: the gradient of {impl.name} disagrees with "
+            "torch.autograd.gradcheck's differences of its own loss (float64, off every kink)",
+            *("  " + s for s in str(exc).splitlines()[:12]),
+            *where.footer(),
+        ]
+        raise ParityError("\n".join(lines), compare.GRADCHECK) from None
+
+
 # --------------------------------------------------------------------------- 8. kink
 def check_kink(impl: Implementation, case: NetCase) -> None:
     """At a = 0 exactly, in every ReLU-like layer, the gradient uses the declared ReLU'(0)
@@ -748,6 +1017,8 @@ CHECKS = (
     Check("autograd", check_autograd, "test_net_autograd"),
     Check("jvp", check_jvp, "test_net_jvp"),
     Check("vmap", check_vmap, "test_net_vmap"),
+    Check("finite-diff", check_finite_differences, "test_net_finite_differences", ("float64",)),
+    Check("gradcheck", check_gradcheck, "test_net_gradcheck", ("float64",)),
     Check("kink", check_kink, "test_net_kink"),
     Check("contract", check_contract, "test_net_contract"),
     Check("layout", check_layout, "test_net_layout"),
