@@ -1139,11 +1139,17 @@ class Failure:
     @classmethod
     def from_dict(cls, data: dict) -> Failure:
         c = data.get("case")
-        case = (
-            None
-            if c is None
-            else Case(c["seed"], cases.Shape(**c["shape"]), c["dtype"], c["device"])
-        )
+        if c is None:
+            case = None
+        elif "slot" in c:  # a declared network's case
+            from mlp_parity.network_cases import Arch, NetCase
+
+            shape = {**c["shape"], "hidden": tuple(c["shape"]["hidden"])}
+            case = NetCase(
+                c["seed"], Arch(**shape), c["dtype"], c["device"], c["slot"], tuple(c["hidden"]), c["fam"]
+            )
+        else:
+            case = Case(c["seed"], cases.Shape(**c["shape"]), c["dtype"], c["device"])
         return cls(**{**data, "case": case})
 
 

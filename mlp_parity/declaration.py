@@ -20,8 +20,6 @@ import difflib
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from mlp_parity import functions
-
 DICT_NAME = "MLP_PARITY"  # the module attribute that holds a declaration
 
 
@@ -37,19 +35,26 @@ class Key:
     meaning: str
 
 
+# The names a declaration may use; `mlp_parity.functions` holds what each name computes (this
+# module imports neither NumPy nor torch: the pytest plugin builds its options from KEYS).
+HIDDEN = ("relu", "leaky_relu", "sigmoid", "tanh", "identity")
+OUTPUT = ("identity", "sigmoid", "tanh")
+LOSSES = ("half_squared", "squared")
+LEAKY_DEFAULT = 0.01
+
 KEYS = (
     Key(
         "hidden",
         "relu",
-        functions.HIDDEN,
+        HIDDEN,
         "activation of the hidden layers: relu | leaky_relu:ALPHA | sigmoid | tanh | identity, "
         "or a list with one per hidden layer",
     ),
-    Key("output", "identity", functions.OUTPUT, "activation of the output layer"),
+    Key("output", "identity", OUTPUT, "activation of the output layer"),
     Key(
         "loss",
         "half_squared",
-        functions.REGRESSION,
+        LOSSES,
         "half_squared: 1/2 sum_k (f_k - y_k)^2 | squared: sum_k (f_k - y_k)^2",
     ),
     Key("reduction", "mean", ("mean", "sum"), "over the batch: mean | sum"),
@@ -156,8 +161,10 @@ class Network:
             return self.hidden * depth
         return self.hidden
 
-    def activations(self, depth: int) -> tuple[functions.Activation, ...]:
-        """sigma_1 ... sigma_L, sigma_out as table entries."""
+    def activations(self, depth: int) -> tuple:
+        """sigma_1 ... sigma_L, sigma_out as `functions.Activation` table entries."""
+        from mlp_parity import functions
+
         names = (*self.hidden_at(depth), self.output)
         return tuple(functions.activation(n, self.relu_grad_at_zero) for n in names)
 
@@ -247,7 +254,7 @@ def _activation(key: str, value: object, source: str, allowed: tuple[str, ...]) 
         raise _fail(key, source, f"one of {options}", value)
     if name == "leaky_relu":
         if not colon:
-            return f"leaky_relu:{functions.LEAKY_DEFAULT:g}"
+            return f"leaky_relu:{LEAKY_DEFAULT:g}"
         try:
             alpha = float(arg)
         except ValueError:
@@ -306,17 +313,17 @@ def _network(merged: dict[str, tuple[object, str]]) -> Network:
     for key in ("bias", "bias_shape", "relu_grad_at_zero", "params", "framework"):
         out[key] = _choice(key, *get(key))
     loss, loss_src = get("loss")
-    if loss not in functions.LOSSES:
-        raise _fail("loss", loss_src, f"one of {' | '.join(functions.LOSSES)}", loss)
+    if loss not in LOSSES:
+        raise _fail("loss", loss_src, f"one of {' | '.join(LOSSES)}", loss)
     out["loss"] = loss
-    out["output"] = _activation("output", *get("output"), functions.OUTPUT)
+    out["output"] = _activation("output", *get("output"), OUTPUT)
     depth = _size("depth", *get("depth"), MAX_DEPTH)
     out["outputs"] = _size("outputs", *get("outputs"), 64)
     hidden, hidden_src = get("hidden")
     if isinstance(hidden, (list, tuple)):
         if not hidden:
             raise _fail("hidden", hidden_src, "a non-empty list of activations", hidden)
-        acts = tuple(_activation("hidden", h, hidden_src, functions.HIDDEN) for h in hidden)
+        acts = tuple(_activation("hidden", h, hidden_src, HIDDEN) for h in hidden)
         depth_given = "depth" in merged
         if depth == ANY or (depth_given and depth != len(acts)):
             raise DeclarationError(
@@ -326,7 +333,7 @@ def _network(merged: dict[str, tuple[object, str]]) -> Network:
             )
         depth = len(acts)
     else:
-        acts = (_activation("hidden", hidden, hidden_src, functions.HIDDEN),)
+        acts = (_activation("hidden", hidden, hidden_src, HIDDEN),)
     out["hidden"] = acts
     out["depth"] = depth
     net = Network(**out)

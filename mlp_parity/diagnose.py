@@ -53,6 +53,8 @@ from mlp_parity.external import Implementation, ImplementationCrash
 from mlp_parity.report import Diagnosis
 
 PATTERNS = (
+    "declaration",  # a declared network's code follows another declaration (network_diagnose)
+    "activation-derivative",  # sigma' computed from the wrong variable (network_diagnose)
     "sign",
     "scale",
     "transposed",

@@ -42,6 +42,8 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
+from mlp_parity import declaration
+
 Array = np.ndarray
 
 
@@ -176,10 +178,34 @@ TANH = Activation(
     saturates=True,
 )
 
+# Derivatives code gets wrong, by activation: (what the code does, sigma' it computes). The
+# diagnosis holds a module's gradients against the reference with each of these in place of
+# sigma' (`network_diagnose`): a fit names the mistake.
+WRONG_DERIVATIVES: dict[str, tuple[tuple[str, Callable[[Array], Array]], ...]] = {
+    "sigmoid": (
+        ("sigma'(a) computed as a (1 - a): the formula h (1 - h) applied to the pre-activation", lambda a: a * (1.0 - a)),
+        ("sigma'(a) computed as sigma(h) (1 - sigma(h)): the derivative applied to the activation, sigma taken twice", lambda a: _sigmoid_prime(_sigmoid(a))),
+        ("sigma'(a) replaced by sigma(a): the activation where its derivative belongs", lambda a: _sigmoid(a)),
+        ("sigma'(a) left out (taken as 1)", lambda a: np.ones(np.shape(a))),
+    ),
+    "tanh": (
+        ("tanh'(a) computed as 1 - a^2: the formula 1 - h^2 applied to the pre-activation", lambda a: 1.0 - a * a),
+        ("tanh'(a) computed as 1 - tanh(h)^2: the derivative applied to the activation", lambda a: 1.0 - np.tanh(np.tanh(a)) ** 2),
+        ("tanh'(a) computed as 1 - h: the square left out", lambda a: 1.0 - np.tanh(a)),
+        ("tanh'(a) left out (taken as 1)", lambda a: np.ones(np.shape(a))),
+    ),
+    "relu": (
+        ("the ReLU mask 1[a > 0] left out", lambda a: np.ones(np.shape(a))),
+        ("the ReLU mask inverted, 1[a <= 0]", lambda a: (a <= 0).astype(np.float64)),
+    ),
+    "leaky_relu": (
+        ("leaky ReLU's negative slope taken as 0 (ReLU's derivative)", lambda a: (a > 0).astype(np.float64)),
+        ("leaky ReLU's derivative left out (taken as 1)", lambda a: np.ones(np.shape(a))),
+    ),
+}
+
 # The activations a declaration may name, for hidden layers and for the output.
-HIDDEN = ("relu", "leaky_relu", "sigmoid", "tanh", "identity")
-OUTPUT = ("identity", "sigmoid", "tanh")
-LEAKY_DEFAULT = 0.01
+HIDDEN, OUTPUT, LEAKY_DEFAULT = declaration.HIDDEN, declaration.OUTPUT, declaration.LEAKY_DEFAULT
 
 
 def activation(spec: str, relu_grad_at_zero: int = 0) -> Activation:

@@ -112,10 +112,17 @@ class NetCase:
     device: str
     slot: int = 0  # the architecture template's index: rotates family and plan with seed
     hidden: tuple[str, ...] = ()  # the activations, for the id and describe()
+    fam: str = ""  # the family its numbers have (`family_of`); "" until made for a network
+
+    @property
+    def rotation(self) -> str:
+        """The family the seed and architecture ask for (`family` is what the network and
+        the dtype allow of it)."""
+        return FAMILIES[(self.seed + self.slot) % len(FAMILIES)]
 
     @property
     def family(self) -> str:
-        return FAMILIES[(self.seed + self.slot) % len(FAMILIES)]
+        return self.fam or self.rotation
 
     @property
     def kink_plan(self) -> str:
@@ -159,7 +166,7 @@ def make_cases(net: Network, seeds, dtypes, devices, wide: bool = True) -> list[
     ]
     if wide and 0 in seeds and "float32" in dtypes:
         cases.append(wide_case(net, devices[0]))
-    return cases
+    return [dataclasses.replace(c, fam=family_of(net, c)) for c in cases]
 
 
 def wide_case(net: Network, device: str = "cpu") -> NetCase:
@@ -409,7 +416,7 @@ def _saturated(net: Network, v: dict, depth: int) -> dict:
 
 
 def _family(net: Network, case: NetCase) -> str:
-    fam = case.family
+    fam = case.rotation
     if fam == "zero-bias" and not net.bias:
         return "zero-W"
     if fam == "saturated" and not any(a.saturates for a in net.activations(case.shape.depth)):

@@ -19,9 +19,17 @@ FULL_SEEDS = "0-99"
 @dataclass(frozen=True)
 class Selection:
     impls: tuple[Implementation, ...]
-    cases: tuple[Case, ...]
+    cases: tuple[Case, ...]  # the seed network's; a declared network's come from `net_cases`
     dtypes: tuple[str, ...] = cases.DTYPES  # --parity-dtypes, in the order of cases.DTYPES
     hypothesis: str = "fast"  # --parity-hypothesis
+    seeds: tuple[int, ...] = (0, 1)
+    devices: tuple[str, ...] = ("cpu",)
+
+    def net_cases(self, impl: Implementation) -> list:
+        """The cases of a declared network's module (`network_cases`)."""
+        from mlp_parity import network_cases
+
+        return network_cases.make_cases(impl.declared.net, self.seeds, self.dtypes, self.devices)
 
 
 def device_available(device: str) -> bool:
@@ -62,7 +70,9 @@ def selection(config: pytest.Config) -> Selection:
     impls = load_all(config)
     case_list = tuple(cases.make_cases(seeds, cases.SHAPES, dtypes, devices))
     chosen = tuple(d for d in cases.DTYPES if d in dtypes)
-    return Selection(impls, case_list, chosen, opt("parity_hypothesis") or "fast")
+    return Selection(
+        impls, case_list, chosen, opt("parity_hypothesis") or "fast", tuple(seeds), tuple(devices)
+    )
 
 
 def load_all(config: pytest.Config) -> tuple[Implementation, ...]:
@@ -74,9 +84,10 @@ def load_all(config: pytest.Config) -> tuple[Implementation, ...]:
     else:
         specs, base = config.getini("parity_impl"), config.rootpath
     impls: list[Implementation] = []
+    overrides = declaration_options(config)
     for spec in dict.fromkeys(specs):
         try:
-            impl = external.load(spec, str(base))
+            impl = external.load(spec, str(base), overrides)
         except external.ImplementationError as exc:
             raise pytest.UsageError(str(exc)) from None
         clash = next((i for i in impls if i.name == impl.name), None)
@@ -90,12 +101,29 @@ def load_all(config: pytest.Config) -> tuple[Implementation, ...]:
     return tuple(impls)
 
 
-def params(sel: Selection, only_dtypes: tuple[str, ...] | None) -> list:
+def declaration_options(config: pytest.Config) -> dict:
+    """The declaration keys given as options (--parity-hidden tanh, ...), as strings: the
+    declaration parses them (`mlp_parity.declaration`)."""
+    from mlp_parity import declaration
+
+    out = {}
+    for key in declaration.BY_KEY:
+        value = config.getoption("parity_" + key, None)
+        if value is not None:
+            out[key] = value.split(",") if key == "hidden" and "," in value else value
+    return out
+
+
+def params(
+    sel: Selection,
+    only_dtypes: tuple[str, ...] | None,
+    impls: tuple[Implementation, ...] | None = None,
+) -> list:
     """pytest.param(impl, case) for every combination, skipped with the reason where the
     combination cannot run here."""
     out = []
-    for impl in sel.impls:
-        for case in sel.cases:
+    for impl in sel.impls if impls is None else impls:
+        for case in sel.cases if impl.declared is None else sel.net_cases(impl):
             if only_dtypes and case.dtype not in only_dtypes:
                 continue
             marks = []

@@ -78,6 +78,16 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="the property tests' effort: fast (30 examples, the default) or thorough (300); "
         "both derandomised, with no example database written",
     )
+    from mlp_parity import declaration  # the table of keys; no NumPy, no torch
+
+    for key in declaration.KEYS:
+        group.addoption(
+            f"--parity-{key.name.replace('_', '-')}",
+            dest=f"parity_{key.name}",
+            default=None,
+            metavar="VALUE",
+            help=f"declared networks: {key.meaning} (overrides the module's MLP_PARITY)",
+        )
     parser.addini(
         "parity_impl",
         type="args",
@@ -93,7 +103,10 @@ def requested(config: pytest.Config) -> list[str]:
 
 def pytest_configure(config: pytest.Config) -> None:
     if not requested(config):
-        given = [o for o in OPTIONS if config.getoption(o) not in (None, False)]
+        from mlp_parity import declaration
+
+        names = (*OPTIONS, *(f"parity_{k.name}" for k in declaration.KEYS))
+        given = [o for o in names if config.getoption(o) not in (None, False)]
         if given:
             flag = "--" + given[0].replace("_", "-")
             raise pytest.UsageError(

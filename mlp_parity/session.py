@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from mlp_parity import checks, compare, diagnose, options, report, training
+from mlp_parity import checks, compare, diagnose, network_checks, options, report, training
 from mlp_parity.external import ImplementationCrash
 
 SUITE = Path(__file__).resolve().parent / "suite"
@@ -31,10 +31,20 @@ TIP = (
 )
 
 
-def suite_files() -> list[str]:
+def suite_files(seed: bool = True, declared: bool = True) -> list[str]:
     """The suite's test modules, named one by one: a project's python_files setting does not
-    apply to files given explicitly."""
-    return sorted(str(p) for p in SUITE.glob("test_*.py"))
+    apply to files given explicitly. `seed`: the seed network's (forward / backward);
+    `declared`: a declared network's (`test_network*.py`)."""
+    return sorted(
+        str(p)
+        for p in SUITE.glob("test_*.py")
+        if (declared if is_declared_file(p.name) else seed)
+    )
+
+
+def is_declared_file(name: str) -> bool:
+    """Whether a suite file holds the checks of a declared network."""
+    return name.startswith("test_network")
 
 
 def in_suite(item: pytest.Item) -> bool:
@@ -42,10 +52,13 @@ def in_suite(item: pytest.Item) -> bool:
 
 
 def check_of(item: pytest.Item) -> str:
-    """The check a suite test runs: its name in checks.CHECKS, else its module's subject
-    (properties, training)."""
-    check = checks.BY_TEST.get(getattr(item, "originalname", item.name))
-    return check.name if check else item.path.stem.removeprefix("test_")
+    """The check a suite test runs: its name in checks.CHECKS (or network_checks.CHECKS),
+    else its module's subject (properties, training)."""
+    name = getattr(item, "originalname", item.name)
+    check = checks.BY_TEST.get(name) or network_checks.BY_TEST.get(name)
+    if check:
+        return check.name
+    return item.path.stem.removeprefix("test_").removeprefix("network_") or "network"
 
 
 def failure_kind(exc: BaseException) -> str:
@@ -119,7 +132,7 @@ def hypothesis_effort(request: pytest.FixtureRequest) -> str:
 class ParitySession:
     def __init__(self, config: pytest.Config) -> None:
         self.selection = options.selection(config)
-        self._add_suite(config)
+        self._add_suite(config, self.selection.impls)
         report.clear()
         self.diagnoses: dict[str, list[diagnose.Diagnosis]] = {}
         self._scratch: str | None = None  # Hypothesis's storage, made when first needed
@@ -135,11 +148,17 @@ class ParitySession:
             shutil.rmtree(self._scratch, ignore_errors=True)
 
     @staticmethod
-    def _add_suite(config: pytest.Config) -> None:
+    def _add_suite(config: pytest.Config, impls) -> None:
+        """The suite's files the implementations need: the seed network's for forward /
+        backward modules, a declared network's for the others."""
         # (pytest-xdist workers too: each starts from the command line's own arguments)
         if config.args_source == pytest.Config.ArgsSource.ARGS:
             return  # explicit paths: those only
-        files = [f for f in suite_files() if f not in config.args]
+        kinds = {
+            "seed": any(i.declared is None for i in impls),
+            "declared": any(i.declared is not None for i in impls),
+        }
+        files = [f for f in suite_files(**kinds) if f not in config.args]
         if config.getoption("parity_impl"):
             config.args[:] = files
         else:
@@ -156,12 +175,15 @@ class ParitySession:
     def pytest_generate_tests(self, metafunc: pytest.Metafunc) -> None:
         sel = self.selection
         names = set(metafunc.fixturenames)
+        declared = is_declared_file(metafunc.definition.path.name)
+        impls = tuple(i for i in sel.impls if (i.declared is not None) == declared)
         if {"implementation", "case"} <= names:
-            check = checks.BY_TEST.get(metafunc.function.__name__)
+            table = network_checks.BY_TEST if declared else checks.BY_TEST
+            check = table.get(metafunc.function.__name__)
             only = check.dtypes if check else None
-            metafunc.parametrize(("implementation", "case"), options.params(sel, only))
+            metafunc.parametrize(("implementation", "case"), options.params(sel, only, impls))
         elif "implementation" in names:
-            metafunc.parametrize("implementation", sel.impls, ids=[i.name for i in sel.impls])
+            metafunc.parametrize("implementation", impls, ids=[i.name for i in impls])
 
     # ------------------------------------------------------------------ failures
     @pytest.hookimpl(wrapper=True)
@@ -239,7 +261,12 @@ class ParitySession:
             if impl.name not in failed:
                 continue
             try:
-                out[impl.name] = diagnose.diagnose(impl, failed[impl.name])
+                if impl.declared is not None:
+                    from mlp_parity import network_diagnose
+
+                    out[impl.name] = network_diagnose.diagnose_declared(impl, failed[impl.name])
+                else:
+                    out[impl.name] = diagnose.diagnose(impl, failed[impl.name])
             except Exception as exc:  # a bug of the harness: said, not raised
                 text = f"the diagnosis itself failed: {type(exc).__name__}: {exc}"
                 out[impl.name] = [diagnose.Diagnosis(impl.name, "unknown", "contract", (), text)]

@@ -53,9 +53,11 @@ class Trace:
         return float(self.c_B * np.sum(self.losses))
 
 
-def forward(net: Network, layers: list[Layer], X: np.ndarray):
-    """(A, H): pre-activations and activations of every layer, H[0] = X, H[-1] = f."""
-    acts = net.activations(len(layers) - 1)
+def forward(net: Network, layers: list[Layer], X: np.ndarray, acts=None):
+    """(A, H): pre-activations and activations of every layer, H[0] = X, H[-1] = f.
+    `acts`: the activations' table entries, where not the declaration's (the diagnosis
+    evaluates hypotheses about a module's derivatives this way)."""
+    acts = acts or net.activations(len(layers) - 1)
     A, H = [], [X]
     for (W, b), act in zip(layers, acts):
         a = H[-1] @ W.T + (b if b is not None else 0.0)  # a_l = W_l h_{l-1} + b_l
@@ -71,11 +73,11 @@ def factors(net: Network, B: int, k: int) -> tuple[float, float]:
     return c_B, c_k
 
 
-def trace(net: Network, layers: list[Layer], X: np.ndarray, Y: np.ndarray) -> Trace:
+def trace(net: Network, layers: list[Layer], X: np.ndarray, Y: np.ndarray, acts=None) -> Trace:
     """Forward, loss and the per-sample gradients with respect to every pre-activation."""
-    acts = net.activations(len(layers) - 1)
+    acts = acts or net.activations(len(layers) - 1)
     head = functions.LOSSES[net.loss]
-    A, H = forward(net, layers, X)
+    A, H = forward(net, layers, X, acts)
     B, k = X.shape[0], H[-1].shape[1]
     c_B, c_k = factors(net, B, k)
     losses = c_k * np.sum(head.value(H[-1], A[-1], Y), axis=1)  # ell_b

@@ -130,9 +130,13 @@ def layer_bounds(
     tr: Trace,
     sides: Sides,
     e_params: list[tuple[np.ndarray, np.ndarray | None]] | None = None,
+    loss_only: bool = False,
+    acts=None,
 ) -> Bounds:
-    """Every allowed error of the declared network on (layers, X, Y), per element."""
-    acts = net.activations(len(layers) - 1)
+    """Every allowed error of the declared network on (layers, X, Y), per element
+    (`loss_only`: the forward's and the loss's; the gradients' left empty; `acts`: the
+    activations, where not the declaration's)."""
+    acts = acts or net.activations(len(layers) - 1)
     u2, eta = sides.u, sides.eta
     B = X.shape[0]
     e_params = e_params or [(np.zeros_like(W), None if b is None else np.zeros_like(b)) for W, b in layers]
@@ -180,6 +184,9 @@ def layer_bounds(
     loss_sample = c_k * (np.sum(e_ell, axis=1) + sides.bound(k + 1, np.sum(mag_ell, axis=1)))
     loss = c_B * (np.sum(loss_sample) + sides.bound(B + 2, c_k * np.sum(mag_ell)))
     peak = max(peak, float(np.max(rr, initial=0.0)), float(np.max(mag_ell, initial=0.0)) * k * B)
+
+    if loss_only:
+        return Bounds(e_a, e_h[1:], loss_sample, float(loss), [], [], [], [], exact, peak, [], [])
 
     # ---- backward
     factor = 2.0 if head == "squared" else 1.0
