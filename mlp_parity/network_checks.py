@@ -1042,3 +1042,20 @@ CHECKS = (
 )
 BY_NAME = {c.name: c for c in CHECKS}
 BY_TEST = {c.test: c for c in CHECKS}
+
+
+def not_applicable(impl: Implementation, check: str) -> str:
+    """Why `check` has nothing to check in this module ("" where it has): such tests are not
+    made at all (a check that cannot fail is not counted as passed)."""
+    decl = impl.declared
+    if check == "kink" and not decl.net.has_kinks:
+        return "no ReLU-like layer"
+    if check == "forward" and not (decl.has_loss or decl.has_forward):
+        return f"{decl.protocol} returns no loss and the module has no forward"
+    if check == "finite-diff" and (decl.protocol == "sgd_step" or not (decl.has_loss or decl.has_forward)):
+        return f"{decl.protocol} gives no loss to difference (no loss returned, no forward)"
+    if check == "gradcheck" and not decl.has_loss:
+        return f"{decl.protocol} returns no loss for gradcheck to difference"
+    if check == "jvp" and decl.protocol == "sgd_step":
+        return "sgd_step returns parameters, not a gradient to project"
+    return ""

@@ -108,7 +108,7 @@ def declaration_options(config: pytest.Config) -> dict:
 
     out = {}
     for key in declaration.BY_KEY:
-        value = config.getoption("parity_" + key, None)
+        value = config.getoption("parity_" + key)
         if value is not None:
             out[key] = value.split(",") if key == "hidden" and "," in value else value
     return out
@@ -118,11 +118,18 @@ def params(
     sel: Selection,
     only_dtypes: tuple[str, ...] | None,
     impls: tuple[Implementation, ...] | None = None,
+    check: str = "",
 ) -> list:
     """pytest.param(impl, case) for every combination, skipped with the reason where the
-    combination cannot run here."""
+    combination cannot run here; none for a declared module that `check` has nothing to
+    check in (`network_checks.not_applicable`)."""
     out = []
     for impl in sel.impls if impls is None else impls:
+        if impl.declared is not None and check:
+            from mlp_parity import network_checks
+
+            if network_checks.not_applicable(impl, check):
+                continue
         for case in sel.cases if impl.declared is None else sel.net_cases(impl):
             if only_dtypes and case.dtype not in only_dtypes:
                 continue

@@ -181,7 +181,8 @@ class ParitySession:
             table = network_checks.BY_TEST if declared else checks.BY_TEST
             check = table.get(metafunc.function.__name__)
             only = check.dtypes if check else None
-            metafunc.parametrize(("implementation", "case"), options.params(sel, only, impls))
+            name = check.name if check else ""
+            metafunc.parametrize(("implementation", "case"), options.params(sel, only, impls, name))
         elif "implementation" in names:
             metafunc.parametrize("implementation", impls, ids=[i.name for i in impls])
 
