@@ -74,6 +74,9 @@ class Probe:
     inp: network_cases.NetInputs
     grads: list[np.ndarray] | None  # None: the call raised or returned another form
     note: str = ""
+    # what a gradient read back from an sgd_step may be off by, beyond its bound: the step
+    # theta - lr g rounds to u |theta - lr g|, which / lr is far above g's own rounding
+    recovery: list[np.ndarray] | None = None
 
 
 def _probes(impl: Implementation) -> list[Probe]:
@@ -93,10 +96,13 @@ def _probes(impl: Implementation) -> list[Probe]:
                 out.append(Probe(case, inp, None, str(exc).splitlines()[0]))
                 continue
             grads = [door.canonical_grad(g, j, net).double().cpu().numpy() for j, g in enumerate(outcome.grads)]
+            recovery = None
             if impl.declared.protocol == "sgd_step":  # the step back into a gradient
-                theta = network_checks._params_of(p)
-                grads = [(np.broadcast_to(t, g.shape) - g) / door.LR for t, g in zip(theta, grads)]
-            out.append(Probe(case, inp, grads))
+                theta = [np.broadcast_to(t, g.shape) for t, g in zip(network_checks._params_of(p), grads)]
+                u = Sides("float64").u
+                recovery = [2 * u * (np.abs(t) + np.abs(g)) / door.LR for t, g in zip(theta, grads)]
+                grads = [(t - g) / door.LR for t, g in zip(theta, grads)]
+            out.append(Probe(case, inp, grads, recovery=recovery))
     return out
 
 
@@ -116,7 +122,7 @@ def _expected(net: Network, inp, acts=None) -> tuple[list[np.ndarray], list[np.n
     return flat, allowed
 
 
-def _fits(net: Network, probes: list[Probe], sgd: bool, swap=None) -> tuple[bool, int]:
+def _fits(net: Network, probes: list[Probe], swap=None) -> tuple[bool, int]:
     """Whether every probe's gradients fit `net` within its bounds; (fits, probes compared).
     An sgd_step's gradient, read back from its step, carries the step's rounding / lr.
     `swap(depth) -> activations`: a hypothesis about the module's derivatives."""
@@ -128,13 +134,13 @@ def _fits(net: Network, probes: list[Probe], sgd: bool, swap=None) -> tuple[bool
         exp, allowed = _expected(net, pr.inp, acts)
         if len(exp) != len(pr.grads):
             return False, n
-        for g, e, a in zip(pr.grads, exp, allowed):
+        for j, (g, e, a) in enumerate(zip(pr.grads, exp, allowed)):
             if g.shape != e.shape:
                 return False, n
             # the bound, and where a hypothesis stands in for sigma' (whose own error the
             # bound does not model) 2^-26 of the value: far above float64's rounding, far
             # below what tells one hypothesis from another
-            slack = a + (2 * Sides("float64").u * np.abs(g) / door.LR if sgd else 0.0)
+            slack = a + (pr.recovery[j] if pr.recovery else 0.0)
             if swap is not None:
                 slack = slack + 2.0**-26 * np.abs(e)
             with np.errstate(invalid="ignore", over="ignore"):
@@ -147,12 +153,11 @@ def _fits(net: Network, probes: list[Probe], sgd: bool, swap=None) -> tuple[bool
 
 def declaration_findings(impl: Implementation, probes: list[Probe]) -> list[diagnose.Finding]:
     net = impl.declared.net
-    sgd = impl.declared.protocol == "sgd_step"
-    if _fits(net, probes, sgd)[0]:
+    if _fits(net, probes)[0]:
         return []
     for change, words in neighbours(net):
         other = net.with_(**change)
-        fits, n = _fits(other, probes, sgd)
+        fits, n = _fits(other, probes)
         if fits:
             keys = ", ".join(f"{k}={v!r}" for k, v in change.items())
             declared = ", ".join(f"{k}={getattr(net, k)!r}" for k in change)
@@ -171,29 +176,39 @@ def derivative_findings(impl: Implementation, probes: list[Probe]) -> list[diagn
     from mlp_parity import functions
 
     net = impl.declared.net
-    sgd = impl.declared.protocol == "sgd_step"
     probes = [p for p in probes if p.case.family not in ("large", "tiny")]  # moderate values
     if not probes:
         return []
     depth = min(len(p.inp.layers) for p in probes) - 1
-    names = [*net.hidden_at(depth), net.output]
-    for kind in dict.fromkeys(n.split(":")[0] for n in names):
+
+    def kind_at(d: int, i: int) -> str:
+        return [*net.hidden_at(d), net.output][i].split(":")[0]
+
+    kinds = dict.fromkeys(kind_at(depth, i) for i in range(depth + 1))
+    for kind in kinds:
         for words, wrong in functions.WRONG_DERIVATIVES.get(kind, ()):
-            scopes = [None] + list(range(depth + 1))  # every such layer, then each alone
+            # every layer of that activation; the output layer alone; each hidden layer alone
+            scopes = ["all", "output", *range(depth)]
             for scope in scopes:
                 def swap(d, scope=scope, wrong=wrong, kind=kind):
                     acts = list(net.activations(d))
-                    for i, a in enumerate(acts):
-                        same = [*net.hidden_at(d), net.output][i].split(":")[0] == kind
-                        if same and (scope is None or scope == i):
-                            acts[i] = dataclasses.replace(a, df=wrong)
+                    chosen = {"all": range(d + 1), "output": [d]}.get(scope, [scope])
+                    for i in chosen:
+                        if kind_at(d, i) == kind:
+                            acts[i] = dataclasses.replace(acts[i], df=wrong)
                     return tuple(acts)
 
-                if scope is not None and [*net.hidden_at(depth), net.output][scope].split(":")[0] != kind:
+                at = depth if scope == "output" else (None if scope == "all" else scope)
+                if at is not None and kind_at(depth, at) != kind:
                     continue
-                fits, n = _fits(net, probes, sgd, swap)
+                fits, n = _fits(net, probes, swap)
                 if fits:
-                    where = f"in every {kind} layer" if scope is None else f"in layer {scope + 1}"
+                    if scope == "all":
+                        where = f"in every {kind} layer"
+                    elif scope == "output":
+                        where = "in the output layer"
+                    else:
+                        where = f"in layer {scope + 1}"
                     text = f"every gradient fits the reference with {words}, {where}, on {n} of {n} probe cases"
                     return [diagnose.Finding("activation-derivative", f"{kind}{scope}", {"backward"}, [], text, {}, "compute the derivative from the right variable: sigma'(a) of the pre-activation, or its form in h = sigma(a)", math.inf)]
     return []
@@ -236,9 +251,10 @@ def _tables(impl: Implementation, probes: list[Probe]) -> list[diagnose.Table]:
         exp, allowed = _expected(net, pr.inp)
         names = door.param_names(len(pr.inp.layers), net.bias)
         arch = pr.case.shape
-        for name, g, e, a in zip(names, pr.grads, exp, allowed):
+        for j, (name, g, e, a) in enumerate(zip(names, pr.grads, exp, allowed)):
             if g.shape != e.shape:
                 continue
+            a = a + (pr.recovery[j] if pr.recovery else 0.0)
             attrs = {
                 "case": ci,
                 "sample": -1,

@@ -123,14 +123,16 @@ def params(
     """pytest.param(impl, case) for every combination, skipped with the reason where the
     combination cannot run here; none for a declared module that `check` has nothing to
     check in (`network_checks.not_applicable`)."""
+    from mlp_parity import network_checks
+
     out = []
     for impl in sel.impls if impls is None else impls:
-        if impl.declared is not None and check:
-            from mlp_parity import network_checks
-
-            if network_checks.not_applicable(impl, check):
-                continue
+        declared = impl.declared is not None and bool(check)
+        if declared and network_checks.not_applicable(impl, check):
+            continue
         for case in sel.cases if impl.declared is None else sel.net_cases(impl):
+            if declared and not network_checks.case_applies(check, case):
+                continue
             if only_dtypes and case.dtype not in only_dtypes:
                 continue
             marks = []
