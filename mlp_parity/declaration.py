@@ -39,7 +39,8 @@ class Key:
 # module imports neither NumPy nor torch: the pytest plugin builds its options from KEYS).
 HIDDEN = ("relu", "leaky_relu", "sigmoid", "tanh", "identity")
 OUTPUT = ("identity", "sigmoid", "tanh")
-LOSSES = ("half_squared", "squared")
+LOSSES = ("half_squared", "squared", "bce", "softmax_cross_entropy")
+CLASSIFICATION = ("bce", "softmax_cross_entropy")
 LEAKY_DEFAULT = 0.01
 
 KEYS = (
@@ -55,7 +56,30 @@ KEYS = (
         "loss",
         "half_squared",
         LOSSES,
-        "half_squared: 1/2 sum_k (f_k - y_k)^2 | squared: sum_k (f_k - y_k)^2",
+        "half_squared: 1/2 sum_k (f_k - y_k)^2 | squared: sum_k (f_k - y_k)^2 | bce: binary "
+        "cross-entropy of a sigmoid output | softmax_cross_entropy: on the logits (output "
+        "identity)",
+    ),
+    Key(
+        "labels",
+        "one_hot",
+        ("one_hot", "index"),
+        "classification targets: one_hot: rows of Y (one-hot or probabilities; bce: targets in "
+        "[0, 1]) | index: integer class indices Y (B,)",
+    ),
+    Key(
+        "penalty",
+        None,
+        (),
+        "added to the loss: {'l2': LAMBDA, 'l1': LAMBDA, 'form': 'half' | 'full', "
+        "'per_sample': False, 'biases': False}; or per kind {'l2': {'lambda': .., 'form': ..}}",
+    ),
+    Key(
+        "clip",
+        0.0,
+        (),
+        "classification: the loss's probabilities clipped to [clip, 1 - clip] before the log "
+        "(0: not clipped); the gradient is that of the unclipped loss, as such code computes it",
     ),
     Key("reduction", "mean", ("mean", "sum"), "over the batch: mean | sum"),
     Key("output_reduction", "sum", ("sum", "mean"), "over the k outputs: sum | mean"),
@@ -101,6 +125,7 @@ BY_KEY = {k.name: k for k in KEYS}
 ANY = "any"
 ANY_DEPTHS = (1, 2, 3)
 ANY_OUTPUTS = (1, 3)
+ANY_CLASSES = (2, 5)
 MAX_DEPTH = 8
 # Spellings other code uses for the same thing, accepted and said in the message's terms.
 VALUE_ALIASES = {
@@ -125,6 +150,25 @@ HINTS = {
 
 
 @dataclass(frozen=True)
+class Penalty:
+    """P(W) added to the loss after the reduction: l2 lambda_2 c sum W^2 and l1 lambda_1 c
+    sum |W| over every layer's W (and b where `biases`), c = 1/2 ("half") or 1 ("full"),
+    divided by B where `per_sample` (scikit-learn's alpha)."""
+
+    l2: float = 0.0
+    l1: float = 0.0
+    l2_form: str = "half"
+    l1_form: str = "half"
+    per_sample: bool = False
+    biases: bool = False
+
+    def describe(self) -> str:
+        parts = [f"{k} {v:g} ({f})" for k, v, f in (("l2", self.l2, self.l2_form), ("l1", self.l1, self.l1_form)) if v]
+        flags = [n for n in ("per_sample", "biases") if getattr(self, n)]
+        return "penalty " + ", ".join(parts) + (f" [{', '.join(flags)}]" if flags else "")
+
+
+@dataclass(frozen=True)
 class Network:
     """A parsed declaration. `hidden` holds one activation per hidden layer where the depth
     is fixed, or one for every layer (depth "any")."""
@@ -145,6 +189,9 @@ class Network:
     relu_grad_at_zero: int = 0
     params: str = "list"
     framework: str = "torch"
+    labels: str = "one_hot"
+    penalty: Penalty | None = None
+    clip: float = 0.0
 
     # ---------------------------------------------------------------- sizes checked
     @property
@@ -153,7 +200,13 @@ class Network:
 
     @property
     def output_counts(self) -> tuple[int, ...]:
-        return ANY_OUTPUTS if self.outputs == ANY else (int(self.outputs),)
+        """k for "any": 1 and 3; 2 and 5 classes for softmax cross-entropy (two, and more
+        than most hidden widths of the cases)."""
+        if self.outputs != ANY:
+            return (int(self.outputs),)
+        if self.loss == "softmax_cross_entropy":
+            return ANY_CLASSES
+        return (2, 3) if self.index_labels else ANY_OUTPUTS  # bce's one-hot rows: k >= 2
 
     def hidden_at(self, depth: int) -> tuple[str, ...]:
         """The activation of each hidden layer of a network of `depth` hidden layers."""
@@ -173,6 +226,14 @@ class Network:
         return self.batch == "per-sample"
 
     @property
+    def classification(self) -> bool:
+        return self.loss in CLASSIFICATION
+
+    @property
+    def index_labels(self) -> bool:
+        return self.classification and self.labels == "index"
+
+    @property
     def has_kinks(self) -> bool:
         return any(h.split(":")[0] in ("relu", "leaky_relu") for h in self.hidden)
 
@@ -189,11 +250,24 @@ class Network:
             rest.append("relu_grad_at_zero=1")
         if self.output_reduction != "sum":
             rest.append(f"output_reduction={self.output_reduction}")
+        if self.classification:
+            rest.append(f"labels={self.labels}")
+        if self.clip:
+            rest.append(f"clip={self.clip:g}")
+        if self.penalty is not None:
+            rest.append(self.penalty.describe())
         return f"{core}; {', '.join(rest)}"
 
     def as_dict(self) -> dict:
         out = dataclasses.asdict(self)
         out["hidden"] = self.hidden[0] if len(self.hidden) == 1 else list(self.hidden)
+        if self.penalty is not None:
+            pen = self.penalty
+            out["penalty"] = {
+                **{k: {"lambda": getattr(pen, k), "form": getattr(pen, f"{k}_form")} for k in ("l2", "l1") if getattr(pen, k)},
+                "per_sample": pen.per_sample,
+                "biases": pen.biases,
+            }
         return out
 
     def with_(self, **changes) -> Network:
@@ -277,6 +351,63 @@ def _size(key: str, value: object, source: str, limit: int) -> int | str:
     return value
 
 
+PENALTY_KEYS = ("l2", "l1", "form", "per_sample", "biases")
+
+
+def _penalty(value: object, source: str) -> Penalty | None:
+    """{'l2': 0.1, 'form': 'half'}, {'l1': {'lambda': 0.01, 'form': 'full'}}, ... or None."""
+    if value is None or value == {} or value is False:
+        return None
+    key = "penalty"
+    if not isinstance(value, Mapping):
+        raise _fail(key, source, "a dict such as {'l2': 0.01, 'form': 'half'}", value)
+    unknown = [k for k in value if k not in PENALTY_KEYS]
+    if unknown:
+        raise DeclarationError(
+            f"{_say(key, source)}: unknown key {unknown[0]!r}; the keys are {', '.join(PENALTY_KEYS)}"
+        )
+    form = value.get("form", "half")
+    if form not in ("half", "full"):
+        raise _fail(key, source, "'form': 'half' (1/2 lambda sum W^2) or 'full' (lambda sum W^2)", form)
+    out: dict[str, object] = {}
+    for kind in ("l2", "l1"):
+        v = value.get(kind, 0.0)
+        kind_form = form
+        if isinstance(v, Mapping):
+            extra = [k for k in v if k not in ("lambda", "form")]
+            if extra:
+                raise DeclarationError(f"{_say(key, source)}[{kind!r}]: unknown key {extra[0]!r}; expected 'lambda' and 'form'")
+            kind_form = v.get("form", form)
+            if kind_form not in ("half", "full"):
+                raise _fail(key, source, f"{kind}'s 'form': 'half' or 'full'", kind_form)
+            v = v.get("lambda", 0.0)
+        if isinstance(v, bool) or not isinstance(v, (int, float)) or not 0.0 <= float(v) < float("inf"):
+            raise _fail(key, source, f"{kind}: a number lambda >= 0", v)
+        out[kind], out[f"{kind}_form"] = float(v), kind_form
+    for flag in ("per_sample", "biases"):
+        v = value.get(flag, False)
+        if not isinstance(v, bool):
+            raise _fail(key, source, f"{flag}: True or False", v)
+        out[flag] = v
+    if not out["l2"] and not out["l1"]:
+        return None
+    return Penalty(**out)
+
+
+def _clip(value: object, source: str) -> float:
+    if value is None or value is False:
+        return 0.0
+    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+        raise _fail("clip", source, "a number in [0, 1/2), such as 1e-15", value)
+    try:
+        eps = float(value)
+    except ValueError:
+        raise _fail("clip", source, "a number in [0, 1/2), such as 1e-15", value) from None
+    if not 0.0 <= eps < 0.5:
+        raise _fail("clip", source, "a number in [0, 1/2), such as 1e-15", value)
+    return eps
+
+
 def _unknown(key: object, source: str) -> DeclarationError:
     close = difflib.get_close_matches(str(key), list(BY_KEY), n=1)
     more = f" (did you mean {close[0]!r}?)" if close else ""
@@ -316,9 +447,18 @@ def _network(merged: dict[str, tuple[object, str]]) -> Network:
     if loss not in LOSSES:
         raise _fail("loss", loss_src, f"one of {' | '.join(LOSSES)}", loss)
     out["loss"] = loss
-    out["output"] = _activation("output", *get("output"), OUTPUT)
+    output, output_src = get("output")
+    if loss == "softmax_cross_entropy" and isinstance(output, str) and output.strip() == "softmax":
+        output = "identity"  # the softmax is folded into the loss: f holds the logits
+    out["output"] = _activation("output", output, output_src, OUTPUT)
+    out["labels"] = _choice("labels", *get("labels"))
+    out["penalty"] = _penalty(*get("penalty"))
+    out["clip"] = _clip(*get("clip"))
     depth = _size("depth", *get("depth"), MAX_DEPTH)
-    out["outputs"] = _size("outputs", *get("outputs"), 64)
+    outputs = get("outputs")
+    if "outputs" not in merged and loss == "softmax_cross_entropy":
+        outputs = (ANY, "module")  # classifiers take any number of classes
+    out["outputs"] = _size("outputs", *outputs, 64)
     hidden, hidden_src = get("hidden")
     if isinstance(hidden, (list, tuple)):
         if not hidden:
@@ -356,6 +496,40 @@ def _consistent(net: Network, merged: dict[str, tuple[object, str]]) -> None:
         raise DeclarationError(
             f"{src('sample_shape')} applies to per-sample code, but {src('batch')} is "
             f"{net.batch!r}: declare batch='per-sample', or leave sample_shape out"
+        )
+    if net.loss == "bce" and net.output != "sigmoid":
+        raise DeclarationError(
+            f"{src('loss')} is 'bce', the cross-entropy of probabilities, but {src('output')} "
+            f"is {net.output!r}: bce needs output='sigmoid'"
+        )
+    if net.loss == "softmax_cross_entropy" and net.output != "identity":
+        raise DeclarationError(
+            f"{src('loss')} is 'softmax_cross_entropy', which takes the logits, but "
+            f"{src('output')} is {net.output!r}: declare output='identity' (or 'softmax')"
+        )
+    if net.loss == "softmax_cross_entropy" and net.outputs != ANY and int(net.outputs) < 2:
+        raise DeclarationError(
+            f"{src('loss')} is 'softmax_cross_entropy', which needs k >= 2 classes, but "
+            f"{src('outputs')} is {net.outputs!r}"
+        )
+    if net.loss == "bce" and net.index_labels and net.outputs != ANY and int(net.outputs) < 2:
+        raise DeclarationError(
+            f"{src('labels')} is 'index' with bce: the code turns class indices into one-hot "
+            f"rows of k >= 2 outputs, but {src('outputs')} is {net.outputs!r}; 0/1 targets of "
+            "one output are labels='one_hot' (Y (B, 1)) or targets='flat' (Y (B,))"
+        )
+    if "labels" in merged and not net.classification:
+        raise DeclarationError(
+            f"{src('labels')} applies to the classification losses (bce, "
+            f"softmax_cross_entropy), but {src('loss')} is {net.loss!r}"
+        )
+    if net.clip and not net.classification:
+        raise DeclarationError(
+            f"{src('clip')} applies to the classification losses, but {src('loss')} is {net.loss!r}"
+        )
+    if net.targets == "flat" and net.index_labels:
+        raise DeclarationError(
+            f"{src('targets')} 'flat' is for float targets; index labels are always Y (B,)"
         )
     if "bias_shape" in merged and not net.bias and net.bias_shape != "flat":
         raise DeclarationError(

@@ -55,6 +55,9 @@ from mlp_parity.report import Diagnosis
 PATTERNS = (
     "declaration",  # a declared network's code follows another declaration (network_diagnose)
     "activation-derivative",  # sigma' computed from the wrong variable (network_diagnose)
+    "inconsistent",  # a declared network's gradient is not the gradient of its own loss
+    "labels",  # classification targets read shifted by a class (network_diagnose)
+    "not-finite",  # inf or NaN where the reference is finite
     "sign",
     "scale",
     "transposed",

@@ -122,7 +122,18 @@ def user_X(X: torch.Tensor, net: Network) -> torch.Tensor:
     return X.contiguous() if net.layout == "rows" else X.T.contiguous()
 
 
+def labels_of(Y: torch.Tensor) -> torch.Tensor:
+    """Class indices (int64) of one-hot target rows (B, k); for k = 1 the 0 / 1 target."""
+    if Y.shape[-1] == 1:
+        return Y[..., 0].round().to(torch.int64)
+    return Y.argmax(dim=-1)
+
+
 def user_Y(Y: torch.Tensor, net: Network) -> torch.Tensor:
+    """Y (B, k) canonical as the module takes it (batched): integer class indices (B,) for
+    index labels, (B,) for flat targets, (B, k) in rows, (k, B) in columns."""
+    if net.index_labels:
+        return labels_of(Y).contiguous()
     if net.targets == "flat":
         return Y[:, 0].contiguous()
     return Y.contiguous() if net.layout == "rows" else Y.T.contiguous()
@@ -134,6 +145,10 @@ def user_x(x: torch.Tensor, net: Network) -> torch.Tensor:
 
 
 def user_y(y: torch.Tensor, net: Network) -> torch.Tensor:
+    """One sample's y (k,) as per-sample code takes it: a 0-d integer for an index label, a
+    scalar for flat targets, (k,) or (k, 1)."""
+    if net.index_labels:
+        return labels_of(y[None])[0].clone()
     if net.targets == "flat":
         return y.reshape(()).clone()
     return y.contiguous() if net.sample_shape == "flat" else y.reshape(-1, 1).contiguous()

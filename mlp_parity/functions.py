@@ -248,24 +248,22 @@ def derivative_error(act: Activation, a: Array, e_a: Array, exact: Array, u_both
 # --------------------------------------------------------------------------- losses
 @dataclass(frozen=True)
 class Loss:
-    """One loss head. `value(f, a, Y)`: per-sample, per-output terms ell_bk before the
-    reductions (the loss of a sample is their sum over k, or their mean with
-    output_reduction "mean"); `grad(f, a, Y, out)`: d ell_bk / d a_bk, folded through the
-    output activation `out`; `constant`: the factor the gradient of the residual carries."""
+    """One loss head. `value(f, a, Y, clip)`: the per-sample, per-output terms ell_bk before
+    the reductions (a sample's loss is their sum over k, or their mean with output_reduction
+    "mean"); `grad(f, a, Y, out)`: d ell_b / d a_bk, folded through the output activation
+    `out` (for the classification heads, the softmax or sigmoid is part of the head: p - t)."""
 
     name: str
     value: Callable[..., Array]
     grad: Callable[..., Array]
-    outputs: tuple[str, ...]  # the output activations it is declared with
     classification: bool = False
-    min_outputs: int = 1
 
 
-def _half_squared(f, a, Y):
+def _half_squared(f, a, Y, clip=0.0):
     return 0.5 * (f - Y) ** 2
 
 
-def _squared(f, a, Y):
+def _squared(f, a, Y, clip=0.0):
     return (f - Y) ** 2
 
 
@@ -276,8 +274,53 @@ def _squared_grad(factor: float):
     return grad
 
 
+def log_softmax(a: Array) -> Array:
+    """a - logsumexp(a) over the last axis, with the row maximum subtracted first."""
+    m = np.max(a, axis=-1, keepdims=True)
+    z = a - m
+    return z - np.log(np.sum(np.exp(z), axis=-1, keepdims=True))
+
+
+def softmax(a: Array) -> Array:
+    return np.exp(log_softmax(a))
+
+
+def _cross_entropy(f, a, Y, clip=0.0):
+    """-t_k log p_k, p = softmax(a); with clip, p clipped to [clip, 1 - clip] first."""
+    if clip:
+        p = np.clip(softmax(a), clip, 1.0 - clip)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.where(Y == 0, 0.0, -Y * np.log(p))
+    return np.where(Y == 0, 0.0, -Y * log_softmax(a))
+
+
+def _cross_entropy_grad(f, a, Y, out: Activation):
+    """d/da_k of -sum_j t_j log softmax(a)_j = p_k sum_j t_j - t_k."""
+    return softmax(a) * np.sum(Y, axis=-1, keepdims=True) - Y
+
+
+def _softplus(a: Array) -> Array:
+    """log(1 + e^a) = max(a, 0) + log1p(e^-|a|): no overflow, no cancellation."""
+    return np.maximum(a, 0.0) + np.log1p(np.exp(-np.abs(a)))
+
+
+def _bce(f, a, Y, clip=0.0):
+    """-(y log p + (1 - y) log(1 - p)), p = sigmoid(a): softplus(a) - y a, the form that
+    keeps every digit; with clip, from p clipped to [clip, 1 - clip]."""
+    if clip:
+        p = np.clip(_sigmoid(a), clip, 1.0 - clip)
+        return -(Y * np.log(p) + (1.0 - Y) * np.log1p(-p))
+    return _softplus(a) - Y * a
+
+
+def _bce_grad(f, a, Y, out: Activation):
+    return _sigmoid(a) - Y
+
+
 LOSSES = {
-    "half_squared": Loss("half_squared", _half_squared, _squared_grad(1.0), OUTPUT),
-    "squared": Loss("squared", _squared, _squared_grad(2.0), OUTPUT),
+    "half_squared": Loss("half_squared", _half_squared, _squared_grad(1.0)),
+    "squared": Loss("squared", _squared, _squared_grad(2.0)),
+    "bce": Loss("bce", _bce, _bce_grad, classification=True),
+    "softmax_cross_entropy": Loss("softmax_cross_entropy", _cross_entropy, _cross_entropy_grad, classification=True),
 }
 REGRESSION = ("half_squared", "squared")

@@ -199,6 +199,32 @@ def _y_range(net: Network) -> tuple[float, float]:
     return {"sigmoid": (0.0, 1.0), "tanh": (-1.0, 1.0)}.get(net.output, (-3.0, 3.0))
 
 
+def targets(net: Network, arch: Arch, seed: int, rng: np.random.Generator) -> np.ndarray:
+    """Y (B, k): uniform over the output's range for a regression loss; for softmax
+    cross-entropy one-hot rows whose labels run through every class, the last included, and
+    (one_hot labels, B > 1) sample 1 a probability row of powers of two (it sums to 1
+    exactly in every dtype); for bce targets 0 and 1, sample 1 of 1/4 and 3/4 (one_hot)."""
+    B, k = arch.batch, arch.k
+    if not net.classification:
+        lo, hi = _y_range(net)
+        return rng.uniform(lo, hi, (B, k))
+    labels = (np.arange(B) + seed) % k
+    if net.loss == "softmax_cross_entropy":
+        Y = np.eye(k)[labels]
+        if net.labels == "one_hot" and B > 1:
+            Y[1] = 0.0
+            Y[1, labels[1]] = 0.5
+            Y[1, (labels[1] + 1) % k] += 0.25
+            Y[1, (labels[1] + 2) % k] += 0.25
+        return Y
+    if net.labels == "index" and k > 1:
+        return np.eye(k)[labels]
+    Y = rng.integers(0, 2, (B, k)).astype(np.float64)
+    if net.labels == "one_hot" and B > 1:
+        Y[1] = np.where(np.arange(k) % 2 == 0, 0.25, 0.75)
+    return Y
+
+
 def _draw(seed: int, arch: Arch, net: Network) -> dict:
     rng = np.random.default_rng([seed, *arch.widths, arch.batch])
     w = arch.widths
@@ -208,10 +234,9 @@ def _draw(seed: int, arch: Arch, net: Network) -> dict:
         W = rng.standard_normal((w[i + 1], w[i])) / np.sqrt(w[i])
         b = 0.5 * rng.standard_normal(w[i + 1])
         layers.append([W, b if net.bias else None])
-    lo, hi = _y_range(net)
     return {
         "X": scale * rng.standard_normal((arch.batch, arch.d)),
-        "Y": rng.uniform(lo, hi, (arch.batch, arch.k)),
+        "Y": targets(net, arch, seed, rng),
         "layers": layers,
         "kink_units": rng.permutation(w[1])[: max(min(2, w[1]), w[1] // 3)],
         "deep_units": [int(rng.integers(0, n)) for n in w[2:-1]],
@@ -317,23 +342,26 @@ def _large(net: Network, v: dict, dtype: str) -> dict | None:
     W = v["layers"][-1][0]
     w = int(np.floor(np.log2(np.abs(W).max(initial=0.0) or 1.0)))
     v = _copy(v)
-    _scale(v, -w, ("Wout", "bout", "Y"))
+    targets = () if net.classification else ("Y",)  # labels are not magnitudes
+    _scale(v, -w, ("Wout", "bout", *targets))
     ceiling = CEILING[dtype]
 
     def fits(k: int) -> bool:
         t = _copy(v)
-        _scale(t, k)
+        _scale(t, k, ("X", "b", *targets))
         _round_all(t, dtype)
         return _peak(net, t, dtype) <= ceiling
 
     k = _largest(fits, -8, 600)
     if k is None:
         return None
-    _scale(v, k)
+    _scale(v, k, ("X", "b", *targets))
     return v
 
 
 def _tiny(net: Network, v: dict, dtype: str) -> dict | None:
+    if net.classification:
+        return None  # p - t does not scale down with the inputs
     emin = FORMATS[dtype][1]
     v = _copy(v)
     W = v["layers"][-1][0]
@@ -387,7 +415,9 @@ def _bf16_ties(net: Network, v: dict) -> dict:
     tr = _trace(net, v)
     F = tr.f
     mag = np.where(F == 0, 1.0, np.ldexp(1.0, np.frexp(np.abs(F))[1]))
-    if net.output == "identity":
+    if net.classification:
+        pass  # labels and targets stay what they are
+    elif net.output == "identity":
         v["Y"] = -np.where(F < 0, -1.0, 1.0) * mag * (1.0 + 2.0**-8)
     else:
         v["Y"] = _ties(v["Y"])
@@ -400,9 +430,21 @@ def _bf16_ties(net: Network, v: dict) -> dict:
 
 
 def _saturated(net: Network, v: dict, depth: int) -> dict:
+    """Sigmoid and tanh layers driven to |a| ~ 16; softmax cross-entropy's logits spread to
+    about 64 (one class's probability rounds to 1 in float32, the others' far below)."""
     v = _copy(v)
     acts = net.activations(depth)
     for l, act in enumerate(acts):
+        last = l == len(acts) - 1
+        if last and net.loss == "softmax_cross_entropy":
+            tr = _trace(net, v)
+            spread = float(np.median(np.ptp(tr.A[l], axis=1))) or 1.0
+            s = int(np.round(np.log2(64.0 / spread)))
+            W, b = v["layers"][l]
+            v["layers"][l][0] = W * 2.0**s
+            if b is not None:
+                v["layers"][l][1] = b * 2.0**s
+            continue
         if not act.saturates:
             continue
         tr = _trace(net, v)
@@ -419,7 +461,8 @@ def _family(net: Network, case: NetCase) -> str:
     fam = case.rotation
     if fam == "zero-bias" and not net.bias:
         return "zero-W"
-    if fam == "saturated" and not any(a.saturates for a in net.activations(case.shape.depth)):
+    saturating = any(a.saturates for a in net.activations(case.shape.depth))
+    if fam == "saturated" and not (saturating or net.loss == "softmax_cross_entropy"):
         return "typical"
     return fam
 
@@ -433,6 +476,14 @@ def _inputs(net: Network, seed: int, arch: Arch, dtype: str, family: str, plan: 
                 layer[1] = np.zeros_like(layer[1])
     elif family == "zero-W":
         v["layers"][-1][0] = np.zeros_like(v["layers"][-1][0])
+        b = v["layers"][-1][1]
+        if net.loss == "softmax_cross_entropy" and b is not None:
+            b[:] = b[0]  # every logit equal: ties between all classes
+    if net.loss == "softmax_cross_entropy" and family == "typical" and arch.k > 1:
+        W, b = v["layers"][-1]
+        W[1] = W[0]  # classes 0 and 1 tie exactly in every sample
+        if b is not None:
+            b[1] = b[0]
     elif family == "bf16-ties":
         v = _bf16_ties(net, v)
     elif family == "saturated":
@@ -446,7 +497,7 @@ def _inputs(net: Network, seed: int, arch: Arch, dtype: str, family: str, plan: 
         else:
             v = scaled
             _round_all(v, dtype)
-    if family == "zero-W" and net.output == "identity":
+    if family == "zero-W" and net.output == "identity" and not net.classification:
         tr = _trace(net, v)
         v["Y"][0] = tr.f[0]  # f = b_out exactly: y = f, a zero residual
     _round_all(v, dtype)

@@ -32,7 +32,8 @@ from mlp_parity.external import Implementation, ImplementationCrash
 from mlp_parity.network_cases import NetCase
 from mlp_parity.reference import network as refnet
 from mlp_parity.report import Diagnosis
-from mlp_parity.tolerances.layers import Sides, layer_bounds
+from mlp_parity.tolerances.layers import Sides, layer_bounds, max_finite
+from mlp_parity.tolerances.per_sample import unit_roundoff
 
 PROBE_SLOTS = (0, 1, 2, 3)  # the small architectures of network_cases.ARCHS
 PROBE_SEEDS = (0, 1)
@@ -50,8 +51,12 @@ def neighbours(net: Network) -> list[tuple[dict, str]]:
     out: list[tuple[dict, str]] = []
     if net.loss == "half_squared":
         out.append(({"loss": "squared"}, "without the 1/2"))
+        if net.output == "sigmoid":
+            out.append(({"loss": "bce"}, "the cross-entropy's delta f - y (no sigmoid' at the output)"))
     elif net.loss == "squared":
         out.append(({"loss": "half_squared"}, "with a 1/2"))
+    elif net.loss == "bce":
+        out.append(({"loss": "half_squared"}, "the quadratic cost's delta (f - y) sigmoid'(a)"))
     if not net.per_sample:
         other = "sum" if net.reduction == "mean" else "mean"
         out.append(({"reduction": other}, f"the {other} over the batch"))
@@ -61,9 +66,42 @@ def neighbours(net: Network) -> list[tuple[dict, str]]:
     if net.has_kinks:
         other = 1 - net.relu_grad_at_zero
         out.append(({"relu_grad_at_zero": other}, f"ReLU'(0) = {other}"))
-    pairs = [(a, b) for i, a in enumerate(out) for b in out[i + 1 :]]
+    pen = net.penalty
+    if pen is not None:
+        for kind in ("l2", "l1"):
+            if getattr(pen, kind):
+                form = getattr(pen, f"{kind}_form")
+                other = "full" if form == "half" else "half"
+                changed = dataclasses.replace(pen, **{f"{kind}_form": other})
+                out.append(({"penalty": changed}, f"the {kind} penalty's {other} form"))
+        out.append(({"penalty": dataclasses.replace(pen, biases=not pen.biases)}, "the penalty " + ("without" if pen.biases else "on") + " the biases"))
+        if not net.per_sample:
+            out.append(({"penalty": dataclasses.replace(pen, per_sample=not pen.per_sample)}, "the penalty " + ("not " if pen.per_sample else "") + "divided by the batch size"))
+        out.append(({"penalty": None}, "no penalty"))
+    pairs = [(a, b) for i, a in enumerate(out) for b in out[i + 1 :] if not (set(a[0]) & set(b[0]))]
     out += [({**a[0], **b[0]}, f"{a[1]} and {b[1]}") for a, b in pairs]
     return out
+
+
+def _say(change: dict) -> str:
+    parts = []
+    for k, v in change.items():
+        if k == "penalty":
+            parts.append("penalty=" + (repr(None) if v is None else _penalty_dict(v)))
+        else:
+            parts.append(f"{k}={v!r}")
+    return ", ".join(parts)
+
+
+def _penalty_dict(pen) -> str:
+    kinds = {k: getattr(pen, k) for k in ("l2", "l1") if getattr(pen, k)}
+    forms = {getattr(pen, f"{k}_form") for k in kinds}
+    if len(forms) == 1:
+        items = [f"{k!r}: {v:g}" for k, v in kinds.items()] + [f"'form': {forms.pop()!r}"]
+    else:
+        items = [f"{k!r}: {{'lambda': {v:g}, 'form': {getattr(pen, k + '_form')!r}}}" for k, v in kinds.items()]
+    items += [f"{f!r}: True" for f in ("per_sample", "biases") if getattr(pen, f)]
+    return "{" + ", ".join(items) + "}"
 
 
 @dataclasses.dataclass
@@ -77,6 +115,7 @@ class Probe:
     # what a gradient read back from an sgd_step may be off by, beyond its bound: the step
     # theta - lr g rounds to u |theta - lr g|, which / lr is far above g's own rounding
     recovery: list[np.ndarray] | None = None
+    loss: np.ndarray | None = None  # the loss it returned: () or (B,) per sample
 
 
 def _probes(impl: Implementation) -> list[Probe]:
@@ -102,7 +141,8 @@ def _probes(impl: Implementation) -> list[Probe]:
                 u = Sides("float64").u
                 recovery = [2 * u * (np.abs(t) + np.abs(g)) / door.LR for t, g in zip(theta, grads)]
                 grads = [(t - g) / door.LR for t, g in zip(theta, grads)]
-            out.append(Probe(case, inp, grads, recovery=recovery))
+            loss = None if outcome.loss is None else outcome.loss.double().cpu().numpy()
+            out.append(Probe(case, inp, grads, recovery=recovery, loss=loss))
     return out
 
 
@@ -151,23 +191,57 @@ def _fits(net: Network, probes: list[Probe], swap=None) -> tuple[bool, int]:
     return n > 0, n
 
 
+def _loss_fits(net: Network, probes: list[Probe]) -> bool | None:
+    """Whether the losses the module returned fit `net` (None: it returns none)."""
+    compared = False
+    for pr in probes:
+        if pr.grads is None or pr.loss is None:
+            continue
+        layers = list(pr.inp.layers)
+        with np.errstate(all="ignore"):
+            tr = refnet.trace(net, layers, pr.inp.X, pr.inp.Y)
+            b = layer_bounds(net, layers, pr.inp.X, pr.inp.Y, tr, Sides("float64"), loss_only=True)
+        want, allowed = (tr.sample_losses, b.loss_sample) if net.per_sample else (tr.loss, b.loss)
+        if np.shape(want) != np.shape(pr.loss) or not np.all(np.abs(pr.loss - want) <= allowed):
+            return False
+        compared = True
+    return True if compared else None
+
+
 def declaration_findings(impl: Implementation, probes: list[Probe]) -> list[diagnose.Finding]:
+    """The neighbouring declaration whose gradients the module's are. Where it returns a
+    loss that fits the declaration as declared, the two disagree with each other:
+    "inconsistent", not a convention."""
     net = impl.declared.net
     if _fits(net, probes)[0]:
         return []
     for change, words in neighbours(net):
         other = net.with_(**change)
         fits, n = _fits(other, probes)
-        if fits:
-            keys = ", ".join(f"{k}={v!r}" for k, v in change.items())
-            declared = ", ".join(f"{k}={getattr(net, k)!r}" for k in change)
+        if not fits:
+            continue
+        keys = _say(change)
+        declared = _say({k: getattr(net, k) for k in change})
+        if _loss_fits(net, probes) and not _loss_fits(other, probes):
             text = (
-                f"every gradient is that of {words} ({keys}) on {n} of {n} probe cases, not "
-                f"the declared {declared}"
+                f"every gradient is that of {words} ({keys}) on {n} of {n} probe cases, but "
+                f"the loss it returns is the declared {declared}'s: the gradient is not the "
+                "gradient of the loss"
             )
-            hint = f"declare {keys} if that is what the code means; otherwise the code is off by that convention"
-            return [diagnose.Finding("declaration", keys, {"backward"}, [], text, {}, hint, math.inf)]
+            hint = "make the gradient's term match the loss's (a factor 2 or 1/2, a mean or a sum, a term on the biases)"
+            return [diagnose.Finding("inconsistent", keys, {"backward"}, [], _literal(text), {}, hint, math.inf)]
+        text = (
+            f"every gradient is that of {words} ({keys}) on {n} of {n} probe cases, not "
+            f"the declared {declared}"
+        )
+        hint = f"declare {keys} if that is what the code means; otherwise the code is off by that convention"
+        return [diagnose.Finding("declaration", keys, {"backward"}, [], _literal(text), {}, hint, math.inf)]
     return []
+
+
+def _literal(text: str) -> str:
+    """A finding's text is a format string: its own braces (a penalty dict) doubled."""
+    return text.replace("{", "{{").replace("}", "}}")
 
 
 def derivative_findings(impl: Implementation, probes: list[Probe]) -> list[diagnose.Finding]:
@@ -177,7 +251,7 @@ def derivative_findings(impl: Implementation, probes: list[Probe]) -> list[diagn
 
     net = impl.declared.net
     probes = [p for p in probes if p.case.family not in ("large", "tiny")]  # moderate values
-    if not probes:
+    if not probes or _fits(net, probes)[0]:
         return []
     depth = min(len(p.inp.layers) for p in probes) - 1
 
@@ -201,6 +275,8 @@ def derivative_findings(impl: Implementation, probes: list[Probe]) -> list[diagn
                 at = depth if scope == "output" else (None if scope == "all" else scope)
                 if at is not None and kind_at(depth, at) != kind:
                     continue
+                if scope == "output" and net.classification:
+                    continue  # the head folds the output's derivative in: p - t
                 fits, n = _fits(net, probes, swap)
                 if fits:
                     if scope == "all":
@@ -212,6 +288,71 @@ def derivative_findings(impl: Implementation, probes: list[Probe]) -> list[diagn
                     text = f"every gradient fits the reference with {words}, {where}, on {n} of {n} probe cases"
                     return [diagnose.Finding("activation-derivative", f"{kind}{scope}", {"backward"}, [], text, {}, "compute the derivative from the right variable: sigma'(a) of the pre-activation, or its form in h = sigma(a)", math.inf)]
     return []
+
+
+def label_findings(impl: Implementation, probes: list[Probe]) -> list[diagnose.Finding]:
+    """Classification: the gradients of targets shifted by one class (y - 1 or y + 1: labels
+    read as 1-based, or an off-by-one in the one-hot encoding)."""
+    net = impl.declared.net
+    if not net.classification or not probes or _fits(net, probes)[0]:
+        return []
+    for shift, words in ((1, "y - 1 (labels read as 1-based)"), (-1, "y + 1")):
+        moved = [dataclasses.replace(p, inp=network_cases.replace(p.inp, Y=np.roll(p.inp.Y, -shift, axis=1))) for p in probes]
+        if all(p.inp.Y.shape[1] > 1 for p in moved) and _fits(net, moved)[0]:
+            text = f"every gradient is that of the targets shifted by one class, {words}, on {len(moved)} probe cases"
+            return [diagnose.Finding("labels", str(shift), {"backward"}, [], text, {}, "index the classes from 0, as the labels are given", math.inf)]
+    return []
+
+
+# What an unsafe formulation of a head does, and where (`head_findings`): the threshold per
+# dtype is derived, not tuned: exp overflows past log(largest finite number); sigmoid(a)
+# rounds to 1 once e^-a < u, a > -log(u).
+UNSAFE = {
+    "softmax_cross_entropy": (
+        "exp of an unshifted logit overflows above {limit:.4g} in {dtype} (log of its largest "
+        "number), and log of a probability that underflows is -inf: subtract the row maximum "
+        "(log_softmax, or logsumexp)",
+        lambda dtype: math.log(max_finite(dtype)),
+    ),
+    "bce": (
+        "the cross-entropy written through probabilities, -(y log p + (1 - y) log(1 - p)), "
+        "loses every digit where p = sigmoid(a) rounds to 1 (a above {limit:.3g} in {dtype}): "
+        "compute it from the logits, max(a, 0) - y a + log1p(exp(-|a|))",
+        lambda dtype: -math.log(unit_roundoff(dtype)),
+    ),
+}
+
+
+def head_findings(impl: Implementation, failures: Sequence) -> list[diagnose.Finding]:
+    """Classification heads: the loss or the gradients inf, NaN or wrong only on cases whose
+    output pre-activations are large, right elsewhere: an unsafe formulation, named."""
+    net = impl.declared.net
+    if net.loss not in UNSAFE:
+        return []
+    bad = [f for f in failures if f.case is not None and f.kind == compare.VALUE]
+    if not bad or len({f.check for f in failures} - {"forward", "finite-diff", "gradcheck", "training", "backward", "autograd", "vmap", "jvp", "layout", "kink"}):
+        return []
+    cases = {f.case.id: f.case for f in bad}
+    tops, dtypes, nonfinite = [], set(), 0
+    for case in list(cases.values())[:12]:
+        inp = network_cases.inputs(net, case)
+        tr = refnet.trace(net, list(inp.layers), inp.X, inp.Y)
+        tops.append(float(np.abs(tr.A[-1]).max(initial=0.0)))
+        dtypes.add(case.dtype)
+    nonfinite = sum(1 for f in bad if "actual   = nan" in f.message or "actual   = inf" in f.message or "actual   = -inf" in f.message)
+    template, limit_of = UNSAFE[net.loss]
+    dtype = sorted(dtypes, key=lambda d: -limit_of(d))[-1] if dtypes else "float32"
+    limit = limit_of(dtype)
+    if not tops or min(tops) < 0.5 * limit_of(dtype) and nonfinite == 0:
+        return []
+    text = (
+        f"the loss or its gradients are wrong only on cases whose output pre-activations reach "
+        f"{min(tops):.3g} or more ({len(cases)} cases; {nonfinite} failures inf or NaN), right "
+        "on the others"
+    )
+    hint = template.format(limit=limit, dtype=dtype)
+    pattern = "not-finite" if nonfinite else "precision"
+    return [diagnose.Finding(pattern, "head", {"forward"}, [], _literal(text), {}, hint, math.inf)]
 
 
 def form_findings(impl: Implementation, failures: Sequence) -> list[diagnose.Finding]:
@@ -322,8 +463,11 @@ def diagnose_declared(impl: Implementation, failures: Iterable) -> list[Diagnosi
         probes = []
         kinds.append(diagnose.Finding("unknown", "", {"contract"}, [], f"the probes failed: {type(exc).__name__}: {exc}".replace("{", "{{").replace("}", "}}"), {}, "", 0))
     declared = declaration_findings(impl, probes) if probes else []
-    if probes and not declared and any(p.grads is not None for p in probes):
-        declared = derivative_findings(impl, [p for p in probes if p.grads is not None])
+    live = [p for p in probes if p.grads is not None]
+    if live and not declared:
+        declared = derivative_findings(impl, live) or label_findings(impl, live)
+    if not declared:
+        declared = head_findings(impl, failures)
     values, where = ([], "") if declared or not probes else value_findings(impl, probes)
     raised = [p.note for p in probes if p.grads is None]
     if raised and not any(f.pattern == "crash" for f in kinds):

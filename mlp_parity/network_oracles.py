@@ -43,14 +43,44 @@ def sample_losses(net: Network, params: Params, X: torch.Tensor, Y: torch.Tensor
         terms = 0.5 * (h - Y) ** 2
     elif net.loss == "squared":
         terms = (h - Y) ** 2
+    elif net.loss == "softmax_cross_entropy":  # -sum_k t_k log softmax(a)_k, a = h (logits)
+        terms = -Y * torch.log_softmax(a, dim=-1)
+    elif net.loss == "bce":  # log(1 + e^a) - y a, the sigmoid folded in
+        # logaddexp(a, 0), not torch.nn.functional.softplus: softplus is linear above its
+        # threshold (20), and its gradient there is 1, not sigmoid(a) = 1 - 2e-9
+        terms = torch.logaddexp(a, torch.zeros_like(a)) - Y * a
     else:
         raise KeyError(net.loss)
     return c_k * terms.sum(dim=-1)
 
 
+def penalty(net: Network, params: Params, B: int) -> torch.Tensor | float:
+    """The declared penalty as a torch expression (torch.abs's derivative at 0 is 0, the
+    declared sign(0))."""
+    pen = net.penalty
+    if pen is None:
+        return 0.0
+    s = 1.0 / B if pen.per_sample else 1.0
+    c2 = 0.5 if pen.l2_form == "half" else 1.0
+    c1 = 0.5 if pen.l1_form == "half" else 1.0
+    total = 0.0
+    for W, b in _layers(params, net.bias):
+        for p in (W, b) if pen.biases and b is not None else (W,):
+            total = total + s * (pen.l2 * c2 * (p * p).sum() + pen.l1 * c1 * p.abs().sum())
+    return total
+
+
 def total_loss(net: Network, params: Params, X: torch.Tensor, Y: torch.Tensor) -> torch.Tensor:
+    """The reduced loss plus the penalty (the loss without clipping: the gradients the
+    declaration means are the unclipped loss's)."""
     ell = sample_losses(net, params, X, Y)
-    return ell.mean() if net.reduction == "mean" else ell.sum()
+    data = ell.mean() if net.reduction == "mean" else ell.sum()
+    return data + penalty(net, params, X.shape[0])
+
+
+def one_sample_loss(net: Network, params: Params, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+    """One sample's loss as per-sample code computes it: ell + the penalty with B = 1."""
+    return sample_losses(net, params, x[None], y[None])[0] + penalty(net, params, 1)
 
 
 def autograd(net: Network, params: Params, X: torch.Tensor, Y: torch.Tensor, per_sample: bool):
@@ -63,19 +93,27 @@ def autograd(net: Network, params: Params, X: torch.Tensor, Y: torch.Tensor, per
             return L.detach(), tuple(g.detach() for g in torch.autograd.grad(L, leaves))
         losses, grads = [], []
         for i in range(X.shape[0]):
-            L = sample_losses(net, leaves, X[i : i + 1], Y[i : i + 1])[0]
+            L = one_sample_loss(net, leaves, X[i], Y[i])
             losses.append(L.detach())
             grads.append(torch.autograd.grad(L, leaves))
     return torch.stack(losses), tuple(torch.stack([g[j] for g in grads]) for j in range(len(leaves)))
 
 
 def per_sample_gradients(net: Network, params: Params, X: torch.Tensor, Y: torch.Tensor) -> Params:
-    """d ell_b / d theta for every sample b: torch.func.vmap(torch.func.grad(ell))."""
+    """d ell_b / d theta for every sample b, the data term only (`penalty_gradient` adds the
+    penalty's): torch.func.vmap(torch.func.grad(ell))."""
 
     def one(p, x, y):
         return sample_losses(net, p, x[None], y[None])[0]
 
     return vmap(grad(one), in_dims=(None, 0, 0))(tuple(params), X, Y)
+
+
+def penalty_gradient(net: Network, params: Params, B: int) -> Params:
+    """dP/dtheta for a batch of B samples (torch.func.grad of `penalty`; zeros without one)."""
+    if net.penalty is None:
+        return tuple(torch.zeros_like(p) for p in params)
+    return grad(lambda p: penalty(net, p, B))(tuple(params))
 
 
 def directional(net: Network, params: Params, X: torch.Tensor, Y: torch.Tensor, tangents: Params, per_sample: bool):
@@ -90,7 +128,7 @@ def directional(net: Network, params: Params, X: torch.Tensor, Y: torch.Tensor, 
             return dL.reshape(1)
 
         def one(x, y):
-            _, d = jvp(lambda *p: sample_losses(net, p, x[None], y[None])[0], tuple(params), tuple(tangents))
+            _, d = jvp(lambda *p: one_sample_loss(net, p, x, y), tuple(params), tuple(tangents))
             return d
 
         return vmap(one)(X, Y)

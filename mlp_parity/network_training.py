@@ -24,10 +24,11 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from mlp_parity import compare, door
+from mlp_parity import compare, door, network_cases
 from mlp_parity.cases import round_to
 from mlp_parity.declaration import Network
 from mlp_parity.external import Implementation
+from mlp_parity.network_checks import step_bound
 from mlp_parity.reference import network as refnet
 from mlp_parity.tolerances.layers import Sides, layer_bounds
 
@@ -49,8 +50,7 @@ def problem(net: Network):
     rng = np.random.default_rng([42, depth, k])
     widths = (D, *([WIDTH] * depth), k)
     X = round_to(rng.standard_normal((N, D)), DTYPE)
-    lo, hi = {"sigmoid": (0.0, 1.0), "tanh": (-1.0, 1.0)}.get(net.output, (-2.0, 2.0))
-    Y = round_to(rng.uniform(lo, hi, (N, k)), DTYPE)
+    Y = round_to(network_cases.targets(net, network_cases.Arch(D, widths[1:-1], k, N), 42, rng), DTYPE)
     layers = []
     for i in range(len(widths) - 1):
         W = round_to(rng.standard_normal((widths[i + 1], widths[i])) / np.sqrt(widths[i]), DTYPE)
@@ -95,10 +95,7 @@ def reference(net: Network):
         grads = [g for pair in refnet.gradients(tr, net.bias) for g in pair if g is not None]
         e_g = [e for pair in zip(b.dW, b.db) for e in pair if e is not None]
         new = [t - LR * g for t, g in zip(thetas[-1], grads)]
-        err = [
-            e + LR * eg + sides.u * (np.abs(t) + LR * np.abs(g) + LR * eg) + 2 * sides.eta
-            for e, eg, t, g in zip(errors[-1], e_g, new, grads)
-        ]
+        err = [e + step_bound(t, g, eg, LR, sides) for e, eg, t, g in zip(errors[-1], e_g, thetas[-1], grads)]
         thetas.append(new)
         errors.append(err)
     return thetas, errors

@@ -22,6 +22,7 @@ dtype under test; `Trace` keeps every intermediate for the bounds of `tolerances
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 import numpy as np
@@ -43,6 +44,10 @@ class Trace:
     G: list[np.ndarray]  # (B, n_l) d ell_b / d a_l, l = 1 ... L+1
     c_B: float  # 1/B or 1
     c_k: float  # 1/k or 1
+    P: float = 0.0  # the penalty added to the reduced loss
+    dP: list = dataclasses.field(default_factory=list)  # its gradient, per layer (dW, db)
+    P1: float = 0.0  # the penalty added to one sample's loss (per-sample code: B = 1)
+    dP1: list = dataclasses.field(default_factory=list)
 
     @property
     def f(self) -> np.ndarray:
@@ -50,7 +55,12 @@ class Trace:
 
     @property
     def loss(self) -> float:
-        return float(self.c_B * np.sum(self.losses))
+        return float(self.c_B * np.sum(self.losses) + self.P)
+
+    @property
+    def sample_losses(self) -> np.ndarray:
+        """Each sample's loss alone, as per-sample code returns it: ell_b + P (B = 1)."""
+        return self.losses + self.P1
 
 
 def forward(net: Network, layers: list[Layer], X: np.ndarray, acts=None):
@@ -80,30 +90,62 @@ def trace(net: Network, layers: list[Layer], X: np.ndarray, Y: np.ndarray, acts=
     A, H = forward(net, layers, X, acts)
     B, k = X.shape[0], H[-1].shape[1]
     c_B, c_k = factors(net, B, k)
-    losses = c_k * np.sum(head.value(H[-1], A[-1], Y), axis=1)  # ell_b
+    losses = c_k * np.sum(head.value(H[-1], A[-1], Y, net.clip), axis=1)  # ell_b
     g = c_k * head.grad(H[-1], A[-1], Y, acts[-1])  # g_{L+1} = d ell_b / d a_{L+1}
     G = [g]
     for l in range(len(layers) - 1, 0, -1):
         W, _ = layers[l]
         g = (g @ W) * acts[l - 1].df(A[l - 1])  # g_{l-1} = (W_l^T g_l) * sigma'(a_{l-1})
         G.insert(0, g)
-    return Trace(A, H, losses, G, c_B, c_k)
+    P, dP = penalty(net, layers, B)
+    P1, dP1 = penalty(net, layers, 1)
+    return Trace(A, H, losses, G, c_B, c_k, P, dP, P1, dP1)
 
 
 def sample_gradients(tr: Trace, bias: bool) -> list[tuple[np.ndarray, np.ndarray | None]]:
-    """d ell_b / d W_l = g_l h_{l-1}^T and d ell_b / d b_l = g_l, per sample (B, ...)."""
+    """d ell_b / d W_l = g_l h_{l-1}^T and d ell_b / d b_l = g_l, per sample (B, ...), and the
+    penalty's gradient with B = 1 (per-sample code's loss is ell_b + P)."""
     out = []
-    for g, h in zip(tr.G, tr.H[:-1]):
-        out.append((g[:, :, None] * h[:, None, :], g.copy() if bias else None))
+    for (g, h), (pW, pb) in zip(zip(tr.G, tr.H[:-1]), _or_zeros(tr.dP1, len(tr.G))):
+        dW = g[:, :, None] * h[:, None, :] + pW
+        out.append((dW, g + pb if bias else None))
     return out
 
 
 def gradients(tr: Trace, bias: bool) -> list[tuple[np.ndarray, np.ndarray | None]]:
-    """dL/dW_l = c_B sum_b g_l h_{l-1}^T, dL/db_l = c_B sum_b g_l."""
+    """dL/dW_l = c_B sum_b g_l h_{l-1}^T + dP/dW_l, dL/db_l = c_B sum_b g_l + dP/db_l."""
     out = []
-    for g, h in zip(tr.G, tr.H[:-1]):
-        out.append((tr.c_B * (g.T @ h), tr.c_B * g.sum(axis=0) if bias else None))
+    for (g, h), (pW, pb) in zip(zip(tr.G, tr.H[:-1]), _or_zeros(tr.dP, len(tr.G))):
+        out.append((tr.c_B * (g.T @ h) + pW, tr.c_B * g.sum(axis=0) + pb if bias else None))
     return out
+
+
+def _or_zeros(dP: list, n: int) -> list:
+    return dP if dP else [(0.0, 0.0)] * n
+
+
+def penalty(net: Network, layers: list[Layer], B: int) -> tuple[float, list]:
+    """(P, [(dP/dW_l, dP/db_l), ...]) of the declared penalty for a batch of B samples:
+        l2: lambda c sum W^2, gradient 2 c lambda W;  l1: lambda c sum |W|, gradient
+        c lambda sign(W) (sign(0) = 0);  c = 1/2 ("half") or 1 ("full");
+        biases too where declared; divided by B where per_sample."""
+    pen = net.penalty
+    if pen is None:
+        return 0.0, []
+    scale = 1.0 / B if pen.per_sample else 1.0
+    c2 = 0.5 if pen.l2_form == "half" else 1.0
+    c1 = 0.5 if pen.l1_form == "half" else 1.0
+    total, grads = 0.0, []
+    for W, b in layers:
+        pair = []
+        for p, on in ((W, True), (b, pen.biases)):
+            if p is None or not on:
+                pair.append(0.0 if p is not None else None)
+                continue
+            total += scale * (pen.l2 * c2 * np.sum(p * p) + pen.l1 * c1 * np.sum(np.abs(p)))
+            pair.append(scale * (2.0 * c2 * pen.l2 * p + c1 * pen.l1 * np.sign(p)))
+        grads.append((pair[0], pair[1] if pair[1] is not None else 0.0))
+    return float(total), grads
 
 
 def loss_and_gradients(net: Network, layers: list[Layer], X: np.ndarray, Y: np.ndarray):

@@ -168,34 +168,22 @@ def layer_bounds(
         exact.append(ex)
         peak = max(peak, float(M.max(initial=0.0)), float(np.abs(a).max(initial=0.0)))
 
-    # ---- loss
-    f, ef = tr.H[-1], e_h[-1]
-    r = f - Y
-    e_r = ef + u2 * (np.abs(f) + np.abs(Y) + ef)
-    rr = np.abs(r) + e_r
-    head = net.loss
-    if head == "half_squared":
-        e_ell, mag_ell, n_ell = e_r * (2 * np.abs(r) + e_r) / 2, rr * rr / 2, 2
-    else:
-        e_ell, mag_ell, n_ell = e_r * (2 * np.abs(r) + e_r), rr * rr, 1
-    e_ell = e_ell + sides.bound(n_ell, mag_ell)
-    k = f.shape[1]
+    # ---- loss, and the gradient at the output's pre-activation (per head: `_head`)
+    k = tr.H[-1].shape[1]
     c_B, c_k = tr.c_B, tr.c_k
+    e_ell, mag_ell, e_g, g_mag = _head(net, tr, acts[-1], e_a[-1], e_h[-1], exact[-1], Y, sides)
+    pen = _penalty(net, layers, e_params, B, sides)
+    pen1 = _penalty(net, layers, e_params, 1, sides)
     loss_sample = c_k * (np.sum(e_ell, axis=1) + sides.bound(k + 1, np.sum(mag_ell, axis=1)))
-    loss = c_B * (np.sum(loss_sample) + sides.bound(B + 2, c_k * np.sum(mag_ell)))
-    peak = max(peak, float(np.max(rr, initial=0.0)), float(np.max(mag_ell, initial=0.0)) * k * B)
+    loss_sample = loss_sample + pen1.e_value + sides.u * (c_k * np.sum(mag_ell, axis=1) + pen1.value)
+    loss = c_B * (np.sum(loss_sample - pen1.e_value) + sides.bound(B + 2, c_k * np.sum(mag_ell)))
+    loss = loss + pen.e_value + sides.u * (c_B * c_k * np.sum(mag_ell) + pen.value)
+    peak = max(peak, float(np.max(mag_ell, initial=0.0)) * k * B, float(np.max(g_mag, initial=0.0)))
 
     if loss_only:
         return Bounds(e_a, e_h[1:], loss_sample, float(loss), [], [], [], [], exact, peak, [], [])
 
     # ---- backward
-    factor = 2.0 if head == "squared" else 1.0
-    out = acts[-1]
-    ds = out.df(tr.A[-1])
-    e_ds = functions.derivative_error(out, tr.A[-1], e_a[-1], exact[-1], u2)
-    c = c_k * factor
-    g_mag = c * rr * (np.abs(ds) + e_ds)
-    e_g = c * (np.abs(ds) * e_r + rr * e_ds) + sides.bound(4, g_mag)
     dW_s, db_s, dW, db, mW, mb = [], [], [], [], [], []
     for l in range(len(layers) - 1, -1, -1):
         W, b = layers[l]
@@ -207,13 +195,18 @@ def layer_bounds(
         mag_W = gabs[:, :, None] * habs[:, None, :]
         e_W = gabs[:, :, None] * eh[:, None, :] + e_g[:, :, None] * np.abs(h)[:, None, :]
         e_W = e_W + sides.bound(1, mag_W)
-        dW_s.insert(0, e_W)
-        mW.insert(0, mag_W)
-        dW.insert(0, c_B * (e_W.sum(axis=0) + sides.bound(B + 2, mag_W.sum(axis=0))))
+        (pW, epW), (pb, epb) = pen.grads[l], pen.grads_b[l]
+        (pW1, epW1), (pb1, epb1) = pen1.grads[l], pen1.grads_b[l]
+        # the penalty's gradient added: its own bound, and one rounding of the sum
+        dW_s.insert(0, e_W + epW1 + sides.u * (mag_W + pW1))
+        mW.insert(0, mag_W + pW1)
+        e_red = c_B * (e_W.sum(axis=0) + sides.bound(B + 2, mag_W.sum(axis=0)))
+        dW.insert(0, e_red + epW + sides.u * (c_B * mag_W.sum(axis=0) + pW))
         if b is not None:
-            db_s.insert(0, e_g)
-            mb.insert(0, gabs)
-            db.insert(0, c_B * (e_g.sum(axis=0) + sides.bound(B + 2, gabs.sum(axis=0))))
+            db_s.insert(0, e_g + epb1 + sides.u * (gabs + pb1))
+            mb.insert(0, gabs + pb1)
+            e_red = c_B * (e_g.sum(axis=0) + sides.bound(B + 2, gabs.sum(axis=0)))
+            db.insert(0, e_red + epb + sides.u * (c_B * gabs.sum(axis=0) + pb))
         else:
             db_s.insert(0, None)
             mb.insert(0, None)
@@ -246,6 +239,138 @@ def layer_bounds(
         magnitude_W=mW,
         magnitude_b=mb,
     )
+
+
+def _head(net: Network, tr: Trace, out, e_a, e_f, exact, Y, sides: Sides):
+    """(e_ell, mag_ell, e_g, g_mag), (B, k) each: the allowed error of the loss's
+    per-output terms and what they are formed from, and of g_{L+1} = d ell / d a_{L+1}.
+
+    half_squared, squared (r = f - y, one rounding from the computed f):
+        |r^2/2 - r~^2/2| <= e_r (2 |r| + e_r) / 2, plus 2 roundings of (|r| + e_r)^2 / 2;
+        g = c k' r sigma'(a): e = c (|s'| e_r + (|r| + e_r) e_s') plus 4 roundings.
+    softmax_cross_entropy (p = softmax(a) with the row maximum subtracted; t the targets):
+        a change of at most e in every logit changes each p_k by a factor in [e^-2e, e^2e],
+        and the computation itself (k exps of error c_exp u, their sum, a division) adds
+        (k + c_exp + 2) u relative: e_p = p ((e^2e - 1) + (k + c_exp + 2) u);
+        g = c_k (p sum(t) - t): e = c_k (sum(t) e_p) plus 2 roundings;
+        -t log p = t (LSE(a) - a): LSE moves by at most max e_a and is computed to within
+        (k + c_exp + 1) u + c_log u |log S| + u |LSE| (Higham's logsumexp); the term adds
+        t (e_LSE + e_a) and 2 roundings. A formulation that exponentiates a raw logit
+        overflows past log(max finite) (88.7 in float32): outside, by design.
+    bce (p = sigmoid(a)):
+        g = c_k (p - y): e = c_k (e_p + 2 roundings), e_p = sigma's own error + sup sigma' e_a;
+        ell = softplus(a) - y a: moves by at most (|p - y| + sup sigma' e_a) e_a and is
+        computed within (c_exp + c_log1p + 3) u (softplus + |y a|); -log(sigma(a)) written
+        through probabilities cancels where sigma(a) rounds to 1: outside, by design.
+    With `clip`, the loss's probabilities are clipped to [clip, 1 - clip] (the gradient is
+    the unclipped one): log p then moves by at most e_p / max(p, clip)."""
+    a = tr.A[-1]
+    f = tr.H[-1]
+    u2 = sides.u
+    k = f.shape[1]
+    c_k = tr.c_k
+    if net.loss in ("half_squared", "squared"):
+        r = f - Y
+        e_r = e_f + u2 * (np.abs(f) + np.abs(Y) + e_f)
+        rr = np.abs(r) + e_r
+        if net.loss == "half_squared":
+            e_ell, mag_ell, n_ell, factor = e_r * (2 * np.abs(r) + e_r) / 2, rr * rr / 2, 2, 1.0
+        else:
+            e_ell, mag_ell, n_ell, factor = e_r * (2 * np.abs(r) + e_r), rr * rr, 1, 2.0
+        e_ell = e_ell + sides.bound(n_ell, mag_ell)
+        ds = out.df(a)
+        e_ds = functions.derivative_error(out, a, e_a, exact, u2)
+        c = c_k * factor
+        g_mag = c * rr * (np.abs(ds) + e_ds)
+        e_g = c * (np.abs(ds) * e_r + rr * e_ds) + sides.bound(4, g_mag)
+        return e_ell, mag_ell, e_g, g_mag
+    c_exp, c_log = LIBRARY["exp"], LIBRARY["log"]
+    if net.loss == "softmax_cross_entropy":
+        p = functions.softmax(a)
+        e_max = np.max(e_a, axis=1, keepdims=True)
+        with np.errstate(over="ignore"):
+            rel = np.expm1(np.minimum(2 * e_max, 700.0)) + (k + c_exp + 2) * u2
+        e_p = p * rel
+        S = np.sum(Y, axis=1, keepdims=True)
+        g_mag = c_k * (p * S + np.abs(Y) + S * e_p)
+        e_g = c_k * S * e_p + sides.bound(2, g_mag)
+        m = np.max(a, axis=1, keepdims=True)
+        lse = m + np.log(np.sum(np.exp(a - m), axis=1, keepdims=True))
+        e_lse = e_max + (k + c_exp + 1) * u2 + c_log * u2 * np.abs(lse - m) + u2 * np.abs(lse)
+        mag_ell = np.abs(Y) * (np.abs(lse) + np.abs(a))
+        if net.clip:
+            pc = np.maximum(p, net.clip)
+            e_ell = np.abs(Y) * (e_p / pc + c_log * u2 * np.abs(np.log(pc)))
+            mag_ell = np.abs(Y) * np.abs(np.log(pc))
+        else:
+            e_ell = np.abs(Y) * (e_lse + e_a)
+        return e_ell + sides.bound(2, mag_ell), mag_ell, e_g, g_mag
+    # bce
+    p = out.f(a)
+    assert out.lipschitz is not None
+    slope = out.lipschitz(a, e_a)
+    e_p = functions.own_error(out, p, u2) + slope * e_a
+    g_mag = c_k * (p + np.abs(Y) + e_p)
+    e_g = c_k * e_p + sides.bound(2, g_mag)
+    soft = np.maximum(a, 0.0) + np.log1p(np.exp(-np.abs(a)))
+    mag_ell = soft + np.abs(Y * a)
+    if net.clip:
+        pc = np.clip(p, net.clip, 1.0 - net.clip)
+        e_ell = np.abs(Y) * e_p / pc + np.abs(1.0 - Y) * e_p / (1.0 - pc)
+        e_ell = e_ell + c_log * u2 * (np.abs(Y * np.log(pc)) + np.abs((1.0 - Y) * np.log1p(-pc)))
+        mag_ell = np.abs(Y * np.log(pc)) + np.abs((1.0 - Y) * np.log1p(-pc))
+    else:
+        e_ell = (np.abs(p - Y) + slope * e_a) * e_a
+        e_ell = e_ell + (c_exp + LIBRARY["log1p"] + 3) * u2 * mag_ell
+    return e_ell + sides.bound(2, mag_ell), mag_ell, e_g, g_mag
+
+
+# The relative error, in units of u, of the library functions the heads use: measured over
+# every float16 and bfloat16 number and a dense float32 sweep (tests/test_functions.py:
+# exp 1.05 u, log 1.38 u, log1p 2 u), rounded up.
+LIBRARY = {"exp": 1.5, "log": 1.5, "log1p": 2.0}
+
+
+@dataclass(frozen=True)
+class PenaltyBounds:
+    value: float  # |P| (for the rounding of its sum with the data loss)
+    e_value: float
+    grads: list  # per layer (|dP/dW|, its allowed error)
+    grads_b: list  # per layer (|dP/db|, its allowed error)
+
+
+def _penalty(net: Network, layers, e_params, B: int, sides: Sides) -> PenaltyBounds:
+    """P = s (lambda_2 c_2 sum W^2 + lambda_1 c_1 sum |W|) over N weights: N + 4 roundings
+    of its magnitude (the sums, lambda, c, s = 1/B), and the parameters' own errors e_W
+    (training) times |dP/dW|; dP/dW = s (2 c_2 lambda_2 W + c_1 lambda_1 sign W): 4
+    roundings, plus s 2 c_2 lambda_2 e_W (and the jump 2 s c_1 lambda_1 of sign where W may
+    have either sign)."""
+    pen = net.penalty
+    zeros = [(0.0, 0.0)] * len(layers)
+    if pen is None:
+        return PenaltyBounds(0.0, 0.0, zeros, zeros)
+    s = 1.0 / B if pen.per_sample else 1.0
+    c2 = 0.5 if pen.l2_form == "half" else 1.0
+    c1 = 0.5 if pen.l1_form == "half" else 1.0
+    value, e_value, grads, grads_b, n = 0.0, 0.0, [], [], 0
+    for (W, b), (eW, eb) in zip(layers, e_params):
+        out = []
+        for p, e, on in ((W, eW, True), (b, eb, pen.biases)):
+            if p is None or not on:
+                out.append((0.0, 0.0))
+                continue
+            e = 0.0 if e is None else e
+            n += p.size
+            mag = s * (pen.l2 * c2 * p * p + pen.l1 * c1 * np.abs(p))
+            value += float(mag.sum())
+            g = s * (2 * c2 * pen.l2 * np.abs(p) + c1 * pen.l1 * (p != 0))
+            e_value += float(np.sum(g * e))
+            jump = np.where(np.abs(p) <= e, 2 * s * c1 * pen.l1, 0.0)
+            out.append((g, sides.bound(4, g) + s * 2 * c2 * pen.l2 * e + jump))
+        grads.append(out[0])
+        grads_b.append(out[1])
+    e_value += float(sides.bound(n + 4, value))
+    return PenaltyBounds(value, e_value, grads, grads_b)
 
 
 def max_finite(dtype: str) -> float:
