@@ -24,6 +24,9 @@ import contextlib
 import dataclasses
 import io
 import itertools
+import numbers
+import os
+import re
 import sys
 import types
 from collections.abc import Callable, Iterable, Sequence
@@ -74,14 +77,31 @@ class CheckCount:
     skipped: int
 
 
+# A pass needs at least this share of the selected tests to have run (passed or failed, not
+# skipped). The largest share a sound selection skips is a NumPy module's bfloat16 cases, a
+# quarter of the per-case tests; a run that skipped more than half of what it was asked to
+# check (every test on an absent device, say) has not checked what its verdict would claim.
+ENOUGH = 0.5
+
+
+def enough_ran(counts: Iterable) -> bool:
+    """Whether enough of the selected tests ran for a verdict (`ENOUGH`); `counts`: CheckCount
+    or (check, passed, failed, skipped) tuples."""
+    rows = [dataclasses.astuple(c) if dataclasses.is_dataclass(c) else tuple(c) for c in counts]
+    ran = sum(r[1] + r[2] for r in rows)
+    return ran > 0 and ran >= ENOUGH * sum(r[1] + r[2] + r[3] for r in rows)
+
+
 @dataclasses.dataclass(frozen=True)
 class Result:
-    """What a parity run found. `passed` is the verdict; the rest says why."""
+    """What a parity run found. `passed` is the verdict: every test that ran passed, and at
+    least half of those selected ran (`ENOUGH`); the rest says why."""
 
     passed: bool
     target: str  # what was checked, and over which cases
     counts: tuple[CheckCount, ...]
     failures: tuple[Failure, ...]
+    skips: tuple[tuple[str, tuple[str, ...], int], ...] = ()  # (reason, checks, tests)
     records: tuple = ()  # report.Record, every comparison made
     diagnoses: tuple = ()  # filled by mlp_parity.diagnose, where present (see `diagnosis`)
     diagnosis_lines: tuple[str, ...] = ()
@@ -105,19 +125,11 @@ class Result:
         """The verdict: per check, the tests passed, failed and skipped; the first failure in
         full and the first of every other failing check with its rerun line; the diagnosis
         (diagnosis=False: left out, where pytest's output has just shown it)."""
-        tests = sum(c.passed + c.failed for c in self.counts)
-        failed = sum(c.failed for c in self.counts)
-        if self.passed:
-            head = f"mlp-parity: PASS, every check passed ({tests} tests) for {self.target}"
-        else:
-            head = (
-                f"mlp-parity: FAIL, {failed} of {tests} tests failed "
-                f"({', '.join(self.failed_checks)}) for {self.target}"
-            )
-        lines = [head, f"  {'check':<13} {'passed':>7} {'failed':>7} {'skipped':>8}"]
+        lines = [self.headline, f"  {'check':<13} {'passed':>7} {'failed':>7} {'skipped':>8}"]
         for c in self.counts:
             mark = "  FAIL" if c.failed else ""
             lines.append(f"  {c.check:<13} {c.passed:>7} {c.failed:>7} {c.skipped:>8}{mark}")
+        lines += self.skip_lines()
         firsts = self.first_failures()
         if firsts:
             lines.append("first failure, in full:")
@@ -138,6 +150,32 @@ class Result:
         if diagnosis and self.diagnosis_lines:
             lines += ["diagnosis:", *(f"  {line}" for line in self.diagnosis_lines)]
         return lines
+
+    @property
+    def headline(self) -> str:
+        """PASS, FAIL or INCOMPLETE (most of the selected tests skipped), with the counts."""
+        tests = sum(c.passed + c.failed for c in self.counts)
+        failed = sum(c.failed for c in self.counts)
+        skipped = sum(c.skipped for c in self.counts)
+        if failed:
+            return (
+                f"mlp-parity: FAIL, {failed} of {tests} tests failed "
+                f"({', '.join(self.failed_checks)}) for {self.target}"
+            )
+        if self.passed:
+            return f"mlp-parity: PASS, every check passed ({tests} tests) for {self.target}"
+        return (
+            f"mlp-parity: INCOMPLETE, {skipped} of {tests + skipped} tests were skipped "
+            f"({tests} ran, {tests - failed} passed): no verdict, a pass needs at least half of "
+            f"the selected tests to run, for {self.target}"
+        )
+
+    def skip_lines(self) -> list[str]:
+        """Why tests were skipped: one line per reason, with the checks it skipped."""
+        return [
+            f"skipped: {', '.join(checks)} ({n} test{'s' if n != 1 else ''}): {reason}"
+            for reason, checks, n in self.skips
+        ]
 
     def __str__(self) -> str:
         return "\n".join(self.verdict_lines())
@@ -203,6 +241,7 @@ class _Collector:
 
     def __init__(self) -> None:
         self.outcomes: dict[str, tuple[str, str]] = {}  # nodeid -> (check, outcome)
+        self.skip_reasons: dict[str, str] = {}  # nodeid -> why it was skipped
         self.failures: dict[str, dict] = {}  # nodeid -> session.failure_info(...)
         self.session = None
         self.records: list = []
@@ -218,6 +257,9 @@ class _Collector:
                 self.failures.setdefault(report.nodeid, info)
         elif report.when == "call" or report.skipped:
             self.outcomes.setdefault(report.nodeid, (check, report.outcome))
+            if report.skipped and isinstance(report.longrepr, tuple):
+                reason = str(report.longrepr[-1]).removeprefix("Skipped: ")
+                self.skip_reasons.setdefault(report.nodeid, reason)
 
     @pytest.hookimpl(trylast=True)
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
@@ -332,11 +374,20 @@ def _result(collector: _Collector) -> Result:
     for f in failures:
         failed[f.impl] = failed.get(f.impl, 0) + 1
     diagnoses, lines = diagnosis(session, failed)
+    skips: dict[str, dict[str, int]] = {}  # reason -> check -> tests
+    for nodeid, reason in collector.skip_reasons.items():
+        check = collector.outcomes[nodeid][0]
+        per_check = skips.setdefault(reason, {})
+        per_check[check] = per_check.get(check, 0) + 1
     return Result(
-        passed=not any(c.failed for c in counts),
+        passed=not any(c.failed for c in counts) and enough_ran(counts),
         target=_describe(sel),
         counts=counts,
         failures=tuple(failures),
+        skips=tuple(
+            (reason, tuple(sorted(per, key=ranked.index)), sum(per.values()))
+            for reason, per in skips.items()
+        ),
         records=tuple(collector.records),
         diagnoses=tuple(diagnoses),
         diagnosis_lines=tuple(lines),
@@ -348,14 +399,20 @@ def _describe(sel) -> str:
 
     seeds = sorted({c.seed for c in sel.cases})
     devices = list(dict.fromkeys(c.device for c in sel.cases))
-    names = ", ".join(f"{i.name} ({i.kind})" for i in sel.impls)
+    # the dtypes checked: those selected that some implementation supports (NumPy has no
+    # bfloat16); an implementation that supports fewer of them says which it left out
+    checked = [d for d in sel.dtypes if any(d in i.dtypes for i in sel.impls)]
+    names = []
+    for i in sel.impls:
+        left_out = [d for d in checked if d not in i.dtypes]
+        names.append(f"{i.name} ({i.kind}{': no ' + ', '.join(left_out) if left_out else ''})")
     if len(seeds) > 2 and seeds == list(range(seeds[0], seeds[-1] + 1)):
         seed_text = f"{seeds[0]}-{seeds[-1]}"
     else:
         seed_text = ",".join(map(str, seeds))
     return (
-        f"{names}: seeds {seed_text} x {len(cases.SHAPES)} shapes x "
-        f"{','.join(sel.dtypes)} x {','.join(devices)}"
+        f"{', '.join(names)}: seeds {seed_text} x {len(cases.SHAPES)} shapes x "
+        f"{','.join(checked)} x {','.join(devices)}"
     )
 
 
@@ -412,6 +469,20 @@ def check(
 
     Raises CheckError (one line) for a bad option or a module that cannot be used.
     """
+    if isinstance(pytest_options, Iterable) and not isinstance(pytest_options, (str, bytes)):
+        pytest_options = list(pytest_options)
+    _check_keywords(
+        numpy=numpy,
+        dtypes=dtypes,
+        seeds=seeds,
+        devices=devices,
+        full=full,
+        hypothesis=hypothesis,
+        report=report,
+        name=name,
+        verbose=verbose,
+        pytest_options=pytest_options,
+    )
     if isinstance(forward, types.ModuleType) and backward is None:
         module: types.ModuleType | None = forward
         if module.__name__ == "__main__" or module.__spec__ is None:
@@ -443,7 +514,7 @@ def check(
         devices=_listing(devices),
         full=full,
         hypothesis=hypothesis,
-        report=report,
+        report=None if report is None else os.fspath(report),
     )
     try:
         status, result, output = run(args, pytest_options, quiet=not verbose)
@@ -455,6 +526,57 @@ def check(
     return dataclasses.replace(result, output=output)
 
 
+def _check_keywords(**given: Any) -> None:
+    """Each keyword of `check` of the type it takes, or CheckError (one line) naming it."""
+
+    def bad(keyword: str, expected: str) -> CheckError:
+        value = given[keyword]
+        return CheckError(
+            f"{keyword}={value!r:.60}: expected {expected}, got {type(value).__name__}"
+        )
+
+    for keyword in ("numpy", "full", "verbose"):
+        if not isinstance(given[keyword], bool):
+            raise bad(keyword, "True or False")
+    for keyword, example in (("dtypes", "float64,float32"), ("devices", "cpu,cuda")):
+        value = given[keyword]
+        if value is None or isinstance(value, str):
+            continue
+        if not isinstance(value, Iterable) or isinstance(value, bytes):
+            raise bad(keyword, f'a string such as "{example}" or a list of them')
+        for item in value:
+            if not isinstance(item, str):
+                raise CheckError(
+                    f"{keyword}={value!r:.60}: expected names, got {type(item).__name__} {item!r}"
+                )
+    seeds = given["seeds"]
+    if isinstance(seeds, numbers.Integral) and not isinstance(seeds, bool):
+        raise CheckError(
+            f'seeds={seeds}: expected a string such as "0-9" or "1,5,7", or a list of seeds such '
+            f"as [0, 1]; got int (seed {seeds} alone: seeds=[{seeds}])"
+        )
+    if seeds is not None and not isinstance(seeds, str):
+        if not isinstance(seeds, Iterable) or isinstance(seeds, bytes):
+            raise bad("seeds", 'a string such as "0-9" or "1,5,7", or a list of seeds')
+        for item in seeds:
+            if not isinstance(item, numbers.Integral) or isinstance(item, bool):
+                raise CheckError(
+                    f"seeds={seeds!r:.60}: expected whole numbers, got "
+                    f"{type(item).__name__} {item!r}"
+                )
+    if given["hypothesis"] not in (None, "fast", "thorough"):
+        raise CheckError(f"hypothesis={given['hypothesis']!r:.60}: expected 'fast' or 'thorough'")
+    if given["report"] is not None and not isinstance(given["report"], (str, os.PathLike)):
+        raise bad("report", "a path (a string or a pathlib.Path)")
+    if given["name"] is not None and not isinstance(given["name"], str):
+        raise bad("name", "a string")
+    options = given["pytest_options"]
+    if isinstance(options, (str, bytes)) or not isinstance(options, Iterable):
+        raise bad("pytest_options", 'a list of pytest\'s options, such as ["-x"]')
+    if not all(isinstance(o, str) for o in options):
+        raise bad("pytest_options", "a list of strings")
+
+
 def _as_keywords(error: str) -> str:
     """pytest's error about an option, told with check()'s keyword: dtypes=..., not
     --parity-dtypes=..."""
@@ -464,8 +586,14 @@ def _as_keywords(error: str) -> str:
 
 
 def one_line_error(status: int, output: str) -> str:
-    """pytest's reason for not running the suite, in one line."""
-    for line in output.splitlines():
+    """pytest's reason for not running the suite, in one line: its "ERROR: ..." line, or for
+    an option it does not know, argparse's "error: ..." line below the usage line."""
+    lines = output.splitlines()
+    for line in lines:
+        match = re.match(r"^\S+: error: (.+)$", line.strip())
+        if match:
+            return f"pytest: {match.group(1).strip()}"
+    for line in lines:
         if line.startswith("ERROR: "):
             return line.removeprefix("ERROR: ").strip()
     if status == int(pytest.ExitCode.NO_TESTS_COLLECTED):

@@ -101,7 +101,10 @@ def _fail(message: str) -> int:
 
 
 def _as_cli(message: str) -> str:
-    """The plugin's message in this command's terms: --parity-dtypes is --dtypes here."""
+    """The plugin's message in this command's terms: --parity-dtypes is --dtypes here; pytest's
+    own options are those after --."""
+    if message.startswith("pytest: "):
+        return f"{message} (the options after -- are pytest's)"
     return message.replace("--parity-impl=", "", 1).replace("--parity-", "--")
 
 

@@ -3,7 +3,9 @@ parametrization of the checks."""
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 import torch
@@ -14,6 +16,7 @@ from mlp_parity.external import Implementation
 
 DEFAULT_SEEDS = "0-1"  # with the seven shapes, every kink plan and every family
 FULL_SEEDS = "0-99"
+DEVICES = ("cpu", "cuda", "mps")
 
 
 @dataclass(frozen=True)
@@ -55,14 +58,62 @@ def selection(config: pytest.Config) -> Selection:
         raise pytest.UsageError(str(exc)) from None
     dtypes = _list("--parity-dtypes", opt("parity_dtypes") or ",".join(cases.DTYPES), cases.DTYPES)
     devices_text = opt("parity_devices") or "cpu"
+    present = [d for d in DEVICES if device_available(d)]
     if devices_text == "all" or (full and not opt("parity_devices")):
-        devices = [d for d in ("cpu", "cuda", "mps") if device_available(d)]
+        devices = present
     else:
-        devices = _list("--parity-devices", devices_text, ("cpu", "cuda", "mps"))
+        devices = _list("--parity-devices", devices_text, DEVICES)
+        absent = [d for d in devices if d not in present]
+        if absent:  # every test there would be skipped: a run that checks nothing
+            raise pytest.UsageError(
+                f"--parity-devices={devices_text}: {', '.join(absent)} "
+                f"{'is' if len(absent) == 1 else 'are'} not available here (available: "
+                f"{', '.join(present)}); a run there would check nothing"
+            )
+    check_report_path(opt("parity_report"))
     impls = load_all(config)
-    case_list = tuple(cases.make_cases(seeds, cases.SHAPES, dtypes, devices))
     chosen = tuple(d for d in cases.DTYPES if d in dtypes)
+    for impl in impls:
+        _something_to_check(impl, chosen, devices)
+    case_list = tuple(cases.make_cases(seeds, cases.SHAPES, dtypes, devices))
     return Selection(impls, case_list, chosen, opt("parity_hypothesis") or "fast")
+
+
+def check_report_path(path: str | None) -> None:
+    """--parity-report: a file that can be written, said before anything runs (not after the
+    whole suite, as a traceback)."""
+    if not path:
+        return
+    target = Path(path)
+    folder = target.parent if str(target.parent) else Path(".")
+    if target.is_dir():
+        raise pytest.UsageError(
+            f"--parity-report={path}: is a folder; give the path of a file to write"
+        )
+    if not folder.is_dir():
+        raise pytest.UsageError(
+            f"--parity-report={path}: there is no folder {folder} to write the report in"
+        )
+    if not os.access(folder, os.W_OK) or (target.exists() and not os.access(target, os.W_OK)):
+        raise pytest.UsageError(f"--parity-report={path}: cannot write there (no permission)")
+
+
+def _something_to_check(impl: Implementation, dtypes: tuple[str, ...], devices) -> None:
+    """A selection that leaves an implementation nothing to run is a usage error, as an
+    absent device is: its every test would be skipped."""
+    if impl.kind != "numpy":
+        return
+    if not any(d in impl.dtypes for d in dtypes):
+        usable = ", ".join(d for d in cases.DTYPES if d in impl.dtypes)
+        raise pytest.UsageError(
+            f"--parity-dtypes={','.join(dtypes)}: nothing to check for {impl.name}: it is a "
+            f"NumPy implementation, and NumPy has no {' or '.join(dtypes)} (choose from {usable})"
+        )
+    if "cpu" not in devices:
+        raise pytest.UsageError(
+            f"--parity-devices={','.join(devices)}: nothing to check for {impl.name}: it is a "
+            "NumPy implementation, which runs on the CPU only (add cpu)"
+        )
 
 
 def load_all(config: pytest.Config) -> tuple[Implementation, ...]:
@@ -95,6 +146,15 @@ def params(sel: Selection, only_dtypes: tuple[str, ...] | None) -> list:
     combination cannot run here."""
     out = []
     for impl in sel.impls:
+        if only_dtypes and not any(d in only_dtypes for d in sel.dtypes):
+            # one test that says why, rather than pytest's "got empty parameter set"
+            reason = (
+                f"these checks run at {' and '.join(only_dtypes)} only, and "
+                f"{' and '.join(only_dtypes)} is not among the dtypes selected"
+            )
+            skip = pytest.mark.skip(reason=reason)
+            out.append(pytest.param(impl, None, id=f"{impl.name}-not-run", marks=[skip]))
+            continue
         for case in sel.cases:
             if only_dtypes and case.dtype not in only_dtypes:
                 continue

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 import mlp_parity
-from mlp_parity import api, cli
+from mlp_parity import api, cli, options
 from tests.mutants import _correct, no_mask
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -222,3 +222,142 @@ def test_a_failed_property_or_training_run_carries_its_rerun_line():
         '[tests.mutants.double_residual]" --parity-impl=tests.mutants.double_residual '
         "--parity-dtypes=float64 --parity-hypothesis=fast"
     ) in failure.message
+
+
+# --------------------------------------------------------------------------- refused before running
+def _refused(capsys, *argv: str) -> str:
+    """The one line of `mlp-parity check ARGV` refused with exit status 2, nothing run."""
+    status, out, err = _cli(capsys, *argv)
+    assert status == 2, out + err
+    assert out == "" and err.count("\n") == 1 and err.startswith("mlp-parity: error: "), err
+    assert "Traceback" not in err
+    return err.removeprefix("mlp-parity: error: ").strip()
+
+
+def test_a_report_that_cannot_be_written_is_refused_before_running(capsys, monkeypatch, tmp_path):
+    monkeypatch.chdir(ROOT)
+    missing = tmp_path / "no_such_dir" / "r.json"
+    line = _refused(capsys, "check", "tests/mutants/_correct.py", "--report", str(missing))
+    assert line == (
+        f"--report={missing}: there is no folder {missing.parent} to write the report in"
+    )
+    line = _refused(capsys, "check", "tests/mutants/_correct.py", "--report", str(tmp_path))
+    assert line == f"--report={tmp_path}: is a folder; give the path of a file to write"
+    with pytest.raises(api.CheckError, match=rf"^report={missing}: there is no folder "):
+        api.check(_correct.forward, _correct.backward, report=str(missing))
+
+
+def test_a_bad_pytest_option_after_the_separator_is_named(capsys, monkeypatch):
+    monkeypatch.chdir(ROOT)
+    line = _refused(capsys, "check", "tests/mutants/_correct.py", "--", "--bogus-flag")
+    assert (
+        line == "pytest: unrecognized arguments: --bogus-flag (the options after -- are pytest's)"
+    )
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"hypothesis": "bogus"}, "hypothesis='bogus': expected 'fast' or 'thorough'"),
+        (
+            {"seeds": 5},
+            'seeds=5: expected a string such as "0-9" or "1,5,7", or a list of seeds such as '
+            "[0, 1]; got int (seed 5 alone: seeds=[5])",
+        ),
+        ({"seeds": [0, "x"]}, "seeds=[0, 'x']: expected whole numbers, got str 'x'"),
+        ({"dtypes": 64}, 'dtypes=64: expected a string such as "float64,float32" or a list'),
+        ({"pytest_options": "-x"}, "pytest_options='-x': expected a list of pytest's options"),
+        ({"name": 3}, "name=3: expected a string"),
+        ({"report": 1}, "report=1: expected a path"),
+        ({"full": "yes"}, "full='yes': expected True or False"),
+        ({"pytest_options": ["--bogus-flag"]}, "pytest: unrecognized arguments: --bogus-flag"),
+    ],
+)
+def test_bad_keywords_are_one_line_errors_naming_the_keyword(kwargs, message):
+    with pytest.raises(api.CheckError) as info:
+        api.check(_correct.forward, _correct.backward, **kwargs)
+    assert str(info.value).startswith(message), str(info.value)
+    assert "\n" not in str(info.value)
+
+
+def test_an_absent_device_is_a_usage_error(capsys, monkeypatch):
+    monkeypatch.chdir(ROOT)
+    monkeypatch.setattr(options, "device_available", lambda device: device == "cpu")
+    line = _refused(capsys, "check", "tests/mutants/_correct.py", "--devices", "cuda")
+    assert line == (
+        "--devices=cuda: cuda is not available here (available: cpu); "
+        "a run there would check nothing"
+    )
+    line = _refused(capsys, "check", "tests/mutants/_correct.py", "--devices", "cpu,cuda")
+    assert line.startswith("--devices=cpu,cuda: cuda is not available here")
+    with pytest.raises(api.CheckError, match=r"^devices=cuda: cuda is not available here"):
+        api.check(_correct.forward, _correct.backward, devices="cuda")
+
+
+def test_a_numpy_module_at_bfloat16_only_is_a_usage_error(capsys, monkeypatch):
+    monkeypatch.chdir(ROOT)
+    line = _refused(
+        capsys, "check", "tests.reformulations.numpy_einsum", "--numpy", "--dtypes", "bfloat16"
+    )
+    assert line == (
+        "--dtypes=bfloat16: nothing to check for tests.reformulations.numpy_einsum: "
+        "it is a NumPy implementation, and NumPy has no bfloat16 "
+        "(choose from float64, float32, float16)"
+    )
+
+
+def _result(counts, skips=()):
+    return api.Result(
+        passed=not any(c[2] for c in counts) and api.enough_ran(counts),
+        target="m (torch): seeds 0 x 7 shapes x float64 x cpu",
+        counts=tuple(api.CheckCount(*c) for c in counts),
+        failures=(),
+        skips=tuple(skips),
+    )
+
+
+def test_a_run_that_skipped_most_of_its_tests_is_no_pass():
+    """Half of the selected tests must run for a pass (api.ENOUGH): 6 of 594 is not a pass."""
+    counts = [("forward", 0, 0, 56), ("backward", 1, 0, 56), ("properties", 4, 0, 0)]
+    assert not api.enough_ran(counts)
+    result = _result(counts, [("device cuda is not available here", ("forward", "backward"), 112)])
+    assert not result.passed
+    text = str(result)
+    assert text.startswith(
+        "mlp-parity: INCOMPLETE, 112 of 117 tests were skipped (5 ran, 5 passed): no verdict"
+    ), text
+    assert "PASS" not in text
+    assert "skipped: forward, backward (112 tests): device cuda is not available here" in text
+    half = [("forward", 2, 0, 2)]
+    assert api.enough_ran(half) and _result(half).passed
+
+
+def test_dtypes_without_float64_say_why_finite_differences_and_gradcheck_were_skipped():
+    result = api.check(
+        _correct.forward,
+        _correct.backward,
+        dtypes="float32",
+        seeds="0",
+        pytest_options=["-k", "(test_finite or test_gradcheck or test_forward) and not d67"],
+    )
+    assert result.passed, str(result)
+    counts = {c.check: (c.passed, c.failed, c.skipped) for c in result.counts}
+    assert counts["finite-diff"] == (0, 0, 1) and counts["gradcheck"] == (0, 0, 1)
+    assert (
+        "skipped: finite-diff, gradcheck (2 tests): these checks run at float64 only, and "
+        "float64 is not among the dtypes selected"
+    ) in str(result), str(result)
+
+
+def test_a_numpy_verdict_lists_only_the_dtypes_it_checked():
+    from tests.reformulations import numpy_einsum
+
+    result = api.check(
+        numpy_einsum, numpy=True, seeds="0", pytest_options=["-k", "test_forward and d2h4b1"]
+    )
+    assert result.passed, str(result)
+    assert result.target == (
+        "tests.reformulations.numpy_einsum (numpy): seeds 0 x 7 shapes x "
+        "float64,float32,float16 x cpu"
+    ), result.target
+    assert "skipped: forward (1 test): tests.reformulations.numpy_einsum is a NumPy " in str(result)
