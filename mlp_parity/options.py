@@ -4,6 +4,7 @@ parametrization of the checks."""
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -126,6 +127,7 @@ def load_all(config: pytest.Config) -> tuple[Implementation, ...]:
         specs, base = config.getini("parity_impl"), config.rootpath
     impls: list[Implementation] = []
     for spec in dict.fromkeys(specs):
+        _refuse_non_module(spec, Path(base))
         try:
             impl = external.load(spec, str(base))
         except external.ImplementationError as exc:
@@ -139,6 +141,26 @@ def load_all(config: pytest.Config) -> tuple[Implementation, ...]:
             )
         impls.append(impl)
     return tuple(impls)
+
+
+_MODULE_NAME = re.compile(r"[A-Za-z_]\w*(\.[A-Za-z_]\w*)*")
+
+
+def _refuse_non_module(spec: str, base: Path) -> None:
+    """A spec that is neither a .py file nor a module name (a folder, `.`): said in one line,
+    not as importlib's complaint about a relative import."""
+    target = spec.split(":", 1)[1] if spec.startswith(("numpy:", "torch:")) else spec
+    if not target or target.endswith(".py") or _MODULE_NAME.fullmatch(target):
+        return
+    if (base / target).is_dir():
+        raise pytest.UsageError(
+            f"--parity-impl={spec}: is a folder; name a .py file (such as my_mlp.py) or a "
+            "module (such as my_mlp) that has forward and backward"
+        )
+    raise pytest.UsageError(
+        f"--parity-impl={spec}: is neither a .py file nor a module name (such as my_mlp or "
+        "pkg.my_mlp)"
+    )
 
 
 def params(sel: Selection, only_dtypes: tuple[str, ...] | None) -> list:

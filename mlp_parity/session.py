@@ -153,6 +153,26 @@ class ParitySession:
         about 1.5 s of a 20 s run. Objects made from here on are collected as usual."""
         gc.freeze()
 
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_pycollect_makemodule(self, module_path: Path, parent) -> pytest.Module | None:
+        """The suite's modules, with node ids that name their file as seen from where pytest
+        was started, so that a failure line pasted there runs that test. pytest names a file
+        outside the rootdir (the suite in site-packages) by nothing at all
+        ("::test_backward[...]"), and `mlp-parity check`'s rootdir is the suite itself: such
+        a module is given its absolute path as its id (its tests' ids follow from it)."""
+        if module_path.parent != SUITE:
+            return None
+        config = parent.config
+        try:
+            default = module_path.relative_to(config.rootpath)
+        except ValueError:
+            default = None
+        here = config.invocation_params.dir
+        if default is not None and (here / default).resolve() == module_path.resolve():
+            return None  # pytest's own id already names the file from here
+        nodeid = module_path.resolve().as_posix()
+        return pytest.Module.from_parent(parent, path=module_path, nodeid=nodeid)
+
     def pytest_generate_tests(self, metafunc: pytest.Metafunc) -> None:
         sel = self.selection
         names = set(metafunc.fixturenames)

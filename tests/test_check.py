@@ -160,6 +160,16 @@ def test_command_passes_and_fails_with_the_verdict(capsys, monkeypatch):
         (["check", "ok.py", "--seeds", "9-1"], "--seeds: expected a list or range"),
         (["check"], r"the following arguments are required: MODULE \(see mlp-parity check"),
         (["chekc", "ok.py"], "invalid choice: 'chekc'"),
+        (
+            ["check", "."],
+            r"^mlp-parity: error: \.: is a folder; name a \.py file \(such as my_mlp\.py\) or "
+            r"a module \(such as my_mlp\) that has forward and backward$",
+        ),
+        (["check", "sub/"], r"^mlp-parity: error: sub/: is a folder; name a \.py file"),
+        (
+            ["check", ".hidden"],
+            r"^mlp-parity: error: \.hidden: is neither a \.py file nor a module",
+        ),
     ],
 )
 def test_usage_and_import_errors_are_one_line_and_exit_2(
@@ -169,6 +179,7 @@ def test_usage_and_import_errors_are_one_line_and_exit_2(
     (tmp_path / "broken.py").write_text("def forward(:\n")
     (tmp_path / "half.py").write_text("def forward(x, W1, b1, W2, b2):\n    pass\n")
     (tmp_path / "ok.py").write_text((ROOT / "tests" / "mutants" / "_correct.py").read_text())
+    (tmp_path / "sub").mkdir()
     status, out, err = _cli(capsys, *argv)
     assert status == 2
     assert err.count("\n") == 1 and err.startswith("mlp-parity: error: "), err
