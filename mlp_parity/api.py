@@ -522,7 +522,8 @@ def check(
         if registered is not None:
             sys.modules.pop(registered, None)
     if result is None or status not in (0, 1):
-        raise CheckError(_as_keywords(one_line_error(status, output)))
+        error = one_line_error(status, output).removeprefix(f"--parity-impl={spec}: ")
+        raise CheckError(_as_keywords(error))
     return dataclasses.replace(result, output=output)
 
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 import torch
 
-from mlp_parity import cases, external
+from mlp_parity import cases, external, preflight
 from mlp_parity.cases import Case
 from mlp_parity.external import Implementation
 
@@ -130,8 +130,11 @@ def load_all(config: pytest.Config) -> tuple[Implementation, ...]:
         _refuse_non_module(spec, Path(base))
         try:
             impl = external.load(spec, str(base))
+            preflight.check_implementation(impl)  # its forms, once, before any check
         except external.ImplementationError as exc:
             raise pytest.UsageError(str(exc)) from None
+        except preflight.PreflightError as exc:
+            raise pytest.UsageError(f"--parity-impl={spec}: {exc}") from None
         clash = next((i for i in impls if i.name == impl.name), None)
         if clash is not None:
             raise pytest.UsageError(
