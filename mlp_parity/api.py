@@ -102,6 +102,8 @@ class Result:
     counts: tuple[CheckCount, ...]
     failures: tuple[Failure, ...]
     skips: tuple[tuple[str, tuple[str, ...], int], ...] = ()  # (reason, checks, tests)
+    dtypes: tuple[str, ...] = ()  # the dtypes selected
+    hypothesis: str = "fast"  # the property tests' effort
     records: tuple = ()  # report.Record, every comparison made
     diagnoses: tuple = ()  # filled by mlp_parity.diagnose, where present (see `diagnosis`)
     diagnosis_lines: tuple[str, ...] = ()
@@ -140,12 +142,6 @@ class Result:
             where = f" {f.case_id}" if f.case is not None else ""
             lines.append(f"  {f.check}{where}: {f.headline}")
             rerun = [s.strip() for s in f.message.splitlines() if s.strip().startswith("rerun:")]
-            if not rerun and f.case is not None:  # functions handed over: the call reruns it
-                c = f.case
-                rerun = [
-                    f'rerun: check(forward, backward, seeds="{c.seed}", '
-                    f'dtypes="{c.dtype}", devices="{c.device}")'
-                ]
             lines += [f"    {s}" for s in rerun]
         if diagnosis and self.diagnosis_lines:
             lines += ["diagnosis:", *(f"  {line}" for line in self.diagnosis_lines)]
@@ -388,6 +384,8 @@ def _result(collector: _Collector) -> Result:
             (reason, tuple(sorted(per, key=ranked.index)), sum(per.values()))
             for reason, per in skips.items()
         ),
+        dtypes=sel.dtypes,
+        hypothesis=sel.hypothesis,
         records=tuple(collector.records),
         diagnoses=tuple(diagnoses),
         diagnosis_lines=tuple(lines),
@@ -524,7 +522,43 @@ def check(
     if result is None or status not in (0, 1):
         error = one_line_error(status, output).removeprefix(f"--parity-impl={spec}: ")
         raise CheckError(_as_keywords(error))
+    if registered is not None:  # no command loads these functions: the call reruns a failure
+        head = [_called(forward, "forward"), _called(backward, "backward")]
+        head += [f'name="{name}"'] * bool(name) + ["numpy=True"] * numpy
+        result = with_rerun_calls(result, f"check({', '.join(head)}")
     return dataclasses.replace(result, output=output)
+
+
+def _called(fn: Callable, default: str) -> str:
+    """What a notebook calls `fn`: its name where it was defined there (or in a function),
+    module.name where it lives in a module; `default` for a lambda or the like."""
+    name = getattr(fn, "__name__", "")
+    if not name.isidentifier():
+        return default
+    module, qualname = getattr(fn, "__module__", None), getattr(fn, "__qualname__", name)
+    if module in (None, "__main__") or "<locals>" in qualname or module not in sys.modules:
+        return name
+    return f"{module}.{qualname}"
+
+
+def with_rerun_calls(result: Result, head: str) -> Result:
+    """`result` with a rerun line on each failure that has none: the call `head...)` at that
+    failure's case (or, not per case, at the run's dtypes and effort), with pytest's -k
+    selecting its one test."""
+    failures = []
+    for f in result.failures:
+        if "\n  rerun: " in f.message or "::" not in f.nodeid:
+            failures.append(f)
+            continue
+        test = f.nodeid.rpartition("::")[2]
+        if f.case is not None:
+            c = f.case
+            where = f'seeds="{c.seed}", dtypes="{c.dtype}", devices="{c.device}"'
+        else:
+            where = f'dtypes="{",".join(result.dtypes)}", hypothesis="{result.hypothesis}"'
+        call = f'{head}, {where}, pytest_options=["-k", "{test}"])'
+        failures.append(dataclasses.replace(f, message=f"{f.message}\n  rerun: {call}"))
+    return dataclasses.replace(result, failures=tuple(failures))
 
 
 def _check_keywords(**given: Any) -> None:

@@ -44,10 +44,11 @@ class Kind:
 
 
 def _is_array(value: object) -> bool:
-    """A tensor, an array, a NumPy scalar or a real number: the checks judge its shape."""
-    if isinstance(value, bool):
-        return False
-    return isinstance(value, (torch.Tensor, np.ndarray, np.generic, numbers.Real))
+    """A tensor, an array or a NumPy scalar of numbers, or a real number: the checks judge
+    its shape and dtype."""
+    if isinstance(value, (np.ndarray, np.generic)):
+        return value.dtype.kind in "biufc"
+    return isinstance(value, (torch.Tensor, numbers.Real)) and not isinstance(value, bool)
 
 
 ARRAY = Kind("an array or tensor", _is_array)
@@ -154,6 +155,8 @@ def _what(value: object, one: bool = False) -> str:
     if value is None:
         return "None"
     name = type(value).__name__
+    if isinstance(value, np.ndarray) and value.dtype.kind not in "biufc":
+        name = f"an ndarray of dtype {value.dtype}"
     return f"one {name}" if one else name
 
 

@@ -65,12 +65,19 @@ def failure_info(item: pytest.Item, exc: BaseException) -> dict[str, str]:
     params = getattr(getattr(item, "callspec", None), "params", {})
     impl, case = params.get("implementation"), params.get("case")
     message = "\n".join([str(exc), *getattr(exc, "__notes__", ())])
+    kind = failure_kind(exc)
+    if kind == compare.ERROR and case is not None:  # not a check's own failure: say where
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+        message = (
+            f"{check_of(item)} check failed: the harness raised {type(exc).__name__}: {first}"
+            f"\n  case: {case.describe()}"
+        )
     return {
         "check": check_of(item),
         "impl": getattr(impl, "name", ""),
         "case": getattr(case, "id", ""),
         "tensor": getattr(exc, "tensor", ""),
-        "kind": failure_kind(exc),
+        "kind": kind,
         "message": message,
     }
 
@@ -205,8 +212,10 @@ class ParitySession:
         name = getattr(item, "originalname", item.name)
         if in_suite(item) and rep.failed and call.excinfo is not None:
             rep.parity_failure = failure_info(item, call.excinfo.value)
-            if impl is not None and impl.spec and "case" not in callspec.params:
-                rerun = self.rerun_line(item.name, impl.spec)
+            message = rep.parity_failure["message"]
+            if impl is not None and impl.spec and "\n  rerun: " not in message:
+                case = callspec.params.get("case")
+                rerun = self.rerun_line(item.name, impl.spec, case)
                 rep.parity_failure["message"] += f"\n  rerun: {rerun}"
         if rep.failed and call.when == "call" and impl is not None and name not in checks.BY_TEST:
             error = call.excinfo.value if call.excinfo else None
@@ -218,10 +227,17 @@ class ParitySession:
             report.add_failure(checks.Failure(name, None, message, kind, "", impl.name))
         return rep
 
-    def rerun_line(self, test: str, spec: str) -> str:
-        """The command that reruns one suite test that is not per case (a property, the
-        training run) as this run ran it."""
+    def rerun_line(self, test: str, spec: str, case=None) -> str:
+        """The command that reruns one suite test as this run ran it: on its case (as
+        compare.Where.rerun says it), or, for a test that is not per case (a property, the
+        training run), at this run's dtypes and effort."""
         sel = self.selection
+        if case is not None:
+            return (
+                f'pytest -k "{test}" --parity-impl={shlex.quote(spec)} '
+                f"--parity-seeds={case.seed} --parity-dtypes={case.dtype} "
+                f"--parity-devices={case.device}"
+            )
         return (
             f'pytest -k "{test}" --parity-impl={shlex.quote(spec)} '
             f"--parity-dtypes={','.join(sel.dtypes)} --parity-hypothesis={sel.hypothesis}"

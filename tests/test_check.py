@@ -73,12 +73,12 @@ def test_a_planted_bug_fails_with_its_message_and_a_table():
 
 
 def test_functions_outside_a_module_are_named_and_rerun_by_the_call():
-    def backward(x, y, a1, h, f, W1, W2):
+    def backward_bad(x, y, a1, h, f, W1, W2):
         return no_mask.backward(x, y, a1, h, f, W1, W2)
 
     result = api.check(
         _correct.forward,
-        backward,
+        backward_bad,
         **SMALL,
         name="mine",
         pytest_options=["-k", "d2h4b8 and test_backward"],
@@ -86,9 +86,70 @@ def test_functions_outside_a_module_are_named_and_rerun_by_the_call():
     assert result.failures[0].impl == "mine"
     assert "dW1 from mine differs" in result.failures[0].message
     assert "rerun: pytest" not in result.failures[0].message  # no command loads them
-    expected = 'rerun: check(forward, backward, seeds="0", dtypes="float64", devices="cpu")'
-    assert expected in str(result)
+    test = f"test_backward[mine-{result.failures[0].case_id}]"
+    call = (
+        'check(tests.mutants._correct.forward, backward_bad, name="mine", seeds="0", '
+        f'dtypes="float64", devices="cpu", pytest_options=["-k", "{test}"])'
+    )
+    assert f"rerun: {call}" in str(result), str(result)
     assert not any(m.startswith("_mlp_parity_functions_") for m in sys.modules)
+    # pasted where the functions are defined, it runs that one test again, on backward_bad
+    import tests.mutants._correct
+
+    again = eval(call, {"check": api.check, "backward_bad": backward_bad, "tests": tests})
+    assert [(c.check, c.passed, c.failed) for c in again.counts] == [("backward", 0, 1)]
+    assert again.failures[0].nodeid.endswith(test)
+
+
+def test_the_rerun_call_of_numpy_functions_says_numpy():
+    from tests.reformulations import numpy_einsum
+
+    def backward(x, y, a1, h, f, W1, W2):
+        dW1, db1, dW2, db2 = numpy_einsum.backward(x, y, a1, h, f, W1, W2)
+        return dW1, db1, dW2, -db2
+
+    result = api.check(
+        numpy_einsum.forward, backward, numpy=True, **SMALL, pytest_options=["-k", "d2h4b1"]
+    )
+    assert not result.passed
+    assert "rerun: check(tests.reformulations.numpy_einsum.forward, backward, numpy=True, " in str(
+        result
+    )
+
+
+def test_a_bare_exception_gets_a_pytest_rerun_line_in_the_command(capsys, monkeypatch):
+    """Not a check's own failure (the harness raised): the verdict still names the check and
+    the case, and gives the command that reruns it, not a Python call."""
+    from mlp_parity import cases
+
+    def broken(case):
+        raise RuntimeError("the case could not be made")
+
+    monkeypatch.chdir(ROOT)
+    monkeypatch.setattr(cases, "inputs", broken)
+    status, out, err = _cli(
+        capsys,
+        "check",
+        "tests.mutants._correct",
+        "--dtypes=float64",
+        "--seeds=0",
+        "--",
+        "-k",
+        "d2h4b1 and (test_backward or test_jvp) and not kink",
+    )
+    assert status == 1, out + err
+    case = "seed0-d2h4b1-typical-float64-cpu"
+    assert (
+        "first failure, in full:\n  backward check failed: the harness raised RuntimeError: "
+        f"the case could not be made\n    case: {case}"
+    ) in out, out
+    for test in ("test_backward", "test_jvp"):
+        assert (
+            f'rerun: pytest -k "{test}[tests.mutants._correct-{case}]" '
+            "--parity-impl=tests.mutants._correct --parity-seeds=0 --parity-dtypes=float64 "
+            "--parity-devices=cpu"
+        ) in out, out
+    assert "check(" not in out
 
 
 def test_numpy_functions_and_a_module():

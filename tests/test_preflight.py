@@ -81,6 +81,16 @@ def test_the_command_stops_before_the_checks_in_one_line(folder, capsys, name):
     assert time.monotonic() - started < 30  # not a run of the suite
 
 
+def test_a_numpy_array_of_objects_is_the_wrong_kind(folder, capsys):
+    text = MODULES["numpy_mlp"].replace("np.array([r])", "np.array([r], dtype=object)")
+    (folder / "objects.py").write_text(text.replace("da1.copy()", "da1"))
+    assert cli.main(["check", "objects.py", "--numpy"]) == 2
+    assert capsys.readouterr().err == (
+        "mlp-parity: error: numpy:objects.py: backward of objects returned an ndarray of dtype "
+        "object as db2; db2 must be an array or tensor\n"
+    )
+
+
 def test_the_function_raises_one_line(folder):
     sys.path.insert(0, str(folder))
     try:
