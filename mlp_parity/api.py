@@ -24,6 +24,7 @@ import contextlib
 import dataclasses
 import io
 import itertools
+import math
 import numbers
 import os
 import re
@@ -41,6 +42,7 @@ _names = itertools.count(1)
 
 # Usage errors: pytest's exit status 4, and its "ERROR: ..." line.
 USAGE = int(pytest.ExitCode.USAGE_ERROR)
+INTERRUPTED = int(pytest.ExitCode.INTERRUPTED)  # Ctrl-C
 
 
 class CheckError(Exception):
@@ -274,6 +276,7 @@ def pytest_args(
     full: bool = False,
     hypothesis: str | None = None,
     report: str | None = None,
+    timeout: str | float | None = None,
 ) -> list[str]:
     """The --parity-* options of a run of the suite on `spec`."""
     args = [f"--parity-impl={spec}"]
@@ -283,6 +286,7 @@ def pytest_args(
         ("devices", devices),
         ("hypothesis", hypothesis),
         ("report", report),
+        ("timeout", timeout),
     ):
         if value is not None:
             args.append(f"--parity-{flag}={value}")
@@ -450,6 +454,7 @@ def check(
     name: str | None = None,
     verbose: bool = False,
     pytest_options: Sequence[str] = (),
+    timeout: float | None = None,
 ) -> Result:
     """Check `forward(x, W1, b1, W2, b2) -> (a1, h, f)` and
     `backward(x, y, a1, h, f, W1, W2) -> (dW1, db1, dW2, db2)` with every check of the suite.
@@ -463,7 +468,8 @@ def check(
     name: what to call the functions in messages (default: their module's name, or
     "functions"). verbose: show pytest's own output as it runs (it is kept in
     `result.output` otherwise). pytest_options: more of pytest's options, e.g.
-    ["-k", "backward and float32"] to run some of the checks only.
+    ["-k", "backward and float32"] to run some of the checks only. timeout: the limit on one
+    call of the module, in seconds (default 60; 0: none): a call past it fails its test.
 
     Raises CheckError (one line) for a bad option or a module that cannot be used.
     """
@@ -480,6 +486,7 @@ def check(
         name=name,
         verbose=verbose,
         pytest_options=pytest_options,
+        timeout=timeout,
     )
     if isinstance(forward, types.ModuleType) and backward is None:
         module: types.ModuleType | None = forward
@@ -513,12 +520,16 @@ def check(
         full=full,
         hypothesis=hypothesis,
         report=None if report is None else os.fspath(report),
+        timeout=timeout,
     )
     try:
         status, result, output = run(args, pytest_options, quiet=not verbose)
     finally:
         if registered is not None:
             sys.modules.pop(registered, None)
+    if status == INTERRUPTED:
+        ran = sum(c.passed + c.failed for c in result.counts) if result is not None else 0
+        raise KeyboardInterrupt(f"mlp_parity.check: interrupted after {ran} tests: no verdict")
     if result is None or status not in (0, 1):
         error = one_line_error(status, output).removeprefix(f"--parity-impl={spec}: ")
         raise CheckError(_as_keywords(error))
@@ -599,6 +610,16 @@ def _check_keywords(**given: Any) -> None:
                     f"seeds={seeds!r:.60}: expected whole numbers, got "
                     f"{type(item).__name__} {item!r}"
                 )
+    timeout = given["timeout"]
+    if timeout is not None and (
+        isinstance(timeout, bool)
+        or not isinstance(timeout, numbers.Real)
+        or not math.isfinite(timeout)
+        or timeout < 0
+    ):
+        raise CheckError(
+            f"timeout={timeout!r:.60}: expected a number of seconds above 0 (0 for no limit)"
+        )
     if given["hypothesis"] not in (None, "fast", "thorough"):
         raise CheckError(f"hypothesis={given['hypothesis']!r:.60}: expected 'fast' or 'thorough'")
     if given["report"] is not None and not isinstance(given["report"], (str, os.PathLike)):
@@ -615,7 +636,7 @@ def _check_keywords(**given: Any) -> None:
 def _as_keywords(error: str) -> str:
     """pytest's error about an option, told with check()'s keyword: dtypes=..., not
     --parity-dtypes=..."""
-    for keyword in ("seeds", "dtypes", "devices", "hypothesis", "report"):
+    for keyword in ("seeds", "dtypes", "devices", "hypothesis", "report", "timeout"):
         error = error.replace(f"--parity-{keyword}", keyword)
     return error
 

@@ -79,6 +79,12 @@ def parser() -> argparse.ArgumentParser:
     )
     c.add_argument("--report", metavar="PATH", help="write every comparison as JSON")
     c.add_argument(
+        "--timeout",
+        metavar="SECONDS",
+        help="the limit on one call of the module; past it, its test fails naming the call "
+        "(default 60; 0: no limit)",
+    )
+    c.add_argument(
         "-n",
         dest="workers",
         metavar="N",
@@ -145,6 +151,7 @@ def check(ns: argparse.Namespace, extra: Sequence[str]) -> int:
         full=ns.full,
         hypothesis=ns.hypothesis,
         report=ns.report,
+        timeout=ns.timeout,
     )
     # pytest's tracebacks and list of failed tests are left to the verdict below (which
     # shows the first failure in full); `-- --tb=short -rf` brings them back.
@@ -156,6 +163,10 @@ def check(ns: argparse.Namespace, extra: Sequence[str]) -> int:
     if status == api.USAGE:
         return _fail(_as_cli(api.one_line_error(status, errors.getvalue())))
     sys.stderr.write(errors.getvalue())
+    if status == api.INTERRUPTED:
+        ran = sum(c.passed + c.failed for c in result.counts) if result is not None else 0
+        print(f"{PROG}: interrupted (Ctrl-C) after {ran} tests: no verdict", file=sys.stderr)
+        return 130  # as a shell reports a command ended by Ctrl-C (128 + SIGINT)
     if result is None or status not in (0, 1):
         return _fail(api.one_line_error(status, errors.getvalue()))
     print()

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 import torch
 
-from mlp_parity import cases, external, preflight
+from mlp_parity import cases, external, preflight, timeouts
 from mlp_parity.cases import Case
 from mlp_parity.external import Implementation
 
@@ -26,6 +26,7 @@ class Selection:
     cases: tuple[Case, ...]
     dtypes: tuple[str, ...] = cases.DTYPES  # --parity-dtypes, in the order of cases.DTYPES
     hypothesis: str = "fast"  # --parity-hypothesis
+    timeout: float | None = timeouts.DEFAULT  # --parity-timeout: seconds per call (None: none)
 
 
 def device_available(device: str) -> bool:
@@ -72,12 +73,17 @@ def selection(config: pytest.Config) -> Selection:
                 f"{', '.join(present)}); a run there would check nothing"
             )
     check_report_path(opt("parity_report"))
-    impls = load_all(config)
+    try:
+        limit = timeouts.parse(opt("parity_timeout") or str(timeouts.DEFAULT))
+    except ValueError as exc:
+        raise pytest.UsageError(str(exc)) from None
+    with timeouts.limited(limit):  # the preflight's calls too
+        impls = load_all(config)
     chosen = tuple(d for d in cases.DTYPES if d in dtypes)
     for impl in impls:
         _something_to_check(impl, chosen, devices)
     case_list = tuple(cases.make_cases(seeds, cases.SHAPES, dtypes, devices))
-    return Selection(impls, case_list, chosen, opt("parity_hypothesis") or "fast")
+    return Selection(impls, case_list, chosen, opt("parity_hypothesis") or "fast", limit)
 
 
 def check_report_path(path: str | None) -> None:

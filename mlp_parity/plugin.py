@@ -23,6 +23,7 @@ OPTIONS = (
     "parity_full",
     "parity_report",
     "parity_hypothesis",
+    "parity_timeout",
 )
 
 
@@ -77,6 +78,13 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         choices=("fast", "thorough"),
         help="the property tests' effort: fast (30 examples, the default) or thorough (300); "
         "both derandomised, with no example database written",
+    )
+    group.addoption(
+        "--parity-timeout",
+        default=None,
+        metavar="SECONDS",
+        help="the limit on one call of the module: a call that has not returned after SECONDS "
+        "fails its test, naming the call (default 60; 0: no limit)",
     )
     parser.addini(
         "parity_impl",

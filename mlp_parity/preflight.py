@@ -27,7 +27,7 @@ from types import ModuleType
 import numpy as np
 import torch
 
-from mlp_parity import external
+from mlp_parity import external, timeouts
 from mlp_parity.external import ARGS, Implementation, ImplementationCrash, NumpyOutputs
 
 
@@ -228,6 +228,8 @@ def check_implementation(impl: Implementation) -> None:
             except NumpyOutputs as exc:
                 raise PreflightError(str(exc)) from None
             except ImplementationCrash as exc:
+                if timeouts.is_timeout(str(exc)):  # it would hang every check: stop here
+                    raise PreflightError(f"{exc} (on the first, small case)") from None
                 if numpy_like:
                     raise PreflightError(_numpy_hint(impl, f"{_raised(exc)}")) from None
                 return RAISED

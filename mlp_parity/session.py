@@ -15,12 +15,13 @@ import shlex
 import shutil
 import sys
 import tempfile
+import types
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from mlp_parity import checks, compare, diagnose, options, report, training
+from mlp_parity import checks, compare, diagnose, options, report, timeouts, training
 from mlp_parity.external import ImplementationCrash
 
 SUITE = Path(__file__).resolve().parent / "suite"
@@ -82,6 +83,26 @@ def failure_info(item: pytest.Item, exc: BaseException) -> dict[str, str]:
     }
 
 
+def _limited(impl) -> types.ModuleType:
+    """A stand-in for the module of `impl` whose forward and backward run under the per-call
+    limit (`mlp_parity.timeouts`); everything else is the module's own."""
+    module = impl.module
+    stand_in = types.ModuleType(getattr(module, "__name__", impl.name), module.__doc__)
+
+    def limited(function: str):
+        def call(*args):
+            try:
+                return timeouts.call(getattr(module, function), args, function, impl.name)
+            except timeouts.CallTimedOut as exc:
+                raise ImplementationCrash(str(exc)) from None
+
+        return call
+
+    stand_in.forward, stand_in.backward = limited("forward"), limited("backward")
+    stand_in.__getattr__ = lambda name: getattr(module, name)
+    return stand_in
+
+
 @contextlib.contextmanager
 def hypothesis_storage(directory: str) -> Iterator[None]:
     """Hypothesis's storage (its .hypothesis/ folder) in `directory` for the block.
@@ -126,6 +147,7 @@ def hypothesis_effort(request: pytest.FixtureRequest) -> str:
 class ParitySession:
     def __init__(self, config: pytest.Config) -> None:
         self.selection = options.selection(config)
+        timeouts.set_limit(self.selection.timeout)
         self._add_suite(config)
         report.clear()
         self.diagnoses: dict[str, list[diagnose.Diagnosis]] = {}
@@ -138,6 +160,7 @@ class ParitySession:
         return self._scratch
 
     def pytest_unconfigure(self, config: pytest.Config) -> None:
+        timeouts.set_limit(timeouts.DEFAULT)
         if self._scratch is not None:
             shutil.rmtree(self._scratch, ignore_errors=True)
 
@@ -193,7 +216,14 @@ class ParitySession:
     # ------------------------------------------------------------------ failures
     @pytest.hookimpl(wrapper=True)
     def pytest_runtest_call(self, item: pytest.Item):
-        if item.path.name != "test_properties.py" or not in_suite(item):
+        if not in_suite(item):
+            return (yield)
+        if check_of(item) == "training" and "implementation" in getattr(item, "funcargs", {}):
+            # the training run calls the module's functions itself: each call under the
+            # limit too, through a stand-in for the module
+            impl = item.funcargs["implementation"]
+            item.funcargs["implementation"] = dataclasses.replace(impl, module=_limited(impl))
+        if item.path.name != "test_properties.py":
             return (yield)
         with hypothesis_storage(self.scratch()):
             return (yield)
@@ -273,6 +303,14 @@ class ParitySession:
         out = {}
         for impl in self.selection.impls:
             if impl.name not in failed:
+                continue
+            hung = [f for f in failed[impl.name] if timeouts.is_timeout(f.message)]
+            if hung:  # its probes would wait the limit out, call after call
+                first = timeouts.said(hung[0].message)
+                text = f"{first} ({len(hung)} failures so); not probed further"
+                location = first.split(" of ")[0]
+                location = location if location in ("forward", "backward") else "contract"
+                out[impl.name] = [diagnose.Diagnosis(impl.name, "crash", location, (), text)]
                 continue
             try:
                 out[impl.name] = diagnose.diagnose(impl, failed[impl.name])
