@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import html
 import io
 import itertools
 import math
@@ -180,38 +181,116 @@ class Result:
 
     __repr__ = __str__
 
-    def _repr_markdown_(self) -> str:
-        verdict = "PASS" if self.passed else "FAIL"
-        rows = [
-            f"**mlp-parity: {verdict}** for {_md(self.target)}",
-            "",
-            "| check | passed | failed | skipped |",
-            "| --- | ---: | ---: | ---: |",
-            *(
-                f"| {'**' + c.check + '**' if c.failed else c.check} | {c.passed} | "
-                f"{c.failed} | {c.skipped} |"
-                for c in self.counts
-            ),
-        ]
-        if self.failures:
-            first = self.first_failures()[0].message
-            rows += ["", "First failure:", "", "```", first, "```"]
-            shown = self.failures[:20]
-            rows += [
-                "",
-                f"Failures ({len(shown)} of {len(self.failures)} shown; `result.failures` "
-                "has every message):",
-                "",
-                "| check | case | tensor | kind | message |",
-                "| --- | --- | --- | --- | --- |",
-                *(
-                    f"| {f.check} | {f.case_id} | {_md(f.tensor)} | {f.kind} | {_md(f.headline)} |"
-                    for f in shown
-                ),
-            ]
+    # ------------------------------------------------------------------ in a notebook
+    def _sections(self) -> list[tuple[str, str, object]]:
+        """What a notebook shows, cause first: (heading, kind, content) with kind "pre"
+        (lines of text), "table" ((header, rows, bold row indices)) or "text"."""
+        out: list[tuple[str, str, object]] = []
         if self.diagnosis_lines:
-            rows += ["", *(f"    {line}" for line in self.diagnosis_lines)]
-        return "\n".join(rows)
+            out.append(("The cause (diagnosis)", "pre", list(self.diagnosis_lines)))
+        firsts = self.first_failures()
+        if firsts:
+            out.append(("First failure", "pre", firsts[0].message.splitlines()))
+        rows = [[c.check, str(c.passed), str(c.failed), str(c.skipped)] for c in self.counts]
+        bold = {i for i, c in enumerate(self.counts) if c.failed}
+        out.append(("Per check", "table", (["check", "passed", "failed", "skipped"], rows, bold)))
+        if self.skips:
+            out.append(("Skipped", "pre", self.skip_lines()))
+        from mlp_parity import report
+
+        worst = report.worst_by_check(list(self.records))
+        if worst:
+            rows = []
+            for w in worst:
+                same = [r for r in self.records if r.check == w.check]
+                room = "exact" if w.headroom is None else f"{w.headroom:.3g}x"
+                rows.append(
+                    [
+                        w.check,
+                        str(len(same)),
+                        str(sum(not r.passed for r in same)),
+                        room,
+                        f"{w.tensor} {w.case}",
+                    ]
+                )
+            out.append(("Worst headroom", "text", HEADROOM))
+            header = ["check", "comparisons", "failed", "worst headroom", "where"]
+            out.append(("", "table", (header, rows, set())))
+        if self.failures:
+            shown = self.failures[:20]
+            out.append(
+                (
+                    f"Failures ({len(shown)} of {len(self.failures)} shown; result.failures has "
+                    "every message)",
+                    "table",
+                    (
+                        ["check", "case", "tensor", "kind", "message"],
+                        [[f.check, f.case_id, f.tensor, f.kind, f.headline] for f in shown],
+                        set(),
+                    ),
+                )
+            )
+        return out
+
+    def _repr_markdown_(self) -> str:
+        lines = [f"**{_md(self.headline)}**"]
+        for heading, kind, content in self._sections():
+            lines += ["", f"### {heading}", ""] if heading else [""]
+            if kind == "pre":
+                lines += ["```", *content, "```"]
+            elif kind == "text":
+                lines.append(_md(content))
+            else:
+                header, rows, bold = content
+                numbers = ("passed", "failed", "skipped", "comparisons", "worst headroom")
+                rule = " | ".join("---:" if h in numbers else "---" for h in header)
+                lines += ["| " + " | ".join(header) + " |", f"| {rule} |"]
+                for i, row in enumerate(rows):
+                    cells = [_md(c) for c in row]
+                    if i in bold:
+                        cells[0] = f"**{cells[0]}**"
+                    lines.append("| " + " | ".join(cells) + " |")
+        return "\n".join(lines)
+
+    def _repr_html_(self) -> str:
+        verdict = self.headline.split(",")[0].removeprefix("mlp-parity: ")
+        color = {"PASS": "#1a7f37", "FAIL": "#cf222e"}.get(verdict, "#9a6700")
+        parts = [
+            '<div class="mlp-parity">',
+            f'<p><b style="color:{color}">{_html(self.headline)}</b></p>',
+        ]
+        for heading, kind, content in self._sections():
+            if heading:
+                parts.append(f"<h4>{_html(heading)}</h4>")
+            if kind == "pre":
+                parts.append(f"<pre>{_html(chr(10).join(content))}</pre>")
+            elif kind == "text":
+                parts.append(f"<p>{_html(content)}</p>")
+            else:
+                header, rows, bold = content
+                cells = "".join(f"<th>{_html(h)}</th>" for h in header)
+                body = []
+                for i, row in enumerate(rows):
+                    tds = [f"<td>{_html(c)}</td>" for c in row]
+                    if i in bold:
+                        tds[0] = f"<td><b>{_html(row[0])}</b></td>"
+                    body.append(f"<tr>{''.join(tds)}</tr>")
+                parts.append(f"<table><tr>{cells}</tr>{''.join(body)}</table>")
+        parts.append("</div>")
+        return "\n".join(parts)
+
+
+# The worst headroom of each check, as the notebook and the README explain it.
+HEADROOM = (
+    "headroom = tolerance ÷ error, at the element of each check that came closest to its bound: "
+    "above 1 passes, exact means no error at all. A value near 1 on a passing run is expected "
+    "where a correct computation can reach its bound (db2 = f − y rounded once, at reduced "
+    "precision); it does not foretell a failure."
+)
+
+
+def _html(text: str) -> str:
+    return html.escape(str(text), quote=False)
 
 
 def _md(text: str) -> str:

@@ -26,6 +26,10 @@ from mlp_parity.external import ImplementationCrash
 
 SUITE = Path(__file__).resolve().parent / "suite"
 PLUGIN_NAME = "mlp_parity_session"  # what the session is registered as
+HEADROOM_NOTE = (
+    "(each at the element closest to its tolerance: above 1x passes, exact means no error; "
+    "near 1x is expected where a correct result can reach its bound)"
+)
 TIP = (
     "each failure above names its tensor, element, case and rerun line; "
     "--tb=no -rf lists the failed tests one line each"
@@ -349,6 +353,7 @@ class ParitySession:
             terminalreporter.section("parity: worst headroom (tolerance / error) per check")
             for line in lines:
                 terminalreporter.write_line(line)
+            terminalreporter.write_line(HEADROOM_NOTE)
             path = config.getoption("parity_report")
             if path:
                 terminalreporter.write_line(f"report written to {path}")

@@ -433,3 +433,29 @@ def test_a_numpy_verdict_lists_only_the_dtypes_it_checked():
         "float64,float32,float16 x cpu"
     ), result.target
     assert "skipped: forward (1 test): tests.reformulations.numpy_einsum is a NumPy " in str(result)
+
+
+# --------------------------------------------------------------------------- in a notebook
+def test_the_notebook_display_puts_the_cause_first_in_markdown_and_html():
+    result = mlp_parity.check(no_mask.forward, no_mask.backward, **SMALL, pytest_options=SOME)
+    for text in (result._repr_markdown_(), result._repr_html_()):
+        order = [
+            text.index(s)
+            for s in ("FAIL", "The cause", "mask-missing", "First failure", "Per check")
+        ]
+        assert order == sorted(order), text
+    html = result._repr_html_()
+    assert html.startswith("<div") and "<table" in html and "<pre" in html
+    assert "&lt;" in html or "<grad" not in html  # the messages are escaped
+    assert "| check |" not in html  # not Markdown inside HTML
+    markdown = result._repr_markdown_()
+    assert "### The cause (diagnosis)" in markdown
+    assert "| **backward** | 0 | 1 | 0 |" in markdown
+
+
+def test_a_passing_notebook_display_explains_the_headroom():
+    result = mlp_parity.check(_correct.forward, _correct.backward, **SMALL, pytest_options=SOME)
+    for text in (result._repr_markdown_(), result._repr_html_()):
+        assert "PASS" in text and "Worst headroom" in text
+        assert "tolerance ÷ error" in text
+    assert "The cause" not in result._repr_markdown_()
