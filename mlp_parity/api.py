@@ -356,6 +356,7 @@ def pytest_args(
     hypothesis: str | None = None,
     report: str | None = None,
     timeout: str | float | None = None,
+    quick: bool = False,
 ) -> list[str]:
     """The --parity-* options of a run of the suite on `spec`."""
     args = [f"--parity-impl={spec}"]
@@ -371,6 +372,8 @@ def pytest_args(
             args.append(f"--parity-{flag}={value}")
     if full:
         args.append("--parity-full")
+    if quick:
+        args.append("--parity-quick")
     return args
 
 
@@ -492,8 +495,8 @@ def _describe(sel) -> str:
     else:
         seed_text = ",".join(map(str, seeds))
     return (
-        f"{', '.join(names)}: seeds {seed_text} x {len(cases.SHAPES)} shapes x "
-        f"{','.join(checked)} x {','.join(devices)}"
+        f"{', '.join(names)}: {'quick: ' if sel.quick else ''}seeds {seed_text} x "
+        f"{len(cases.SHAPES)} shapes x {','.join(checked)} x {','.join(devices)}"
     )
 
 
@@ -534,6 +537,7 @@ def check(
     verbose: bool = False,
     pytest_options: Sequence[str] = (),
     timeout: float | None = None,
+    quick: bool = False,
 ) -> Result:
     """Check `forward(x, W1, b1, W2, b2) -> (a1, h, f)` and
     `backward(x, y, a1, h, f, W1, W2) -> (dW1, db1, dW2, db2)` with every check of the suite.
@@ -543,7 +547,8 @@ def check(
     NumPy arrays (NumPy has no bfloat16: those cases are skipped). dtypes, seeds, devices: as
     the --parity-* options, a string ("float64,float32", "0-9", "cpu,cuda") or a list; the
     defaults are the plugin's (every dtype, seeds 0-1, cpu). full: seeds 0-99 on every device
-    present. hypothesis: "fast" (default) or "thorough". report: a path for the JSON records.
+    present. quick: the quick check after an edit: seed 0 at float64 and float32, every check
+    and every shape (seeds= and dtypes= still win). hypothesis: "fast" (default) or "thorough". report: a path for the JSON records.
     name: what to call the functions in messages (default: their module's name, or
     "functions"). verbose: show pytest's own output as it runs (it is kept in
     `result.output` otherwise). pytest_options: more of pytest's options, e.g.
@@ -560,6 +565,7 @@ def check(
         seeds=seeds,
         devices=devices,
         full=full,
+        quick=quick,
         hypothesis=hypothesis,
         report=report,
         name=name,
@@ -600,6 +606,7 @@ def check(
         hypothesis=hypothesis,
         report=None if report is None else os.fspath(report),
         timeout=timeout,
+        quick=quick,
     )
     try:
         status, result, output = run(args, pytest_options, quiet=not verbose)
@@ -614,7 +621,7 @@ def check(
         raise CheckError(_as_keywords(error))
     if registered is not None:  # no command loads these functions: the call reruns a failure
         head = [_called(forward, "forward"), _called(backward, "backward")]
-        head += [f'name="{name}"'] * bool(name) + ["numpy=True"] * numpy
+        head += [f'name="{name}"'] * bool(name) + ["numpy=True"] * numpy + ["quick=True"] * quick
         result = with_rerun_calls(result, f"check({', '.join(head)}")
     return dataclasses.replace(result, output=output)
 
@@ -660,7 +667,7 @@ def _check_keywords(**given: Any) -> None:
             f"{keyword}={value!r:.60}: expected {expected}, got {type(value).__name__}"
         )
 
-    for keyword in ("numpy", "full", "verbose"):
+    for keyword in ("numpy", "full", "quick", "verbose"):
         if not isinstance(given[keyword], bool):
             raise bad(keyword, "True or False")
     for keyword, example in (("dtypes", "float64,float32"), ("devices", "cpu,cuda")):

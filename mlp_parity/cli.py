@@ -71,6 +71,12 @@ def parser() -> argparse.ArgumentParser:
         help="comma-separated (default float64,float32,float16,bfloat16)",
     )
     c.add_argument("--devices", metavar="LIST", help="cpu, cuda, mps or all (default cpu)")
+    c.add_argument(
+        "--quick",
+        action="store_true",
+        help="the quick check after an edit: seed 0 at float64 and float32, every check and "
+        "every shape (a few seconds)",
+    )
     c.add_argument("--full", action="store_true", help="seeds 0-99 on every device present (long)")
     c.add_argument(
         "--hypothesis",
@@ -149,6 +155,7 @@ def check(ns: argparse.Namespace, extra: Sequence[str]) -> int:
         dtypes=ns.dtypes,
         devices=ns.devices,
         full=ns.full,
+        quick=ns.quick,
         hypothesis=ns.hypothesis,
         report=ns.report,
         timeout=ns.timeout,

@@ -17,6 +17,8 @@ from mlp_parity.external import Implementation
 
 DEFAULT_SEEDS = "0-1"  # with the seven shapes, every kink plan and every family
 FULL_SEEDS = "0-99"
+# --parity-quick: one seed, the two dtypes a learner computes in, every check and shape
+QUICK_SEEDS, QUICK_DTYPES = "0", ("float64", "float32")
 DEVICES = ("cpu", "cuda", "mps")
 
 
@@ -27,6 +29,7 @@ class Selection:
     dtypes: tuple[str, ...] = cases.DTYPES  # --parity-dtypes, in the order of cases.DTYPES
     hypothesis: str = "fast"  # --parity-hypothesis
     timeout: float | None = timeouts.DEFAULT  # --parity-timeout: seconds per call (None: none)
+    quick: bool = False  # --parity-quick
 
 
 def device_available(device: str) -> bool:
@@ -52,13 +55,19 @@ def _list(option: str, text: str, allowed: tuple[str, ...]) -> list[str]:
 def selection(config: pytest.Config) -> Selection:
     """Implementations and cases from the options; UsageError (one line) for bad values."""
     opt = config.getoption
-    full = opt("parity_full")
+    full, quick = bool(opt("parity_full")), bool(opt("parity_quick"))
+    if full and quick:
+        raise pytest.UsageError(
+            "--parity-quick and --parity-full: choose one (the quick check after an edit, or "
+            "the full sweep)"
+        )
     try:
-        text = opt("parity_seeds") or (FULL_SEEDS if full else DEFAULT_SEEDS)
-        seeds = cases.parse_seeds(text, "--parity-seeds")
+        default = FULL_SEEDS if full else QUICK_SEEDS if quick else DEFAULT_SEEDS
+        seeds = cases.parse_seeds(opt("parity_seeds") or default, "--parity-seeds")
     except ValueError as exc:
         raise pytest.UsageError(str(exc)) from None
-    dtypes = _list("--parity-dtypes", opt("parity_dtypes") or ",".join(cases.DTYPES), cases.DTYPES)
+    default = QUICK_DTYPES if quick else cases.DTYPES
+    dtypes = _list("--parity-dtypes", opt("parity_dtypes") or ",".join(default), cases.DTYPES)
     devices_text = opt("parity_devices") or "cpu"
     present = [d for d in DEVICES if device_available(d)]
     if devices_text == "all" or (full and not opt("parity_devices")):
@@ -83,7 +92,7 @@ def selection(config: pytest.Config) -> Selection:
     for impl in impls:
         _something_to_check(impl, chosen, devices)
     case_list = tuple(cases.make_cases(seeds, cases.SHAPES, dtypes, devices))
-    return Selection(impls, case_list, chosen, opt("parity_hypothesis") or "fast", limit)
+    return Selection(impls, case_list, chosen, opt("parity_hypothesis") or "fast", limit, quick)
 
 
 def check_report_path(path: str | None) -> None:

@@ -21,6 +21,7 @@ OPTIONS = (
     "parity_dtypes",
     "parity_devices",
     "parity_full",
+    "parity_quick",
     "parity_report",
     "parity_hypothesis",
     "parity_timeout",
@@ -64,6 +65,13 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         default=False,
         help="the full sweep: seeds 0-99 (unless --parity-seeds says otherwise), every device "
         "present",
+    )
+    group.addoption(
+        "--parity-quick",
+        action="store_true",
+        default=False,
+        help="the quick check to run after every edit: seed 0 at float64 and float32, every "
+        "check and every shape (unless --parity-seeds or --parity-dtypes say otherwise)",
     )
     group.addoption(
         "--parity-report",

@@ -459,3 +459,68 @@ def test_a_passing_notebook_display_explains_the_headroom():
         assert "PASS" in text and "Worst headroom" in text
         assert "tolerance ÷ error" in text
     assert "The cause" not in result._repr_markdown_()
+
+
+# --------------------------------------------------------------------------- quick mode
+def _selection(**given):
+    """options.selection for these --parity-* values (the rest unset), on _correct."""
+    from types import SimpleNamespace
+
+    values = {"parity_impl": ["tests.mutants._correct"], **given}
+    config = SimpleNamespace(
+        getoption=lambda name: values.get(name),
+        getini=lambda name: [],
+        invocation_params=SimpleNamespace(dir=ROOT),
+        rootpath=ROOT,
+    )
+    return options.selection(config)
+
+
+def test_quick_is_one_seed_at_float64_and_float32_with_every_check():
+    sel = _selection(parity_quick=True)
+    assert sel.dtypes == ("float64", "float32")
+    assert {c.seed for c in sel.cases} == {0}
+    assert {c.dtype for c in sel.cases} == {"float64", "float32"}
+    from mlp_parity import cases, checks
+
+    assert {c.shape for c in sel.cases} == set(cases.SHAPES)  # every shape
+    assert all(
+        any(c.dtype in (check.dtypes or sel.dtypes) for c in sel.cases) for check in checks.CHECKS
+    )  # every check has a case to run on (finite-diff and gradcheck: float64)
+    # what is given explicitly wins
+    assert {c.seed for c in _selection(parity_quick=True, parity_seeds="3").cases} == {3}
+
+
+def test_quick_and_full_are_refused_together():
+    with pytest.raises(pytest.UsageError, match=r"^--parity-quick and --parity-full: choose one"):
+        _selection(parity_quick=True, parity_full=True)
+
+
+def test_quick_from_the_command_and_the_function(capsys, monkeypatch):
+    monkeypatch.chdir(ROOT)
+    status, out, err = _cli(
+        capsys, "check", "tests/mutants/_correct.py", "--quick", "--", "-k", "test_forward"
+    )
+    assert status == 0, out + err
+    assert "for _correct (torch): quick: seeds 0 x 7 shapes x float64,float32 x cpu" in out
+    result = api.check(
+        _correct.forward, _correct.backward, quick=True, pytest_options=["-k", "test_forward"]
+    )
+    assert result.target.endswith("quick: seeds 0 x 7 shapes x float64,float32 x cpu")
+    with pytest.raises(api.CheckError, match=r"^quick='yes': expected True or False"):
+        api.check(_correct.forward, _correct.backward, quick="yes")
+
+
+@pytest.mark.slow
+def test_quick_runs_every_check_class(capsys, monkeypatch):
+    monkeypatch.chdir(ROOT)
+    status, out, err = _cli(capsys, "check", "tests/mutants/_correct.py", "--quick")
+    assert status == 0, out + err
+    from mlp_parity import checks
+
+    rows = {
+        line.split()[0]: line.split()[1:] for line in out.splitlines()[-15:] if line[:2] == "  "
+    }
+    for name in [c.name for c in checks.CHECKS] + ["properties", "training"]:
+        passed, failed, skipped = map(int, rows[name][:3])
+        assert passed > 0 and failed == skipped == 0, (name, rows)
