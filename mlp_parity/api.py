@@ -397,6 +397,7 @@ def run(
         "no:benchmark",  # nor pytest-benchmark's .benchmarks, where it is installed
         "-p",
         "no:unraisableexception",  # its gc.collect() x 5 at exit takes seconds with torch
+        *_without_unused_xdist(extra),
         # this package is imported before pytest starts (it is running it), so pytest cannot
         # rewrite the asserts of its plugin module: nothing to warn the user about
         "-W",
@@ -417,6 +418,13 @@ def run(
     if collector.session is None:
         return status, None, output
     return status, _result(collector), output
+
+
+def _without_unused_xdist(extra: Sequence[str]) -> list[str]:
+    """pytest-xdist left unloaded (its import costs a tenth of a second) unless pytest's own
+    options ask for workers."""
+    asked = any(a.startswith(("-n", "--numprocesses", "--dist", "--tx", "-d")) for a in extra)
+    return [] if asked else ["-p", "no:xdist"]
 
 
 def _result(collector: _Collector) -> Result:
