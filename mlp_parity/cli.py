@@ -1,5 +1,6 @@
 """The `mlp-parity` command (also `python -m mlp_parity`).
 
+    mlp-parity check my_mlp.py --quick             # the quick check after an edit
     mlp-parity check my_mlp.py                     # a file, or a module: my_mlp, pkg.my_mlp
     mlp-parity check my_mlp --numpy                # forward/backward take NumPy arrays
     mlp-parity check my_mlp.py --dtypes float64,float32 --seeds 0-9 -n 2
@@ -10,8 +11,9 @@
 `check` runs the suite through pytest (in this process, isolated from the current project's
 pytest configuration, writing nothing into it), shows pytest's output, and ends with a verdict:
 per check, the tests passed, failed and skipped, and the first failure of each failing check.
-Exit status: 0 every check passed, 1 a check failed, 2 a usage error or a module that cannot
-be imported (one line on stderr, no traceback).
+Exit status: 0 every check passed, 1 a check failed or more than half of the selected tests
+were skipped, 2 a usage error or a module that cannot be used (one line on stderr, no
+traceback, before any check runs), 130 interrupted (Ctrl-C).
 """
 
 from __future__ import annotations
@@ -54,8 +56,8 @@ def parser() -> argparse.ArgumentParser:
         help="run every check on a module",
         description="Run the check suite on MODULE's forward(x, W1, b1, W2, b2) -> (a1, h, f) "
         "and backward(x, y, a1, h, f, W1, W2) -> (dW1, db1, dW2, db2). Exit status: 0 every "
-        "check passed, 1 a check failed, 2 a usage or import error. Options after -- go to "
-        "pytest.",
+        "check passed, 1 a check failed (or most tests were skipped), 2 a usage or import "
+        "error, 130 interrupted. Options after -- go to pytest.",
     )
     c.add_argument(
         "target",
@@ -70,7 +72,12 @@ def parser() -> argparse.ArgumentParser:
         metavar="LIST",
         help="comma-separated (default float64,float32,float16,bfloat16)",
     )
-    c.add_argument("--devices", metavar="LIST", help="cpu, cuda, mps or all (default cpu)")
+    c.add_argument(
+        "--devices",
+        metavar="LIST",
+        help="cpu, cuda, mps or all (every device present; default cpu); an absent device is "
+        "a usage error",
+    )
     c.add_argument(
         "--quick",
         action="store_true",

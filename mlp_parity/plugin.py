@@ -56,8 +56,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "--parity-devices",
         default=None,
         metavar="LIST",
-        help="devices, comma-separated: cpu, cuda, mps, or all (every device present); a "
-        "device that is absent is skipped with the reason (default cpu)",
+        help="devices, comma-separated: cpu, cuda, mps, or all (every device present); "
+        "naming a device that is absent here is a usage error (default cpu)",
     )
     group.addoption(
         "--parity-full",
