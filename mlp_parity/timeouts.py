@@ -119,9 +119,10 @@ def call(fn: Callable, args, function: str, name: str):
         return fn(*args)  # no limit, or within a call already watched
     if _watchdog is None:
         _start_watchdog()
-    watched = _watched = [_get_ident(), _monotonic() + seconds]  # [thread, deadline]
     expired = False
     try:
+        # (the local first: the watchdog sees the call only once both are set)
+        watched = _watched = [_get_ident(), _monotonic() + seconds]  # [thread, deadline]
         return fn(*args)
     except _Expired:
         expired = True
