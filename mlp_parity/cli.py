@@ -1,5 +1,6 @@
 """The `mlp-parity` command (also `python -m mlp_parity`).
 
+    mlp-parity check my_mlp.py --quick             # the quick check after an edit
     mlp-parity check my_mlp.py                     # a file, or a module: my_mlp, pkg.my_mlp
     mlp-parity check my_mlp --numpy                # forward/backward take NumPy arrays
     mlp-parity check my_mlp.py --dtypes float64,float32 --seeds 0-9 -n 2
@@ -10,8 +11,9 @@
 `check` runs the suite through pytest (in this process, isolated from the current project's
 pytest configuration, writing nothing into it), shows pytest's output, and ends with a verdict:
 per check, the tests passed, failed and skipped, and the first failure of each failing check.
-Exit status: 0 every check passed, 1 a check failed, 2 a usage error or a module that cannot
-be imported (one line on stderr, no traceback).
+Exit status: 0 every check passed, 1 a check failed or more than half of the selected tests
+were skipped, 2 a usage error or a module that cannot be used (one line on stderr, no
+traceback, before any check runs), 130 interrupted (Ctrl-C).
 """
 
 from __future__ import annotations
@@ -54,8 +56,8 @@ def parser() -> argparse.ArgumentParser:
         help="run every check on a module",
         description="Run the check suite on MODULE's forward(x, W1, b1, W2, b2) -> (a1, h, f) "
         "and backward(x, y, a1, h, f, W1, W2) -> (dW1, db1, dW2, db2). Exit status: 0 every "
-        "check passed, 1 a check failed, 2 a usage or import error. Options after -- go to "
-        "pytest.",
+        "check passed, 1 a check failed (or most tests were skipped), 2 a usage or import "
+        "error, 130 interrupted. Options after -- go to pytest.",
     )
     c.add_argument(
         "target",
@@ -70,7 +72,18 @@ def parser() -> argparse.ArgumentParser:
         metavar="LIST",
         help="comma-separated (default float64,float32,float16,bfloat16)",
     )
-    c.add_argument("--devices", metavar="LIST", help="cpu, cuda, mps or all (default cpu)")
+    c.add_argument(
+        "--devices",
+        metavar="LIST",
+        help="cpu, cuda, mps or all (every device present; default cpu); an absent device is "
+        "a usage error",
+    )
+    c.add_argument(
+        "--quick",
+        action="store_true",
+        help="the quick check after an edit: seed 0 at float64 and float32, every check and "
+        "every shape (a few seconds)",
+    )
     c.add_argument("--full", action="store_true", help="seeds 0-99 on every device present (long)")
     c.add_argument(
         "--hypothesis",
@@ -78,6 +91,12 @@ def parser() -> argparse.ArgumentParser:
         help="the property tests' effort (default fast: 30 examples)",
     )
     c.add_argument("--report", metavar="PATH", help="write every comparison as JSON")
+    c.add_argument(
+        "--timeout",
+        metavar="SECONDS",
+        help="the limit on one call of the module; past it, its test fails naming the call "
+        "(default 60; 0: no limit)",
+    )
     c.add_argument(
         "-n",
         dest="workers",
@@ -101,12 +120,29 @@ def _fail(message: str) -> int:
 
 
 def _as_cli(message: str) -> str:
-    """The plugin's message in this command's terms: --parity-dtypes is --dtypes here."""
+    """The plugin's message in this command's terms: --parity-dtypes is --dtypes here; pytest's
+    own options are those after --."""
+    if message.startswith("pytest: "):
+        return f"{message} (the options after -- are pytest's)"
     return message.replace("--parity-impl=", "", 1).replace("--parity-", "--")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    argv = list(sys.argv[1:] if argv is None else argv)
+    """The command; `argv` None: this process's own arguments, and a `check` ends the
+    process itself once its output is flushed (without tearing the interpreter down, which
+    costs a third of a second once torch is loaded)."""
+    if argv is None:
+        status = _main(sys.argv[1:])
+        if sys.argv[1:2] == ["check"]:
+            sys.stdout.flush()
+            sys.stderr.flush()
+            os._exit(status)
+        return status
+    return _main(argv)
+
+
+def _main(argv: Sequence[str]) -> int:
+    argv = list(argv)
     if argv[:1] == ["train"]:  # every argument is the trainer's, --help included
         return train(argv[1:])
     head, extra = argv, []
@@ -140,8 +176,10 @@ def check(ns: argparse.Namespace, extra: Sequence[str]) -> int:
         dtypes=ns.dtypes,
         devices=ns.devices,
         full=ns.full,
+        quick=ns.quick,
         hypothesis=ns.hypothesis,
         report=ns.report,
+        timeout=ns.timeout,
     )
     # pytest's tracebacks and list of failed tests are left to the verdict below (which
     # shows the first failure in full); `-- --tb=short -rf` brings them back.
@@ -153,6 +191,10 @@ def check(ns: argparse.Namespace, extra: Sequence[str]) -> int:
     if status == api.USAGE:
         return _fail(_as_cli(api.one_line_error(status, errors.getvalue())))
     sys.stderr.write(errors.getvalue())
+    if status == api.INTERRUPTED:
+        ran = sum(c.passed + c.failed for c in result.counts) if result is not None else 0
+        print(f"{PROG}: interrupted (Ctrl-C) after {ran} tests: no verdict", file=sys.stderr)
+        return 130  # as a shell reports a command ended by Ctrl-C (128 + SIGINT)
     if result is None or status not in (0, 1):
         return _fail(api.one_line_error(status, errors.getvalue()))
     print()

@@ -32,6 +32,8 @@ from types import ModuleType
 import numpy as np
 import torch
 
+from mlp_parity import timeouts
+
 NUMPY_DTYPES = frozenset({"float64", "float32", "float16"})
 TORCH_DTYPES = frozenset({"float64", "float32", "float16", "bfloat16"})
 
@@ -156,7 +158,9 @@ class Implementation:
         subnormal numbers."""
         flushed_before = flushes_subnormals()
         try:
-            out = getattr(self.module, function)(*native_args)
+            out = timeouts.call(getattr(self.module, function), native_args, function, self.name)
+        except timeouts.CallTimedOut as exc:  # past the per-call limit: said as it is
+            raise ImplementationCrash(str(exc)) from None
         except Exception as exc:
             raise self._crash(function, exc) from exc
         if flushes_subnormals() and not flushed_before:

@@ -3,17 +3,23 @@ parametrization of the checks."""
 
 from __future__ import annotations
 
+import os
+import re
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 import torch
 
-from mlp_parity import cases, external
+from mlp_parity import cases, external, preflight, timeouts
 from mlp_parity.cases import Case
 from mlp_parity.external import Implementation
 
 DEFAULT_SEEDS = "0-1"  # with the seven shapes, every kink plan and every family
 FULL_SEEDS = "0-99"
+# --parity-quick: one seed, the two dtypes a learner computes in, every check and shape
+QUICK_SEEDS, QUICK_DTYPES = "0", ("float64", "float32")
+DEVICES = ("cpu", "cuda", "mps")
 
 
 @dataclass(frozen=True)
@@ -22,6 +28,8 @@ class Selection:
     cases: tuple[Case, ...]  # the seed network's; a declared network's come from `net_cases`
     dtypes: tuple[str, ...] = cases.DTYPES  # --parity-dtypes, in the order of cases.DTYPES
     hypothesis: str = "fast"  # --parity-hypothesis
+    timeout: float | None = timeouts.DEFAULT  # --parity-timeout: seconds per call (None: none)
+    quick: bool = False  # --parity-quick
     seeds: tuple[int, ...] = (0, 1)
     devices: tuple[str, ...] = ("cpu",)
 
@@ -55,24 +63,90 @@ def _list(option: str, text: str, allowed: tuple[str, ...]) -> list[str]:
 def selection(config: pytest.Config) -> Selection:
     """Implementations and cases from the options; UsageError (one line) for bad values."""
     opt = config.getoption
-    full = opt("parity_full")
+    full, quick = bool(opt("parity_full")), bool(opt("parity_quick"))
+    if full and quick:
+        raise pytest.UsageError(
+            "--parity-quick and --parity-full: choose one (the quick check after an edit, or "
+            "the full sweep)"
+        )
     try:
-        text = opt("parity_seeds") or (FULL_SEEDS if full else DEFAULT_SEEDS)
-        seeds = cases.parse_seeds(text, "--parity-seeds")
+        default = FULL_SEEDS if full else QUICK_SEEDS if quick else DEFAULT_SEEDS
+        seeds = cases.parse_seeds(opt("parity_seeds") or default, "--parity-seeds")
     except ValueError as exc:
         raise pytest.UsageError(str(exc)) from None
-    dtypes = _list("--parity-dtypes", opt("parity_dtypes") or ",".join(cases.DTYPES), cases.DTYPES)
+    default = QUICK_DTYPES if quick else cases.DTYPES
+    dtypes = _list("--parity-dtypes", opt("parity_dtypes") or ",".join(default), cases.DTYPES)
     devices_text = opt("parity_devices") or "cpu"
+    present = [d for d in DEVICES if device_available(d)]
     if devices_text == "all" or (full and not opt("parity_devices")):
-        devices = [d for d in ("cpu", "cuda", "mps") if device_available(d)]
+        devices = present
     else:
-        devices = _list("--parity-devices", devices_text, ("cpu", "cuda", "mps"))
-    impls = load_all(config)
-    case_list = tuple(cases.make_cases(seeds, cases.SHAPES, dtypes, devices))
+        devices = _list("--parity-devices", devices_text, DEVICES)
+        absent = [d for d in devices if d not in present]
+        if absent:  # every test there would be skipped: a run that checks nothing
+            raise pytest.UsageError(
+                f"--parity-devices={devices_text}: {', '.join(absent)} "
+                f"{'is' if len(absent) == 1 else 'are'} not available here (available: "
+                f"{', '.join(present)}); a run there would check nothing"
+            )
+    check_report_path(opt("parity_report"))
+    try:
+        limit = timeouts.parse(opt("parity_timeout") or str(timeouts.DEFAULT))
+    except ValueError as exc:
+        raise pytest.UsageError(str(exc)) from None
+    with timeouts.limited(limit):  # the preflight's calls too
+        impls = load_all(config)
     chosen = tuple(d for d in cases.DTYPES if d in dtypes)
+    for impl in impls:
+        _something_to_check(impl, chosen, devices)
+    case_list = tuple(cases.make_cases(seeds, cases.SHAPES, dtypes, devices))
     return Selection(
-        impls, case_list, chosen, opt("parity_hypothesis") or "fast", tuple(seeds), tuple(devices)
+        impls,
+        case_list,
+        chosen,
+        opt("parity_hypothesis") or "fast",
+        limit,
+        quick,
+        tuple(seeds),
+        tuple(devices),
     )
+
+
+def check_report_path(path: str | None) -> None:
+    """--parity-report: a file that can be written, said before anything runs (not after the
+    whole suite, as a traceback)."""
+    if not path:
+        return
+    target = Path(path)
+    folder = target.parent if str(target.parent) else Path(".")
+    if target.is_dir():
+        raise pytest.UsageError(
+            f"--parity-report={path}: is a folder; give the path of a file to write"
+        )
+    if not folder.is_dir():
+        raise pytest.UsageError(
+            f"--parity-report={path}: there is no folder {folder} to write the report in"
+        )
+    if not os.access(folder, os.W_OK) or (target.exists() and not os.access(target, os.W_OK)):
+        raise pytest.UsageError(f"--parity-report={path}: cannot write there (no permission)")
+
+
+def _something_to_check(impl: Implementation, dtypes: tuple[str, ...], devices) -> None:
+    """A selection that leaves an implementation nothing to run is a usage error, as an
+    absent device is: its every test would be skipped."""
+    if impl.kind != "numpy":
+        return
+    if not any(d in impl.dtypes for d in dtypes):
+        usable = ", ".join(d for d in cases.DTYPES if d in impl.dtypes)
+        raise pytest.UsageError(
+            f"--parity-dtypes={','.join(dtypes)}: nothing to check for {impl.name}: it is a "
+            f"NumPy implementation, and NumPy has no {' or '.join(dtypes)} (choose from {usable})"
+        )
+    if "cpu" not in devices:
+        raise pytest.UsageError(
+            f"--parity-devices={','.join(devices)}: nothing to check for {impl.name}: it is a "
+            "NumPy implementation, which runs on the CPU only (add cpu)"
+        )
 
 
 def load_all(config: pytest.Config) -> tuple[Implementation, ...]:
@@ -86,10 +160,14 @@ def load_all(config: pytest.Config) -> tuple[Implementation, ...]:
     impls: list[Implementation] = []
     overrides = declaration_options(config)
     for spec in dict.fromkeys(specs):
+        _refuse_non_module(spec, Path(base))
         try:
             impl = external.load(spec, str(base), overrides)
+            preflight.check_implementation(impl)  # its forms, once, before any check
         except external.ImplementationError as exc:
             raise pytest.UsageError(str(exc)) from None
+        except preflight.PreflightError as exc:
+            raise pytest.UsageError(f"--parity-impl={spec}: {exc}") from None
         clash = next((i for i in impls if i.name == impl.name), None)
         if clash is not None:
             raise pytest.UsageError(
@@ -114,6 +192,26 @@ def declaration_options(config: pytest.Config) -> dict:
     return out
 
 
+_MODULE_NAME = re.compile(r"[A-Za-z_]\w*(\.[A-Za-z_]\w*)*")
+
+
+def _refuse_non_module(spec: str, base: Path) -> None:
+    """A spec that is neither a .py file nor a module name (a folder, `.`): said in one line,
+    not as importlib's complaint about a relative import."""
+    target = spec.split(":", 1)[1] if spec.startswith(("numpy:", "torch:")) else spec
+    if not target or target.endswith(".py") or _MODULE_NAME.fullmatch(target):
+        return
+    if (base / target).is_dir():
+        raise pytest.UsageError(
+            f"--parity-impl={spec}: is a folder; name a .py file (such as my_mlp.py) or a "
+            "module (such as my_mlp) that has forward and backward"
+        )
+    raise pytest.UsageError(
+        f"--parity-impl={spec}: is neither a .py file nor a module name (such as my_mlp or "
+        "pkg.my_mlp)"
+    )
+
+
 def params(
     sel: Selection,
     only_dtypes: tuple[str, ...] | None,
@@ -129,6 +227,15 @@ def params(
     for impl in sel.impls if impls is None else impls:
         declared = impl.declared is not None and bool(check)
         if declared and network_checks.not_applicable(impl, check):
+            continue
+        if only_dtypes and not any(d in only_dtypes for d in sel.dtypes):
+            # one test that says why, rather than pytest's "got empty parameter set"
+            reason = (
+                f"these checks run at {' and '.join(only_dtypes)} only, and "
+                f"{' and '.join(only_dtypes)} is not among the dtypes selected"
+            )
+            skip = pytest.mark.skip(reason=reason)
+            out.append(pytest.param(impl, None, id=f"{impl.name}-not-run", marks=[skip]))
             continue
         for case in sel.cases if impl.declared is None else sel.net_cases(impl):
             if declared and not network_checks.case_applies(check, case):

@@ -21,8 +21,10 @@ OPTIONS = (
     "parity_dtypes",
     "parity_devices",
     "parity_full",
+    "parity_quick",
     "parity_report",
     "parity_hypothesis",
+    "parity_timeout",
 )
 
 
@@ -54,8 +56,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "--parity-devices",
         default=None,
         metavar="LIST",
-        help="devices, comma-separated: cpu, cuda, mps, or all (every device present); a "
-        "device that is absent is skipped with the reason (default cpu)",
+        help="devices, comma-separated: cpu, cuda, mps, or all (every device present); "
+        "naming a device that is absent here is a usage error (default cpu)",
     )
     group.addoption(
         "--parity-full",
@@ -63,6 +65,13 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         default=False,
         help="the full sweep: seeds 0-99 (unless --parity-seeds says otherwise), every device "
         "present",
+    )
+    group.addoption(
+        "--parity-quick",
+        action="store_true",
+        default=False,
+        help="the quick check to run after every edit: seed 0 at float64 and float32, every "
+        "check and every shape (unless --parity-seeds or --parity-dtypes say otherwise)",
     )
     group.addoption(
         "--parity-report",
@@ -77,6 +86,13 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         choices=("fast", "thorough"),
         help="the property tests' effort: fast (30 examples, the default) or thorough (300); "
         "both derandomised, with no example database written",
+    )
+    group.addoption(
+        "--parity-timeout",
+        default=None,
+        metavar="SECONDS",
+        help="the limit on one call of the module: a call that has not returned after SECONDS "
+        "fails its test, naming the call (default 60; 0: no limit)",
     )
     from mlp_parity import declaration  # the table of keys; no NumPy, no torch
 

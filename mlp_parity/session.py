@@ -15,16 +15,30 @@ import shlex
 import shutil
 import sys
 import tempfile
+import types
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from mlp_parity import checks, compare, diagnose, network_checks, options, report, training
+from mlp_parity import (
+    checks,
+    compare,
+    diagnose,
+    network_checks,
+    options,
+    report,
+    timeouts,
+    training,
+)
 from mlp_parity.external import ImplementationCrash
 
 SUITE = Path(__file__).resolve().parent / "suite"
 PLUGIN_NAME = "mlp_parity_session"  # what the session is registered as
+HEADROOM_NOTE = (
+    "(each at the element closest to its tolerance: above 1x passes, exact means no error; "
+    "near 1x is expected where a correct result can reach its bound)"
+)
 TIP = (
     "each failure above names its tensor, element, case and rerun line; "
     "--tb=no -rf lists the failed tests one line each"
@@ -78,14 +92,41 @@ def failure_info(item: pytest.Item, exc: BaseException) -> dict[str, str]:
     params = getattr(getattr(item, "callspec", None), "params", {})
     impl, case = params.get("implementation"), params.get("case")
     message = "\n".join([str(exc), *getattr(exc, "__notes__", ())])
+    kind = failure_kind(exc)
+    if kind == compare.ERROR and case is not None:  # not a check's own failure: say where
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+        message = (
+            f"{check_of(item)} check failed: the harness raised {type(exc).__name__}: {first}"
+            f"\n  case: {case.describe()}"
+        )
     return {
         "check": check_of(item),
         "impl": getattr(impl, "name", ""),
         "case": getattr(case, "id", ""),
         "tensor": getattr(exc, "tensor", ""),
-        "kind": failure_kind(exc),
+        "kind": kind,
         "message": message,
     }
+
+
+def _limited(impl) -> types.ModuleType:
+    """A stand-in for the module of `impl` whose forward and backward run under the per-call
+    limit (`mlp_parity.timeouts`); everything else is the module's own."""
+    module = impl.module
+    stand_in = types.ModuleType(getattr(module, "__name__", impl.name), module.__doc__)
+
+    def limited(function: str):
+        def call(*args):
+            try:
+                return timeouts.call(getattr(module, function), args, function, impl.name)
+            except timeouts.CallTimedOut as exc:
+                raise ImplementationCrash(str(exc)) from None
+
+        return call
+
+    stand_in.forward, stand_in.backward = limited("forward"), limited("backward")
+    stand_in.__getattr__ = lambda name: getattr(module, name)
+    return stand_in
 
 
 @contextlib.contextmanager
@@ -132,6 +173,7 @@ def hypothesis_effort(request: pytest.FixtureRequest) -> str:
 class ParitySession:
     def __init__(self, config: pytest.Config) -> None:
         self.selection = options.selection(config)
+        timeouts.set_limit(self.selection.timeout)
         self._add_suite(config, self.selection.impls)
         report.clear()
         self.diagnoses: dict[str, list[diagnose.Diagnosis]] = {}
@@ -144,6 +186,7 @@ class ParitySession:
         return self._scratch
 
     def pytest_unconfigure(self, config: pytest.Config) -> None:
+        timeouts.set_limit(timeouts.DEFAULT)
         if self._scratch is not None:
             shutil.rmtree(self._scratch, ignore_errors=True)
 
@@ -172,6 +215,26 @@ class ParitySession:
         about 1.5 s of a 20 s run. Objects made from here on are collected as usual."""
         gc.freeze()
 
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_pycollect_makemodule(self, module_path: Path, parent) -> pytest.Module | None:
+        """The suite's modules, with node ids that name their file as seen from where pytest
+        was started, so that a failure line pasted there runs that test. pytest names a file
+        outside the rootdir (the suite in site-packages) by nothing at all
+        ("::test_backward[...]"), and `mlp-parity check`'s rootdir is the suite itself: such
+        a module is given its absolute path as its id (its tests' ids follow from it)."""
+        if module_path.parent != SUITE:
+            return None
+        config = parent.config
+        try:
+            default = module_path.relative_to(config.rootpath)
+        except ValueError:
+            default = None
+        here = config.invocation_params.dir
+        if default is not None and (here / default).resolve() == module_path.resolve():
+            return None  # pytest's own id already names the file from here
+        nodeid = module_path.resolve().as_posix()
+        return pytest.Module.from_parent(parent, path=module_path, nodeid=nodeid)
+
     def pytest_generate_tests(self, metafunc: pytest.Metafunc) -> None:
         sel = self.selection
         names = set(metafunc.fixturenames)
@@ -189,7 +252,14 @@ class ParitySession:
     # ------------------------------------------------------------------ failures
     @pytest.hookimpl(wrapper=True)
     def pytest_runtest_call(self, item: pytest.Item):
-        if item.path.name != "test_properties.py" or not in_suite(item):
+        if not in_suite(item):
+            return (yield)
+        if check_of(item) == "training" and "implementation" in getattr(item, "funcargs", {}):
+            # the training run calls the module's functions itself: each call under the
+            # limit too, through a stand-in for the module
+            impl = item.funcargs["implementation"]
+            item.funcargs["implementation"] = dataclasses.replace(impl, module=_limited(impl))
+        if item.path.name != "test_properties.py":
             return (yield)
         with hypothesis_storage(self.scratch()):
             return (yield)
@@ -208,8 +278,10 @@ class ParitySession:
         name = getattr(item, "originalname", item.name)
         if in_suite(item) and rep.failed and call.excinfo is not None:
             rep.parity_failure = failure_info(item, call.excinfo.value)
-            if impl is not None and impl.spec and "case" not in callspec.params:
-                rerun = self.rerun_line(item.name, impl.spec)
+            message = rep.parity_failure["message"]
+            if impl is not None and impl.spec and "\n  rerun: " not in message:
+                case = callspec.params.get("case")
+                rerun = self.rerun_line(item.name, impl.spec, case)
                 rep.parity_failure["message"] += f"\n  rerun: {rerun}"
         if rep.failed and call.when == "call" and impl is not None and name not in checks.BY_TEST:
             error = call.excinfo.value if call.excinfo else None
@@ -221,10 +293,17 @@ class ParitySession:
             report.add_failure(checks.Failure(name, None, message, kind, "", impl.name))
         return rep
 
-    def rerun_line(self, test: str, spec: str) -> str:
-        """The command that reruns one suite test that is not per case (a property, the
-        training run) as this run ran it."""
+    def rerun_line(self, test: str, spec: str, case=None) -> str:
+        """The command that reruns one suite test as this run ran it: on its case (as
+        compare.Where.rerun says it), or, for a test that is not per case (a property, the
+        training run), at this run's dtypes and effort."""
         sel = self.selection
+        if case is not None:
+            return (
+                f'pytest -k "{test}" --parity-impl={shlex.quote(spec)} '
+                f"--parity-seeds={case.seed} --parity-dtypes={case.dtype} "
+                f"--parity-devices={case.device}"
+            )
         return (
             f'pytest -k "{test}" --parity-impl={shlex.quote(spec)} '
             f"--parity-dtypes={','.join(sel.dtypes)} --parity-hypothesis={sel.hypothesis}"
@@ -260,6 +339,14 @@ class ParitySession:
         out = {}
         for impl in self.selection.impls:
             if impl.name not in failed:
+                continue
+            hung = [f for f in failed[impl.name] if timeouts.is_timeout(f.message)]
+            if hung:  # its probes would wait the limit out, call after call
+                first = timeouts.said(hung[0].message)
+                text = f"{first} ({len(hung)} failures so); not probed further"
+                location = first.split(" of ")[0]
+                location = location if location in ("forward", "backward") else "contract"
+                out[impl.name] = [diagnose.Diagnosis(impl.name, "crash", location, (), text)]
                 continue
             try:
                 if impl.declared is not None:
@@ -303,6 +390,7 @@ class ParitySession:
             terminalreporter.section("parity: worst headroom (tolerance / error) per check")
             for line in lines:
                 terminalreporter.write_line(line)
+            terminalreporter.write_line(HEADROOM_NOTE)
             path = config.getoption("parity_report")
             if path:
                 terminalreporter.write_line(f"report written to {path}")

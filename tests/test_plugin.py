@@ -185,3 +185,38 @@ def test_workers_of_pytest_xdist_check_the_module_asked_for(project):
     assert re.search(rf"\b{n + 1} passed\b", result.stdout), result.stdout[-2000:]
     # the workers' records: a1, h and f on each shape
     assert re.search(rf"forward +{3 * n} comparisons +0 failed", result.stdout)
+
+
+@pytest.mark.slow
+def test_a_failure_line_is_a_node_id_that_reruns_the_test(project):
+    """The suite lives outside the project (in site-packages): its failure lines still name
+    a file, and pasted as they are they run that one test again."""
+    (project / "my_mlp.py").write_text(CORRECT)
+    (project / "buggy.py").write_text(
+        (ROOT / "tests" / "mutants" / "no_mask.py")
+        .read_text()
+        .replace("from tests.mutants._correct import", "from my_mlp import")
+    )
+    only = ("--parity-dtypes=float64", "--parity-seeds=0", "-p", "no:cacheprovider", *OTHERS_OFF)
+    result = _pytest(
+        project,
+        "--parity-impl=buggy",
+        *only,
+        "--tb=no",
+        "-rf",
+        "-k",
+        "test_backward and not kink and d2h4b1",
+    )
+    assert result.returncode == 1, result.stdout[-3000:] + result.stderr
+    failed = re.findall(r"^FAILED (\S+)", result.stdout, re.MULTILINE)
+    assert len(failed) == 1, result.stdout[-3000:]
+    path, _, test = failed[0].partition("::")
+    assert Path(project, path).resolve() == ROOT / "mlp_parity" / "suite" / "test_backward.py"
+    assert test == "test_backward[buggy-seed0-d2h4b1-typical-float64-cpu]"
+    # (here the suite's folder is this checkout, whose pytest configuration then applies,
+    # with pytest-xdist's -n among its options; in site-packages none would)
+    again = _pytest(
+        project, failed[0], "--parity-impl=buggy", *only[:4], "-n", "0", "--tb=no", "-q"
+    )
+    assert again.returncode == 1 and re.search(r"\b1 failed\b", again.stdout), again.stdout
+    assert "passed" not in again.stdout

@@ -166,10 +166,73 @@ def test_the_wheel_checks_a_users_module_from_the_users_folder(tmp_path):
     assert run("python", "-c", call.format("my_mlp", [])).stdout.strip() == "True"
     assert run("python", "-c", call.format("buggy", NOT_LARGE)).stdout.strip() == "False"
 
+    # a failure line of the plugin is a node id, with the suite in site-packages
+    bad = run("pytest", "--parity-impl=buggy", *QUICK, *NOT_LARGE, "--tb=no", "-rf", status=1)
+    failed = re.findall(r"^FAILED (\S+)", bad.stdout, re.MULTILINE)
+    assert failed and "site-packages" in failed[0], bad.stdout[-3000:]
+    again = run("pytest", failed[0], "--parity-impl=buggy", *QUICK, "--tb=no", status=1)
+    assert re.search(r"\b1 failed\b", again.stdout) and "passed" not in again.stdout
+
     left = sorted(str(p.relative_to(project)) for p in project.rglob("*"))
     new = [p for p in left if p not in put_there and "__pycache__" not in p]
     assert [p for p in new if not p.startswith(".pytest_cache")] == [], new
+    checked = time.monotonic()
+    quick_start_holds(tmp_path / "empty", env)
     print(
         f"wheel built and installed in {installed - started:.0f} s; "
-        f"the checks in {time.monotonic() - installed:.0f} s"
+        f"the checks in {checked - installed:.0f} s; the quick start in "
+        f"{time.monotonic() - checked:.0f} s"
     )
+
+
+def quick_start(readme: str) -> dict:
+    """What the README's quick start shows: the module, the commands, the verdict of a pass
+    (quick and full), the edit that breaks it and the lines its run prints."""
+    section = readme.split("\n## Quick start\n")[1].split("\n## ")[0]
+    blocks = re.findall(r"```(\w*)\n(.*?)```", section, re.DOTALL)
+    module = next(body for lang, body in blocks if lang == "python")
+    commands = [
+        line.split("#")[0].strip()
+        for lang, body in blocks
+        if lang == "bash"
+        for line in body.splitlines()
+        if line.startswith("mlp-parity check")
+    ]
+    failure = next(body for lang, body in blocks if lang == "").splitlines()
+    edit = re.search(r"the mask written `(\(a1 >= 0\))`", section).group(1)
+    return {
+        "module": module,
+        "commands": commands,
+        "pass": re.search(r"`(mlp-parity: PASS[^`]*)`", section).group(1),
+        "full tests": int(re.search(r"the full default: (\d+) tests", section).group(1)),
+        "edit": ("(a1 > 0)", edit),
+        "failure": failure,
+    }
+
+
+def quick_start_holds(folder: Path, env: dict) -> None:
+    """In an empty folder, the quick start's module, commands and outputs, as the README
+    shows them: the quick check and the full default pass, the edited module fails with the
+    lines shown."""
+    shown = quick_start((ROOT / "README.md").read_text(encoding="utf-8"))
+    folder.mkdir()
+    (folder / "my_mlp.py").write_text(shown["module"])
+    assert [c.split()[3:] for c in shown["commands"]] == [["--quick"], []], shown["commands"]
+    quick, full = (_ok(_run(shlex.split(c), folder, env)) for c in shown["commands"])
+    assert shown["pass"] in quick.stdout.splitlines(), quick.stdout[-2000:]
+    assert f"every check passed ({shown['full tests']} tests)" in full.stdout, full.stdout[-2000:]
+    (folder / "my_mlp.py").write_text(shown["module"].replace(*shown["edit"]))
+    failing = _ok(_run(shlex.split(shown["commands"][0]), folder, env), 1)
+    printed = [line.rstrip() for line in failing.stdout.splitlines()]
+    missing = [line for line in shown["failure"] if line.rstrip() not in printed]
+    assert not missing, (missing, failing.stdout[-4000:])
+
+
+def test_the_quick_start_is_read_from_the_readme():
+    """The reading the slow test relies on: the module, both commands and the claims."""
+    shown = quick_start((ROOT / "README.md").read_text(encoding="utf-8"))
+    assert "def backward(x, y, a1, h, f, W1, W2)" in shown["module"]
+    assert shown["commands"] == ["mlp-parity check my_mlp.py --quick", "mlp-parity check my_mlp.py"]
+    assert shown["pass"].startswith("mlp-parity: PASS, every check passed (")
+    assert shown["edit"][0] in shown["module"]
+    assert any(line.startswith("mlp-parity: FAIL, ") for line in shown["failure"])

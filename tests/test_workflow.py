@@ -117,7 +117,14 @@ def test_bench_gates_on_ratios_and_puts_them_in_the_summary(workflow, tox_ini):
 
 
 # --------------------------------------------------------------------------- the commands shown
-COMMAND_FILES = ("tox.ini", ".ci/run", ".github/workflows/ci.yml", "README.md")
+COMMAND_FILES = (
+    "tox.ini",
+    ".ci/run",
+    ".github/workflows/ci.yml",
+    "README.md",
+    "docs/verification.md",
+    "docs/speed.md",
+)
 
 
 def commands(path: str, spans: bool = True) -> list[str]:
