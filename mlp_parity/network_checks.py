@@ -1101,3 +1101,36 @@ def case_applies(check: str, case: NetCase) -> bool:
     if check == "gradcheck":
         return case.shape.n_params <= GRADCHECK_MAX_PARAMS
     return True
+
+
+def sweep(impl: Implementation, case_list, only: tuple[str, ...] | None = None, records=None) -> list:
+    """Every applicable check (or those named in `only`) on every case the module supports;
+    the failures (`checks.Failure`), in order. For the harness's own tests and catalogues:
+    the comparisons go to `records` when given, never to a session's report."""
+    import pytest
+
+    from mlp_parity.checks import Failure
+
+    failures = []
+    with report.capture() as captured:
+        for case in case_list:
+            if case.dtype not in impl.dtypes:
+                continue
+            for check in CHECKS:
+                name = check.name
+                if only and name not in only:
+                    continue
+                if check.dtypes and case.dtype not in check.dtypes:
+                    continue
+                if not_applicable(impl, name) or not case_applies(name, case):
+                    continue
+                try:
+                    run(name, impl, case)
+                except ParityError as exc:
+                    failures.append(Failure(name, case, str(exc), exc.kind, exc.tensor, impl.name, exc.excess))
+                except pytest.skip.Exception:
+                    continue
+    if records is not None:
+        records.extend(captured)
+    return failures
+
