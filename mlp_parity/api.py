@@ -357,9 +357,13 @@ def pytest_args(
     report: str | None = None,
     timeout: str | float | None = None,
     quick: bool = False,
+    declaration: dict | None = None,
 ) -> list[str]:
-    """The --parity-* options of a run of the suite on `spec`."""
+    """The --parity-* options of a run of the suite on `spec`; `declaration`: declaration
+    keys (a declared network's), each as --parity-<key>."""
     args = [f"--parity-impl={spec}"]
+    for key, value in (declaration or {}).items():
+        args.append(f"--parity-{key.replace('_', '-')}={_option_value(value)}")
     for flag, value in (
         ("seeds", seeds),
         ("dtypes", dtypes),
@@ -375,6 +379,16 @@ def pytest_args(
     if quick:
         args.append("--parity-quick")
     return args
+
+
+def _option_value(value: object) -> str:
+    """A declaration value as an option's text: a list of activations comma-separated, a
+    penalty dict as its Python literal, the rest as str."""
+    if isinstance(value, (list, tuple)):
+        return ",".join(str(v) for v in value)
+    if isinstance(value, dict):
+        return repr(value)
+    return str(value)
 
 
 def run(
@@ -546,9 +560,16 @@ def check(
     pytest_options: Sequence[str] = (),
     timeout: float | None = None,
     quick: bool = False,
+    protocol: str | None = None,
+    **declaration: Any,
 ) -> Result:
     """Check `forward(x, W1, b1, W2, b2) -> (a1, h, f)` and
     `backward(x, y, a1, h, f, W1, W2) -> (dW1, db1, dW2, db2)` with every check of the suite.
+
+    A declared network: `check(module)` of a module with loss_and_grads, grads or sgd_step
+    (and its MLP_PARITY), or `check(function)` of one such function (named so, or with
+    protocol="grads" and the like); declaration keys as keywords (hidden="tanh",
+    loss="squared", ...) override the module's MLP_PARITY (`mlp_parity.declaration`).
 
     `check(module)` checks a module's `forward` and `backward` (and `loss`, `backward_batch`
     where it has them), as `pytest --parity-impl=MODULE` does. numpy=True: they take and return
@@ -581,6 +602,31 @@ def check(
         pytest_options=pytest_options,
         timeout=timeout,
     )
+    _check_declaration(declaration, protocol)
+    declared = _declared_target(forward, backward, protocol)
+    if declared is not None:
+        return _check_declared(
+            declared,
+            name=name,
+            declaration=declaration,
+            options=dict(
+                seeds=_listing(seeds),
+                dtypes=_listing(dtypes),
+                devices=_listing(devices),
+                full=full,
+                hypothesis=hypothesis,
+                report=None if report is None else os.fspath(report),
+                timeout=timeout,
+                quick=quick,
+            ),
+            pytest_options=pytest_options,
+            verbose=verbose,
+        )
+    if declaration:
+        raise CheckError(
+            f"{next(iter(declaration))}=: declaration keys apply to a declared network "
+            "(loss_and_grads, grads or sgd_step); forward and backward are the seed network's"
+        )
     if isinstance(forward, types.ModuleType) and backward is None:
         module: types.ModuleType | None = forward
         if module.__name__ == "__main__" or module.__spec__ is None:
@@ -631,6 +677,78 @@ def check(
         head = [_called(forward, "forward"), _called(backward, "backward")]
         head += [f'name="{name}"'] * bool(name) + ["numpy=True"] * numpy + ["quick=True"] * quick
         result = with_rerun_calls(result, f"check({', '.join(head)}")
+    return dataclasses.replace(result, output=output)
+
+
+PROTOCOLS = ("loss_and_grads", "grads", "sgd_step")  # door.PROTOCOLS (not imported: torch)
+
+
+def _check_declaration(declaration: dict, protocol: str | None) -> None:
+    from mlp_parity import declaration as decl
+
+    for key in declaration:
+        if key not in decl.BY_KEY:
+            import difflib
+
+            close = difflib.get_close_matches(key, [*decl.BY_KEY, "dtypes", "seeds", "devices"], n=1)
+            more = f" (did you mean {close[0]}=?)" if close else ""
+            raise CheckError(f"{key}=: not a keyword of check{more}; the declaration keys are: {', '.join(decl.BY_KEY)}")
+    if protocol is not None and protocol not in PROTOCOLS:
+        raise CheckError(f"protocol={protocol!r:.60}: expected one of {', '.join(PROTOCOLS)}")
+
+
+def _declared_target(target, backward, protocol: str | None):
+    """(module or None, function or None, protocol) for a declared network's check, or None
+    where `target` is the seed's forward (and backward) or a module of them."""
+    if backward is not None:
+        return None
+    if isinstance(target, types.ModuleType):
+        if callable(getattr(target, "backward", None)):
+            return None
+        if any(callable(getattr(target, p, None)) for p in PROTOCOLS):
+            return (target, None, None)
+        return None
+    if callable(target):
+        name = protocol or getattr(target, "__name__", "")
+        if name in PROTOCOLS:
+            return (None, target, name)
+        if protocol is None and not callable(backward):
+            raise CheckError(
+                f"check: {getattr(target, '__name__', 'the function')!s:.40} is one function: "
+                f"name it (or give protocol=) one of {', '.join(PROTOCOLS)} for a declared "
+                "network, or give backward as well for the seed network"
+            )
+    return None
+
+
+def _check_declared(declared, *, name, declaration, options, pytest_options, verbose) -> Result:
+    module, function, protocol = declared
+    registered = None
+    if module is not None and module.__name__ != "__main__" and module.__spec__ is not None:
+        target = module.__name__
+    else:
+        registered = target = f"_mlp_parity_functions_{next(_names)}"
+        synthetic = types.ModuleType(target, "functions handed to mlp_parity.check")
+        if module is not None:
+            synthetic.__dict__.update({k: v for k, v in vars(module).items() if not k.startswith("__")})
+        else:
+            setattr(synthetic, protocol, function)
+        from mlp_parity.external import FUNCTIONS_NAME
+
+        label = name or getattr(function, "__name__", None) or "functions"
+        setattr(synthetic, FUNCTIONS_NAME, label)
+        sys.modules[target] = synthetic
+    args = pytest_args(target, declaration=declaration, **options)
+    try:
+        status, result, output = run(args, pytest_options, quiet=not verbose)
+    finally:
+        if registered is not None:
+            sys.modules.pop(registered, None)
+    if status == INTERRUPTED:
+        raise KeyboardInterrupt("mlp_parity.check: interrupted: no verdict")
+    if result is None or status not in (0, 1):
+        error = one_line_error(status, output).removeprefix(f"--parity-impl={target}: ")
+        raise CheckError(_as_keywords(error))
     return dataclasses.replace(result, output=output)
 
 

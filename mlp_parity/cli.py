@@ -103,6 +103,15 @@ def parser() -> argparse.ArgumentParser:
         metavar="N",
         help="run in N processes (pytest-xdist; 'auto' for one per core)",
     )
+    from mlp_parity import declaration  # the table of keys; no NumPy, no torch
+
+    keys = c.add_argument_group(
+        "a declared network (loss_and_grads, grads or sgd_step): its keys, over the module's MLP_PARITY"
+    )
+    for key in declaration.KEYS:
+        keys.add_argument(
+            f"--{key.name.replace('_', '-')}", dest=f"decl_{key.name}", metavar="VALUE", help=key.meaning
+        )
     c.add_argument("-q", "--quiet", action="count", default=0, help="less of pytest's output")
     c.add_argument("-v", "--verbose", action="count", default=0, help="one line per test")
     sub.add_parser(
@@ -180,6 +189,11 @@ def check(ns: argparse.Namespace, extra: Sequence[str]) -> int:
         hypothesis=ns.hypothesis,
         report=ns.report,
         timeout=ns.timeout,
+        declaration={
+            k.removeprefix("decl_"): v
+            for k, v in vars(ns).items()
+            if k.startswith("decl_") and v is not None
+        },
     )
     # pytest's tracebacks and list of failed tests are left to the verdict below (which
     # shows the first failure in full); `-- --tb=short -rf` brings them back.

@@ -356,9 +356,16 @@ PENALTY_KEYS = ("l2", "l1", "form", "per_sample", "biases")
 
 def _penalty(value: object, source: str) -> Penalty | None:
     """{'l2': 0.1, 'form': 'half'}, {'l1': {'lambda': 0.01, 'form': 'full'}}, ... or None."""
+    key = "penalty"
+    if isinstance(value, str):  # an option's text: the dict's Python literal
+        import ast
+
+        try:
+            value = ast.literal_eval(value.strip())
+        except (ValueError, SyntaxError):
+            raise _fail(key, source, "a dict such as {'l2': 0.01, 'form': 'half'}", value) from None
     if value is None or value == {} or value is False:
         return None
-    key = "penalty"
     if not isinstance(value, Mapping):
         raise _fail(key, source, "a dict such as {'l2': 0.01, 'form': 'half'}", value)
     unknown = [k for k in value if k not in PENALTY_KEYS]

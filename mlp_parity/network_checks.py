@@ -796,13 +796,21 @@ def _natives(p: Problem, inp: NetInputs | None = None) -> list[tuple]:
 
 
 def _leaves(args: tuple, names: list[str]) -> list[tuple[str, object]]:
-    """(name, array) for every array of a call's arguments: params['W1'] or params[0], X, Y."""
+    """(name, array) for every array of a call's arguments: params['W1'] or params[0], X, Y;
+    the parameters by their declared names (a key the module added or removed: `_keys`)."""
     params, *data = args
     if isinstance(params, dict):
-        out = [(f"params[{k!r}]", v) for k, v in params.items()]
+        out = [(f"params[{k!r}]", params.get(k)) for k in names]
     else:
         out = [(f"params[{i}] ({names[i]})", v) for i, v in enumerate(params)]
     return out + list(zip(("X", "Y"), data))
+
+
+def _keys(args: tuple) -> tuple:
+    """The keys of a params dict (or the length of a params list): what a module that adds a
+    cache to its parameters, or drops one, changes."""
+    params = args[0]
+    return tuple(params) if isinstance(params, dict) else (len(params),)
 
 
 def _copy(v):
@@ -838,6 +846,7 @@ def _call_watched(p: Problem, where: Where, natives: list[tuple], label: str) ->
     from mlp_parity.checks import _AutogradWatch
 
     before = [[(n, _copy(v)) for n, v in _leaves(a, p.names)] for a in natives]
+    keys = [_keys(a) for a in natives]
     try:
         with _AutogradWatch() as graph:
             out = call_module(p, dataclasses.replace(where, pattern=label), natives=tuple(natives))
@@ -851,7 +860,15 @@ def _call_watched(p: Problem, where: Where, natives: list[tuple], label: str) ->
             "hand, autograd off",
             compare.USES_AUTOGRAD,
         )
-    for b, a in zip(before, natives):
+    for b, a, k in zip(before, natives, keys):
+        if _keys(a) != k:
+            raise _fail(
+                dataclasses.replace(where, pattern=label),
+                f"{p.decl.protocol} of {p.impl.name} modified its input params: its entries "
+                f"were {list(k)}, after the call {list(_keys(a))}",
+                compare.MUTATES_INPUT,
+                "params",
+            )
         _expect_unmodified(p, b, _leaves(a, p.names), where, label)
     return out
 
@@ -983,6 +1000,15 @@ def check_ownership(impl: Implementation, case: NetCase) -> None:
         out = call_module(prob, w, natives=tuple(natives))
         outputs = _outputs(out, prob)
         inputs = [(n, v) for a in natives for n, v in _leaves(a, prob.names)]
+        if prob.decl.has_forward:  # forward's activations belong to the caller too
+            args = _natives(prob)[0][:2]
+            with np.errstate(all="ignore"):
+                raw = prob.impl.call_raw("forward", *args)
+            items = list(raw) if isinstance(raw, (tuple, list)) else [raw]
+            if len(items) == len(prob.layers) + 1:  # scikit-learn's list: X first, its own
+                items = [None, *items[1:]]
+            outputs += [(f"forward's output {i}", o) for i, o in enumerate(items) if isinstance(o, (torch.Tensor, np.ndarray))]
+            inputs += [(f"forward's {n}", v) for n, v in _leaves((*args, None), prob.names)[:-1]]
         for j, (name, o) in enumerate(outputs):
             others = [(f"its input {n}", v) for n, v in inputs if p.decl.protocol != "sgd_step"]
             others += [(f"{n}, another output of the same call", v) for n, v in outputs[:j]]
@@ -1028,7 +1054,16 @@ def check_order(impl: Implementation, case: NetCase) -> None:
     kept = _natives(p)
     call_module(p, dataclasses.replace(where, pattern="the case's problem"), natives=tuple(kept))
     for mine, theirs in zip(kept, _natives(q)):
-        for (_, a), (_, b) in zip(_leaves(mine, p.names), _leaves(theirs, q.names)):
+        for (name, a), (_, b) in zip(_leaves(mine, p.names), _leaves(theirs, q.names)):
+            if not isinstance(a, (torch.Tensor, np.ndarray)) or tuple(a.shape) != tuple(b.shape):
+                raise _fail(
+                    where,
+                    f"{p.decl.protocol} of {p.impl.name} replaced its input {name} (now "
+                    f"{type(a).__name__} {tuple(getattr(a, 'shape', ()))}): a caller's arrays are "
+                    "the caller's",
+                    compare.MUTATES_INPUT,
+                    name,
+                )
             call_patterns.copy_into(a, b)
     label = "another problem written in place into the arrays of the case's problem"
     got = call_module(q, dataclasses.replace(where, pattern=label), natives=tuple(kept))

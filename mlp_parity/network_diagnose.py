@@ -116,6 +116,7 @@ class Probe:
     # theta - lr g rounds to u |theta - lr g|, which / lr is far above g's own rounding
     recovery: list[np.ndarray] | None = None
     loss: np.ndarray | None = None  # the loss it returned: () or (B,) per sample
+    form: str = ""  # the kind of a form failure (shape, dtype, ...) that stopped the probe
 
 
 def _probes(impl: Implementation) -> list[Probe]:
@@ -131,8 +132,11 @@ def _probes(impl: Implementation) -> list[Probe]:
             where = network_checks._where("backward", impl, case)
             try:
                 outcome = network_checks.call_module(p, where)
-            except (ImplementationCrash, compare.ParityError) as exc:
+            except ImplementationCrash as exc:
                 out.append(Probe(case, inp, None, str(exc).splitlines()[0]))
+                continue
+            except compare.ParityError as exc:  # a form the failures' kinds already name
+                out.append(Probe(case, inp, None, "", form=exc.kind))
                 continue
             grads = [door.canonical_grad(g, j, net).double().cpu().numpy() for j, g in enumerate(outcome.grads)]
             recovery = None
@@ -235,6 +239,11 @@ def declaration_findings(impl: Implementation, probes: list[Probe]) -> list[diag
             f"the declared {declared}"
         )
         hint = f"declare {keys} if that is what the code means; otherwise the code is off by that convention"
+        if impl.declared.protocol == "sgd_step" and set(change) <= {"loss", "reduction", "output_reduction"}:
+            # a step of another length: a convention, or the update applied twice, or lr off
+            text = text.replace("every gradient is that of", "every step is the one of")
+            hint = f"a step that many times the declared one: the update applied more than once, lr scaled, or {keys} if that is the code's convention"
+            return [diagnose.Finding("scale", keys, {"backward"}, [], _literal(text), {}, hint, math.inf)]
         return [diagnose.Finding("declaration", keys, {"backward"}, [], _literal(text), {}, hint, math.inf)]
     return []
 
@@ -260,7 +269,11 @@ def derivative_findings(impl: Implementation, probes: list[Probe]) -> list[diagn
 
     kinds = dict.fromkeys(kind_at(depth, i) for i in range(depth + 1))
     for kind in kinds:
-        for words, wrong in functions.WRONG_DERIVATIVES.get(kind, ()):
+        hypotheses = functions.WRONG_DERIVATIVES.get(kind, ())
+        if kind == "leaky_relu":
+            alpha = next(a.slope for a in net.activations(depth) if a.name.startswith("leaky_relu"))
+            hypotheses = (*hypotheses, *functions.leaky_derivatives(alpha))
+        for words, wrong in hypotheses:
             # every layer of that activation; the output layer alone; each hidden layer alone
             scopes = ["all", "output", *range(depth)]
             for scope in scopes:
@@ -355,6 +368,122 @@ def head_findings(impl: Implementation, failures: Sequence) -> list[diagnose.Fin
     return [diagnose.Finding(pattern, "head", {"forward"}, [], _literal(text), {}, hint, math.inf)]
 
 
+def loss_findings(impl: Implementation, probes: list[Probe]) -> list[diagnose.Finding]:
+    """Gradients right, the loss it returns wrong: the loss's value classified (not finite,
+    a factor, lost digits)."""
+    net = impl.declared.net
+    live = [p for p in probes if p.grads is not None and p.loss is not None]
+    if not live or not _fits(net, live)[0] or _loss_fits(net, live) is not False:
+        return []
+    ratios, rel, nonfinite = [], [], 0
+    for pr in live:
+        layers = list(pr.inp.layers)
+        with np.errstate(all="ignore"):
+            tr = refnet.trace(net, layers, pr.inp.X, pr.inp.Y)
+            want = tr.sample_losses if net.per_sample else np.asarray(tr.loss)
+            got = np.asarray(pr.loss, dtype=np.float64)
+            nonfinite += int(np.sum(~np.isfinite(got) & np.isfinite(want)))
+            ok = np.isfinite(got) & (want != 0)
+            ratios += list((got[ok] / want[ok]).reshape(-1))
+            rel += list((np.abs(got[ok] - want[ok]) / np.abs(want[ok])).reshape(-1))
+    if nonfinite:
+        text = f"the loss it returns is inf or NaN on {nonfinite} probe values where the reference is finite; its gradients are right"
+        return [diagnose.Finding("not-finite", "loss", {"forward"}, ["loss"], _literal(text), {}, "a formulation of the loss that overflows (an exp, a square of a large residual, a log of 0)", math.inf)]
+    if ratios:
+        k = float(np.median(ratios))
+        if abs(k - 1) > 1e-6 and np.allclose(ratios, k, rtol=1e-9):
+            text = f"the loss it returns is {diagnose._ratio_text(k)} x the reference's on every probe case; its gradients are right"
+            return [diagnose.Finding("scale", "loss", {"forward"}, ["loss"], _literal(text), {}, "a factor in the loss that its gradient does not have (1/2, 1/B, 1/k)", math.inf)]
+        worst = max(rel)
+        if worst < 2.0**-5:
+            bits = max(0, int(-np.log2(worst))) if worst > 0 else 53
+            text = f"the loss it returns is off by up to 2^-{bits} of its value (about {bits} bits of float64's 53); its gradients are right"
+            return [diagnose.Finding("precision", "loss", {"forward"}, ["loss"], _literal(text), {}, "the loss computed in a lower precision, or in a form that cancels (1/2 (f^2 - 2 f y + y^2) where r = f - y belongs)", math.inf)]
+    return []
+
+
+def forward_findings(impl: Implementation, failures: Sequence) -> list[diagnose.Finding]:
+    """forward's activations wrong where the gradients are right: the pre-activations
+    returned where the activations belong, or which layers' outputs differ."""
+    net = impl.declared.net
+    names = {f.tensor for f in failures if f.check == "forward" and f.tensor not in ("", "loss")}
+    if not impl.declared.has_forward or not names:
+        return []
+    arches = dict(network_cases.architectures(net))
+    pre, wrong, compared = 0, set(), 0
+    for seed in PROBE_SEEDS:
+        for slot in PROBE_SLOTS[:2]:
+            case = NetCase(seed, arches[slot], "float64", "cpu", slot, net.hidden)
+            inp = network_cases.inputs(net, case)
+            p = network_checks.Problem(impl, case, inp)
+            params = door.user_params(p.torch_layers(), net)
+            X = p.t(inp.X)
+            x = door.user_x(X[0], net) if net.per_sample else door.user_X(X, net)
+            try:
+                with np.errstate(all="ignore"):
+                    raw = impl.call_raw("forward", params, door._native(x, net))
+                outs = door.read_forward(raw, len(inp.layers) - 1, X)
+            except (ImplementationCrash, door.FormError):
+                return []
+            depth = len(inp.layers) - 1
+            for j, o in enumerate(outs):
+                layer = j + depth + 1 - len(outs)
+                n = case.shape.widths[layer + 1]
+                B = 1 if net.per_sample else inp.X.shape[0]
+                c = door.canonical_activation(o, n, B, net) if hasattr(o, "shape") else None
+                if c is None or layer == depth:
+                    continue
+                got = c.double().cpu().numpy()
+                h = p.trace.H[layer + 1][:B]
+                a = p.trace.A[layer][:B]
+                tol = p.bounds().h[layer][:B]
+                compared += 1
+                if not np.all(np.abs(got - h) <= tol):
+                    wrong.add(layer + 1)
+                    if np.all(np.abs(got - a) <= p.bounds().a[layer][:B]):
+                        pre += 1
+    if compared and pre and pre == sum(1 for _ in range(pre)) and wrong:
+        layers = ", ".join(str(w) for w in sorted(wrong))
+        text = f"forward returns the pre-activations a (layer {layers}) where h = sigma(a) belongs; the gradients are right"
+        return [diagnose.Finding("missing-term", "forward", {"forward"}, [f"layer {w} h" for w in sorted(wrong)], _literal(text), {}, "return each layer's activation h = sigma(a), not the a it is computed from", math.inf)]
+    return []
+
+
+def state_findings(impl: Implementation) -> list[diagnose.Finding]:
+    """State or noise, told apart on two fresh copies of the module (its source executed
+    again: module-level state starts empty): the first call of each on the same problem
+    differ (noise: an unseeded draw, a changing order), or they agree and the module's answer
+    to that problem after other calls differs from them (state kept between calls)."""
+    one, two = diagnose.fresh_copy(impl), diagnose.fresh_copy(impl)
+    if one is None or two is None:
+        return []
+    net = impl.declared.net
+    slot, arch = network_cases.architectures(net)[1 if len(network_cases.ARCHS) > 1 else 0]
+    case = NetCase(0, arch, "float64", "cpu", slot, net.hidden)
+    where = network_checks._where("contract", impl, case)
+
+    def first_call(module_impl, inputs):
+        p = network_checks.Problem(module_impl, case, inputs)
+        out = network_checks.call_module(p, where)
+        return [g.double().cpu().numpy() for g in out.grads]
+
+    try:
+        a = first_call(one, network_cases.inputs(net, case))
+        b = first_call(two, network_cases.inputs(net, case))
+        first_call(one, network_cases.other(net, case))
+        again = first_call(one, network_cases.inputs(net, case))
+    except (ImplementationCrash, compare.ParityError):
+        return []
+    same = lambda x, y: all(np.array_equal(u, v, equal_nan=True) for u, v in zip(x, y))  # noqa: E731
+    if not same(a, b):
+        text = "two fresh copies of the module give different results for the same first call: noise, not state"
+        return [diagnose.Finding("nondeterministic", "", {"contract"}, [], text, {}, diagnose.HINTS["nondeterministic"], math.inf)]
+    if not same(a, again):
+        text = "a fresh copy's first answer to a problem changes after one call on another problem: the module keeps state between calls"
+        return [diagnose.Finding("stateful", "", {"contract"}, [], text, {}, diagnose.HINTS["stateful"], math.inf)]
+    return []
+
+
 def form_findings(impl: Implementation, failures: Sequence) -> list[diagnose.Finding]:
     """Shapes that say which layout or bias shape the code follows."""
     net = impl.declared.net
@@ -370,14 +499,21 @@ def form_findings(impl: Implementation, failures: Sequence) -> list[diagnose.Fin
         except (IndexError, ValueError):
             continue
         if "dW" in line and len(got) == 2 and got == want[::-1]:
-            other = "columns" if net.layout == "rows" else "rows"
-            text = f"weight gradients come back {got} where layout={net.layout!r} means {want}: the code stores W as layout={other!r} does"
-            found.append(diagnose.Finding("declaration", "layout", {"backward"}, [], text, {}, f"declare layout={other!r} if that is what the code means", math.inf))
+            text = (
+                f"weight gradients come back {got}, transposed: the weights are {want} "
+                f"(layout={net.layout!r})"
+            )
+            hint = (
+                "return each gradient in its parameter's own shape (layout='rows' stores W as "
+                "(in, out), 'columns' as (out, in)); declare the other layout only if the code "
+                "takes its weights that way"
+            )
+            found.append(diagnose.Finding("transposed", "layout", {"backward"}, [], _literal(text), {}, hint, math.inf))
             break
         if "db" in line and math.prod(got) == math.prod(want) and got != want:
-            shape = "flat" if len(got) == 1 else ("column" if got[-1] == 1 else "row")
-            text = f"bias gradients come back {got} where bias_shape={net.bias_shape!r} means {want}"
-            found.append(diagnose.Finding("declaration", "bias_shape", {"backward"}, [], text, {}, f"declare bias_shape={shape!r} if that is what the code means", math.inf))
+            text = f"bias gradients come back {got} where the biases are {want} (bias_shape={net.bias_shape!r})"
+            hint = "return each bias gradient in its bias's own shape (reshape, or sum with keepdims)"
+            found.append(diagnose.Finding("shape", "bias_shape", {"backward"}, [], _literal(text), {}, hint, math.inf))
             break
     return found
 
@@ -396,11 +532,17 @@ def _tables(impl: Implementation, probes: list[Probe]) -> list[diagnose.Table]:
             if g.shape != e.shape:
                 continue
             a = a + (pr.recovery[j] if pr.recovery else 0.0)
+            weight = name.startswith("W")
+            # the unit (a row of W, an entry of b) and the input (a column of W) of each
+            # element: "partial" names a set of them where only those are wrong
+            unit = np.arange(e.shape[-2 if weight else -1])
+            unit = np.broadcast_to(unit[:, None] if weight else unit, e.shape)
+            inputs = np.broadcast_to(np.arange(e.shape[-1])[None, :], e.shape) if weight else -1
             attrs = {
                 "case": ci,
                 "sample": -1,
-                "unit": -1,
-                "input": -1,
+                "unit": unit,
+                "input": inputs,
                 "a1": np.nan,
                 "r": np.nan,
                 "f": np.nan,
@@ -408,15 +550,76 @@ def _tables(impl: Implementation, probes: list[Probe]) -> list[diagnose.Table]:
                 "d": arch.d,
                 "B": arch.batch,
             }
-            col.add("backward", door.layer_of(name), g, e, a, np.abs(e) + a, attrs)
+            extra = {}
+            if name.startswith("W") and e.ndim == 2 and min(e.shape) > 1:
+                # what returning expected.T read back in its own shape gives, in the module's
+                # frame (rows: W as (in, out)), brought back to the canonical one
+                user = e.T if net.layout == "rows" else e
+                flipped = user.T.reshape(user.shape)
+                extra["expected_t"] = flipped.T if net.layout == "rows" else flipped
+            col.add("backward", door.layer_of(name), g, e, a, np.abs(e) + a, attrs, **extra)
     return col.tables()
+
+
+def _flip(a: np.ndarray, net: Network) -> np.ndarray:
+    """What returning W's gradient as its transpose read back in W's own shape gives (the
+    transpose itself where W is square), in the canonical frame: the module's frame is
+    (in, out) for rows."""
+    user = a.T if net.layout == "rows" else a
+    flipped = user.T.reshape(user.shape)
+    return flipped.T if net.layout == "rows" else flipped
+
+
+def transposed_findings(impl: Implementation, probes: list[Probe]) -> list[diagnose.Finding]:
+    """A weight gradient, wherever wrong, equal to the reference's transposed and read back
+    in its own shape (the transpose on square layers; a reshape where a transpose belongs
+    elsewhere), within the bound of the element it came from."""
+    net = impl.declared.net
+    names, hits = None, {}
+    for pr in probes:
+        if pr.grads is None:
+            continue
+        exp, allowed = _expected(net, pr.inp)
+        names = door.param_names(len(pr.inp.layers), net.bias)
+        for name, g, e, a in zip(names, pr.grads, exp, allowed):
+            if not name.startswith("W") or g.shape != e.shape or e.ndim != 2 or min(e.shape) < 2:
+                continue
+            with np.errstate(invalid="ignore"):
+                wrong = ~(np.abs(g - e) <= a)
+                if not wrong.any():
+                    continue
+                fits = np.all(np.abs(g - _flip(e, net)) <= _flip(a, net))
+            seen = hits.setdefault(name, [0, 0])
+            seen[0] += 1
+            seen[1] += int(fits)
+    bad = [n for n, (n_wrong, n_fit) in hits.items() if n_fit == n_wrong]
+    if not bad or len(bad) < len(hits):
+        return []
+    tensors = [door.layer_of(n) for n in bad]
+    text = f"{', '.join(tensors)} come back as the reference's transpose read back in the weight's own shape, on every probe case where they differ"
+    return [diagnose.Finding("transposed", "", {"backward"}, tensors, _literal(text), {}, diagnose.HINTS["transposed"], math.inf)]
 
 
 def value_findings(impl: Implementation, probes: list[Probe]) -> tuple[list[diagnose.Finding], str]:
     tables = _tables(impl, probes)
     wrong = [t for t in tables if t.wrong.any()]
+    flipped = transposed_findings(impl, probes)
+    if flipped:
+        return flipped, _layers_text(impl, tables)
     found = []
     for t in wrong:
+        with np.errstate(invalid="ignore"):
+            bad = ~np.isfinite(t.actual) & np.isfinite(t.expected)
+        if bad.any():
+            text = f"{{T}} inf or NaN on {int(bad.sum())} elements of {t.cases_where(bad)} probe cases where the reference is finite (up to {float(np.abs(t.expected[bad]).max()):.3g})"
+            bits = diagnose.significant_bits(t.actual[t.wrong & ~bad])
+            narrow = next((f for f, n in (("bfloat16", 8), ("float16", 11)) if 0 < bits <= n), "")
+            if narrow:  # the finite wrong values carry a narrower format's bits: its overflow
+                text += f"; the other wrong values fit in {bits} bits, as {narrow}'s do"
+                found.append(diagnose.Finding("precision", narrow, {t.stage}, [t.tensor], text, {}, f"computed in {narrow} inside, which overflows where the values are large", float(bad.sum())))
+                continue
+            found.append(diagnose.Finding("not-finite", "", {t.stage}, [t.tensor], text, {}, "an overflow (exp of a large argument, a square) or 0/0 (a ratio at a kink, h / a)", float(bad.sum())))
+            continue
         got = [f for f in diagnose.classify(t) if not (f.pattern == "scale" and f.key == "1")]
         found += got or diagnose.precision(t, t.wrong) or [diagnose.unknown(t, t.wrong)]
     found = diagnose._merge(found)
@@ -464,12 +667,19 @@ def diagnose_declared(impl: Implementation, failures: Iterable) -> list[Diagnosi
         kinds.append(diagnose.Finding("unknown", "", {"contract"}, [], f"the probes failed: {type(exc).__name__}: {exc}".replace("{", "{{").replace("}", "}}"), {}, "", 0))
     declared = declaration_findings(impl, probes) if probes else []
     live = [p for p in probes if p.grads is not None]
-    if live and not declared:
-        declared = derivative_findings(impl, live) or label_findings(impl, live)
+    if live and (not declared or declared[0].key.startswith("loss=")):
+        # a loss declared and another's gradient may be one activation's derivative left out
+        # at the output (the cross-entropy's delta f - y): the derivative, named, first
+        derived = derivative_findings(impl, live) or ([] if declared else label_findings(impl, live))
+        declared = derived + declared
+    if {compare.NONDETERMINISTIC, compare.STATEFUL} & {f.kind for f in failures}:
+        state = state_findings(impl)
+        if state:  # the probe tells state from noise: it replaces what the kinds guessed
+            kinds = [f for f in kinds if f.pattern not in ("stateful", "nondeterministic")] + state
     if not declared:
-        declared = head_findings(impl, failures)
+        declared = head_findings(impl, failures) or loss_findings(impl, probes) or forward_findings(impl, failures)
     values, where = ([], "") if declared or not probes else value_findings(impl, probes)
-    raised = [p.note for p in probes if p.grads is None]
+    raised = [p.note for p in probes if p.grads is None and not p.form]
     if raised and not any(f.pattern == "crash" for f in kinds):
         text = f"{raised[0]} (on {len(raised)} of {len(probes)} probe cases)".replace("{", "{{").replace("}", "}}")
         kinds.append(diagnose.Finding("crash", "", {"contract"}, [], text, {}, "", 0))

@@ -5,7 +5,7 @@ first step that leaves it named.
 A gradient can be right at one point and still carry something from one step to the next (a
 cache keyed by the parameters' address, an accumulator, an update applied twice): only a
 trajectory shows it. The problem: N = 12 samples of width d = 3, hidden width 4 per layer,
-the declaration's k, float32, lr = 2^-4 (exact), three epochs; per-sample code takes the
+the declaration's k, float32, lr = 2^-k (`step_size`), three epochs; per-sample code takes the
 samples in order, batched code batches of 5, 5 and 2 (1/B inexact but for none).
 
 Allowed error: a running bound, step by step, from the layered bounds with the parameters'
@@ -27,13 +27,13 @@ import torch
 from mlp_parity import compare, door, network_cases
 from mlp_parity.cases import round_to
 from mlp_parity.declaration import Network
-from mlp_parity.external import Implementation
+from mlp_parity.external import Implementation, ImplementationCrash
 from mlp_parity.network_checks import step_bound
 from mlp_parity.reference import network as refnet
 from mlp_parity.tolerances.layers import Sides, layer_bounds
 
 N, D, WIDTH, EPOCHS, BATCH = 12, 3, 4, 3, 5
-LR = 2.0**-4
+LR = 2.0**-4  # the largest step tried; `step_size` halves it where training would diverge
 DTYPE = "float32"
 
 
@@ -78,7 +78,29 @@ def _layers(params: list[np.ndarray], bias: bool):
     return [(params[i], params[i + 1] if bias else None) for i in range(0, len(params), step)]
 
 
-def reference(net: Network):
+def step_size(net: Network) -> float:
+    """lr = 2^-k, k >= 4: the largest for which the float64 trajectory stays finite and its
+    parameters within 8 (|theta_0| + 1) (a step too large for the problem, a sum over the
+    batch with a squared loss in a linear network, say, makes SGD diverge, and a diverging
+    run compares nothing)."""
+    X, Y, layers = problem(net)
+    start = max(float(np.abs(a).max(initial=0.0)) for a in _flat(layers))
+    for k in range(4, 16):
+        lr = 2.0**-k
+        thetas = [_flat(layers)]
+        with np.errstate(all="ignore"):
+            for step in schedule(net):
+                idx = list(step.samples)
+                tr = refnet.trace(net, _layers(thetas[-1], net.bias), X[idx], Y[idx])
+                grads = [g for pair in refnet.gradients(tr, net.bias) for g in pair if g is not None]
+                thetas.append([t - lr * g for t, g in zip(thetas[-1], grads)])
+        top = max(float(np.max(np.abs(a))) for theta in thetas for a in theta)
+        if np.isfinite(top) and top <= 8 * (start + 1):
+            return lr
+    return 2.0**-16
+
+
+def reference(net: Network, lr: float):
     """The float64 trajectory (theta after every step, as flat parameter lists) and the
     allowed error of each."""
     X, Y, layers = problem(net)
@@ -94,14 +116,14 @@ def reference(net: Network):
             b = layer_bounds(net, lay, X[idx], Y[idx], tr, sides, e_params=e_params)
         grads = [g for pair in refnet.gradients(tr, net.bias) for g in pair if g is not None]
         e_g = [e for pair in zip(b.dW, b.db) for e in pair if e is not None]
-        new = [t - LR * g for t, g in zip(thetas[-1], grads)]
-        err = [e + step_bound(t, g, eg, LR, sides) for e, eg, t, g in zip(errors[-1], e_g, thetas[-1], grads)]
+        new = [t - lr * g for t, g in zip(thetas[-1], grads)]
+        err = [e + step_bound(t, g, eg, lr, sides) for e, eg, t, g in zip(errors[-1], e_g, thetas[-1], grads)]
         thetas.append(new)
         errors.append(err)
     return thetas, errors
 
 
-def run_module(impl: Implementation):
+def run_module(impl: Implementation, lr: float):
     """The module's trajectory: its gradients applied by the harness (theta - lr g in
     float32), or its own sgd_step."""
     decl = impl.declared
@@ -118,10 +140,13 @@ def run_module(impl: Implementation):
         lay = _layers(params, net.bias)
         native = door.user_params(lay, net)
         x, y = door.data_args(Xt[idx], Yt[idx], net)
-        extra = (LR,) if decl.protocol == "sgd_step" else ()
-        with np.errstate(all="ignore"):
-            raw = impl.call_raw(decl.protocol, native, x, y, *extra)
+        extra = (lr,) if decl.protocol == "sgd_step" else ()
         where = f"step {k + 1} (epoch {step.epoch + 1}, samples {idx[0]}-{idx[-1]})"
+        try:
+            with np.errstate(all="ignore"):
+                raw = impl.call_raw(decl.protocol, native, x, y, *extra)
+        except ImplementationCrash as exc:
+            raise compare.ParityError(f"training check failed at {where}: {exc}", compare.CRASH) from None
         try:
             if decl.protocol == "loss_and_grads":
                 raw = door.split_loss_and_grads(raw)[1]
@@ -140,7 +165,7 @@ def run_module(impl: Implementation):
                     compare.SHAPE,
                 )
             g = door.canonical_grad(g.to(dt), j, net)
-            new.append(g.clone() if decl.protocol == "sgd_step" else params[j] - LR * g)
+            new.append(g.clone() if decl.protocol == "sgd_step" else params[j] - lr * g)
         params = new
         out.append([p.double().numpy() for p in params])
     return out
@@ -148,8 +173,9 @@ def run_module(impl: Implementation):
 
 def expect_trajectory(impl: Implementation) -> None:
     net = impl.declared.net
-    thetas, errors = reference(net)
-    got = run_module(impl)
+    lr = step_size(net)
+    thetas, errors = reference(net, lr)
+    got = run_module(impl, lr)
     names = door.param_names(len(thetas[0]) if not net.bias else len(thetas[0]) // 2, net.bias)
     steps = schedule(net)
     for k in range(1, len(thetas)):
@@ -173,7 +199,7 @@ def expect_trajectory(impl: Implementation) -> None:
                         f"  error {float(err[i]):.3g}, allowed {float(tol[i]):.3g} (the bound carried "
                         "through every step so far)",
                         f"  its error over the steps before: {history or 'none'}",
-                        f"  problem: N={N}, d={D}, hidden width {WIDTH}, {DTYPE}, lr=2^-4, "
+                        f"  problem: N={N}, d={D}, hidden width {WIDTH}, {DTYPE}, lr=2^{int(np.log2(lr))}, "
                         f"{EPOCHS} epochs, {'one sample' if net.per_sample else 'batches of 5'} per step",
                     ]
                 ),

@@ -208,6 +208,20 @@ class ParitySession:
             config.args.extend(files)
 
     # ------------------------------------------------------------------ parametrization
+    def pytest_collection_modifyitems(self, config: pytest.Config, items: list) -> None:
+        """Tests of the half of the suite no implementation of the run needs (the seed
+        network's for declared modules only, and the reverse) are deselected: given the
+        suite's files explicitly (`mlp-parity check`), pytest collects them all."""
+        impls = self.selection.impls
+        kinds = {
+            True: any(i.declared is not None for i in impls),
+            False: any(i.declared is None for i in impls),
+        }
+        drop = [i for i in items if in_suite(i) and not kinds[is_declared_file(i.path.name)]]
+        if drop:
+            items[:] = [i for i in items if i not in set(drop)]
+            config.hook.pytest_deselected(items=drop)
+
     def pytest_collection_finish(self, session: pytest.Session) -> None:
         """Move what collection left (torch, Hypothesis, the test items: alive until the
         session ends) out of the garbage collector's sight. Every full collection would

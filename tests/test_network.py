@@ -267,7 +267,9 @@ def test_the_preflight_names_a_structure_the_declaration_does_not_have(tmp_path)
         preflight.check_implementation(impl)
 
 
-def test_gradients_in_another_layout_are_named_as_the_layout(tmp_path):
+def test_weight_gradients_in_the_other_layout_are_named_transposed(tmp_path):
+    """dW returned (out, in) for weights given (in, out): a transposition, with the layout
+    named (the module took its weights as declared, so the declaration is not the fault)."""
     source = """
         import torch
         MLP_PARITY = {"hidden": "identity", "layout": "rows"}
@@ -281,7 +283,7 @@ def test_gradients_in_another_layout_are_named_as_the_layout(tmp_path):
     impl = write(tmp_path, "columns_grads", source)
     failures = run_checks(impl, only=("backward",))
     found = diagnosed(impl, failures)
-    assert found[0].pattern == "declaration" and "layout='columns'" in found[0].evidence
+    assert found[0].pattern == "transposed" and "layout='rows'" in found[0].evidence
 
 
 def test_door_reads_grads_keyed_either_way_and_ignores_extra_entries():
