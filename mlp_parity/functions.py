@@ -111,7 +111,9 @@ def _relu_like(name: str, alpha: float, grad_at_zero: float) -> Activation:
         df,
         torch_f,
         kink_jump=abs(1.0 - alpha),
-        c_rel=1.0 if alpha not in (0.0, 1.0) else 0.0,  # alpha a is one rounding
+        # alpha a: the product's rounding, and alpha's own in the dtype (NumPy rounds a
+        # Python float to a float16 array's dtype first)
+        c_rel=2.0 if alpha not in (0.0, 1.0) else 0.0,
         c_abs=0.0,
         # sup |sigma'| over [a - e, a + e]: alpha where the interval lies at or below the kink
         # (relu: a computed a^ <= 0 gives h = 0 exactly, whatever its error), 1 elsewhere
@@ -247,9 +249,12 @@ def activation(spec: str, relu_grad_at_zero: int = 0) -> Activation:
     raise KeyError(spec)
 
 
-def own_error(act: Activation, h: Array, u: float) -> Array:
-    """(*) for h = sigma(a): the error of computing sigma once, on one side (unit roundoff u)."""
-    return act.c_rel * u * np.abs(h) + act.c_abs * u
+def own_error(act: Activation, h: Array, u: float, eta: float = 0.0) -> Array:
+    """(*) for h = sigma(a): the error of computing sigma, with unit roundoff u (both sides'
+    summed where the caller compares two); plus, where it rounds at all, the subnormal floor
+    eta (leaky ReLU's alpha a of a small a is subnormal, its error absolute)."""
+    floor = eta if (act.c_rel or act.c_abs) else 0.0
+    return act.c_rel * u * np.abs(h) + act.c_abs * u + floor
 
 
 def derivative_error(act: Activation, a: Array, e_a: Array, exact: Array, u_both: float):
@@ -259,7 +264,10 @@ def derivative_error(act: Activation, a: Array, e_a: Array, exact: Array, u_both
         if not act.has_kink:
             return np.zeros(np.shape(a))
         ambiguous = (np.abs(a) <= e_a) & ~exact
-        return np.where(ambiguous, act.kink_jump, 0.0)
+        # a slope that is not a power of two (leaky ReLU's alpha) is itself rounded to the
+        # dtype where the code holds it in one
+        slope = np.where(a > 0, 0.0, u_both * abs(act.slope)) if act.slope not in (0.0, 1.0) else 0.0
+        return np.where(ambiguous, act.kink_jump, slope)
     h = act.f(a)
     e_own = own_error(act, h, u_both)
     assert act.curvature is not None and act.dh is not None

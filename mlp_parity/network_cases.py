@@ -421,9 +421,10 @@ def _bf16_ties(net: Network, v: dict) -> dict:
         v["Y"] = -np.where(F < 0, -1.0, 1.0) * mag * (1.0 + 2.0**-8)
     else:
         v["Y"] = _ties(v["Y"])
+    scaled = ("X", "b") if net.classification else ("X", "b", "Y")  # labels stay labels
     for k in range(0, -40, -1):  # powers of two keep ties: fit float16
         t = _copy(v)
-        _scale(t, k)
+        _scale(t, k, scaled)
         if _peak(net, t, "float16") <= CEILING["float16"]:
             return t
     return v
@@ -501,6 +502,10 @@ def _inputs(net: Network, seed: int, arch: Arch, dtype: str, family: str, plan: 
         tr = _trace(net, v)
         v["Y"][0] = tr.f[0]  # f = b_out exactly: y = f, a zero residual
     _round_all(v, dtype)
+    if family not in ("typical", "large") and _peak(net, v, dtype) > CEILING[dtype]:
+        # a family's values past what the dtype holds (a saturated layer's weights squared
+        # by a penalty in float16): the typical case instead, said in its id
+        return _inputs(net, seed, arch, dtype, "typical", plan)
     inp = _inputs_of(v)
     for a in (inp.X, inp.Y, *inp.params):
         a.setflags(write=False)

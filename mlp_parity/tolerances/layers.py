@@ -158,7 +158,7 @@ def layer_bounds(
         e = np.where(ex, 0.0, e)
         a = tr.A[l]
         assert act.lipschitz is not None
-        own = functions.own_error(act, act.f(a), u2)
+        own = functions.own_error(act, act.f(a), u2, eta)
         h_next = act.lipschitz(a, e) * e + np.where(ex & (act.f(np.zeros(1))[0] == 0), 0.0, own)
         zero_h = (act.slope == 0.0) & (act.curvature is None) & ((a + e <= 0) | ex)
         zero_h |= ex & (act.f(np.zeros(1))[0] == 0)
@@ -179,6 +179,7 @@ def layer_bounds(
     loss = c_B * (np.sum(loss_sample - pen1.e_value) + sides.bound(B + 2, c_k * np.sum(mag_ell)))
     loss = loss + pen.e_value + sides.u * (c_B * c_k * np.sum(mag_ell) + pen.value)
     peak = max(peak, float(np.max(mag_ell, initial=0.0)) * k * B, float(np.max(g_mag, initial=0.0)))
+    peak = max(peak, pen.peak, pen.value)
 
     if loss_only:
         return Bounds(e_a, e_h[1:], loss_sample, float(loss), [], [], [], [], exact, peak, [], [])
@@ -309,7 +310,7 @@ def _head(net: Network, tr: Trace, out, e_a, e_f, exact, Y, sides: Sides):
     p = out.f(a)
     assert out.lipschitz is not None
     slope = out.lipschitz(a, e_a)
-    e_p = functions.own_error(out, p, u2) + slope * e_a
+    e_p = functions.own_error(out, p, u2, sides.eta) + slope * e_a
     g_mag = c_k * (p + np.abs(Y) + e_p)
     e_g = c_k * e_p + sides.bound(2, g_mag)
     soft = np.maximum(a, 0.0) + np.log1p(np.exp(-np.abs(a)))
@@ -337,6 +338,7 @@ class PenaltyBounds:
     e_value: float
     grads: list  # per layer (|dP/dW|, its allowed error)
     grads_b: list  # per layer (|dP/db|, its allowed error)
+    peak: float = 0.0  # the largest sum of W^2 or |W| it is formed from
 
 
 def _penalty(net: Network, layers, e_params, B: int, sides: Sides) -> PenaltyBounds:
@@ -348,11 +350,11 @@ def _penalty(net: Network, layers, e_params, B: int, sides: Sides) -> PenaltyBou
     pen = net.penalty
     zeros = [(0.0, 0.0)] * len(layers)
     if pen is None:
-        return PenaltyBounds(0.0, 0.0, zeros, zeros)
+        return PenaltyBounds(0.0, 0.0, zeros, zeros, 0.0)
     s = 1.0 / B if pen.per_sample else 1.0
     c2 = 0.5 if pen.l2_form == "half" else 1.0
     c1 = 0.5 if pen.l1_form == "half" else 1.0
-    value, e_value, grads, grads_b, n = 0.0, 0.0, [], [], 0
+    value, e_value, grads, grads_b, n, peak = 0.0, 0.0, [], [], 0, 0.0
     for (W, b), (eW, eb) in zip(layers, e_params):
         out = []
         for p, e, on in ((W, eW, True), (b, eb, pen.biases)):
@@ -362,6 +364,8 @@ def _penalty(net: Network, layers, e_params, B: int, sides: Sides) -> PenaltyBou
             e = 0.0 if e is None else e
             n += p.size
             mag = s * (pen.l2 * c2 * p * p + pen.l1 * c1 * np.abs(p))
+            # the sums sum W^2 and sum |W| before lambda multiplies them: the largest partial
+            peak = max(peak, float(np.sum(p * p)), float(np.sum(np.abs(p))))
             value += float(mag.sum())
             g = s * (2 * c2 * pen.l2 * np.abs(p) + c1 * pen.l1 * (p != 0))
             e_value += float(np.sum(g * e))
@@ -370,7 +374,7 @@ def _penalty(net: Network, layers, e_params, B: int, sides: Sides) -> PenaltyBou
         grads.append(out[0])
         grads_b.append(out[1])
     e_value += float(sides.bound(n + 4, value))
-    return PenaltyBounds(value, e_value, grads, grads_b)
+    return PenaltyBounds(value, e_value, grads, grads_b, peak)
 
 
 def max_finite(dtype: str) -> float:
