@@ -176,6 +176,12 @@ def test_bad_options_are_one_line_errors(kwargs, message):
 
 def test_not_a_function_is_named():
     with pytest.raises(api.CheckError, match=r"^check: backward must be a function"):
+        api.check(_correct.forward, 3)
+
+
+def test_one_function_alone_is_told_what_it_could_be():
+    """forward without backward: the seed's pair, or one declared function by its name."""
+    with pytest.raises(api.CheckError, match=r"^check: forward is one function: name it"):
         api.check(_correct.forward, None)
 
 
