@@ -292,3 +292,34 @@ def test_door_reads_grads_keyed_either_way_and_ignores_extra_entries():
     assert door.grads_list(raw, ["W1", "b1", "W2", "b2"], net, "grads") == [1, 2, 4, 5]
     with pytest.raises(door.FormError, match="without dW2"):
         door.grads_list({"dW1": 1}, ["W1", "W2"], net, "grads")
+
+
+def test_the_function_door_takes_one_declared_function_and_its_keys(tmp_path):
+    """check(grads, **declaration): a notebook's one function, named for its protocol, the
+    declaration given as keywords."""
+    from mlp_parity import api
+
+    def grads(params, X, Y):
+        W1, b1, W2, b2 = params
+        H = X @ W1 + b1
+        G = ((H @ W2 + b2) - Y) / X.shape[0]
+        dH = G @ W2.T
+        return [X.T @ dH, dH.sum(0), H.T @ G, G.sum(0)]
+
+    result = api.check(grads, hidden="identity", quick=True, dtypes="float64")
+    assert result.passed, result
+    with pytest.raises(api.CheckError, match=r"hiden=: not a keyword of check \(did you mean hidden=\?\)"):
+        api.check(grads, hiden="identity")
+
+
+def test_the_commands_declaration_options_override_the_module(tmp_path, capsys):
+    """A module whose code has no 1/2 but declares half_squared fails; `--loss squared`
+    says what it does, and it passes."""
+    from mlp_parity import cli
+
+    path = tmp_path / "no_half.py"
+    path.write_text(textwrap.dedent(TANH.replace("DERIVATIVE", "(1 - hs[i] ** 2)").replace("HALF = 0.5", "HALF = 1.0")))
+    common = ["check", str(path), "--quick", "--dtypes", "float64", "-q"]
+    assert cli.main(common) == 1
+    assert cli.main([*common, "--loss", "squared"]) == 0
+    assert "PASS" in capsys.readouterr().out
