@@ -4,8 +4,6 @@ L = mean over the batch of ||f - y||^2, f = relu(X W1) W2, written in PyTorch wi
 manual gradients. Checked with:  mlp-parity check examples/no_bias_squared.py
 """
 
-import torch
-
 MLP_PARITY = {
     "hidden": "relu",
     "loss": "squared",

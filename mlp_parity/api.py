@@ -690,9 +690,13 @@ def _check_declaration(declaration: dict, protocol: str | None) -> None:
         if key not in decl.BY_KEY:
             import difflib
 
-            close = difflib.get_close_matches(key, [*decl.BY_KEY, "dtypes", "seeds", "devices"], n=1)
+            close = difflib.get_close_matches(
+                key, [*decl.BY_KEY, "dtypes", "seeds", "devices"], n=1
+            )
             more = f" (did you mean {close[0]}=?)" if close else ""
-            raise CheckError(f"{key}=: not a keyword of check{more}; the declaration keys are: {', '.join(decl.BY_KEY)}")
+            raise CheckError(
+                f"{key}=: not a keyword of check{more}; the declaration keys are: {', '.join(decl.BY_KEY)}"
+            )
     if protocol is not None and protocol not in PROTOCOLS:
         raise CheckError(f"protocol={protocol!r:.60}: expected one of {', '.join(PROTOCOLS)}")
 
@@ -730,7 +734,9 @@ def _check_declared(declared, *, name, declaration, options, pytest_options, ver
         registered = target = f"_mlp_parity_functions_{next(_names)}"
         synthetic = types.ModuleType(target, "functions handed to mlp_parity.check")
         if module is not None:
-            synthetic.__dict__.update({k: v for k, v in vars(module).items() if not k.startswith("__")})
+            synthetic.__dict__.update(
+                {k: v for k, v in vars(module).items() if not k.startswith("__")}
+            )
         else:
             setattr(synthetic, protocol, function)
         from mlp_parity.external import FUNCTIONS_NAME

@@ -1146,7 +1146,13 @@ class Failure:
 
             shape = {**c["shape"], "hidden": tuple(c["shape"]["hidden"])}
             case = NetCase(
-                c["seed"], Arch(**shape), c["dtype"], c["device"], c["slot"], tuple(c["hidden"]), c["fam"]
+                c["seed"],
+                Arch(**shape),
+                c["dtype"],
+                c["device"],
+                c["slot"],
+                tuple(c["hidden"]),
+                c["fam"],
             )
         else:
             case = Case(c["seed"], cases.Shape(**c["shape"]), c["dtype"], c["device"])

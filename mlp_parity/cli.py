@@ -110,7 +110,10 @@ def parser() -> argparse.ArgumentParser:
     )
     for key in declaration.KEYS:
         keys.add_argument(
-            f"--{key.name.replace('_', '-')}", dest=f"decl_{key.name}", metavar="VALUE", help=key.meaning
+            f"--{key.name.replace('_', '-')}",
+            dest=f"decl_{key.name}",
+            metavar="VALUE",
+            help=key.meaning,
         )
     c.add_argument("-q", "--quiet", action="count", default=0, help="less of pytest's output")
     c.add_argument("-v", "--verbose", action="count", default=0, help="one line per test")

@@ -109,7 +109,12 @@ KEYS = (
         "scalar) when k = 1",
     ),
     Key("bias", True, (True, False), "False: no bias vectors"),
-    Key("bias_shape", "flat", ("flat", "column", "row"), "flat (out,) | column (out, 1) | row (1, out)"),
+    Key(
+        "bias_shape",
+        "flat",
+        ("flat", "column", "row"),
+        "flat (out,) | column (out, 1) | row (1, out)",
+    ),
     Key("depth", 1, (), "hidden layers: an int >= 1, or 'any' (checked at 1, 2 and 3)"),
     Key("outputs", 1, (), "k output units: an int >= 1, or 'any' (checked at 1 and 3)"),
     Key("relu_grad_at_zero", 0, (0, 1), "ReLU'(0): 0 (PyTorch's convention) | 1"),
@@ -163,7 +168,11 @@ class Penalty:
     biases: bool = False
 
     def describe(self) -> str:
-        parts = [f"{k} {v:g} ({f})" for k, v, f in (("l2", self.l2, self.l2_form), ("l1", self.l1, self.l1_form)) if v]
+        parts = [
+            f"{k} {v:g} ({f})"
+            for k, v, f in (("l2", self.l2, self.l2_form), ("l1", self.l1, self.l1_form))
+            if v
+        ]
         flags = [n for n in ("per_sample", "biases") if getattr(self, n)]
         return "penalty " + ", ".join(parts) + (f" [{', '.join(flags)}]" if flags else "")
 
@@ -264,7 +273,11 @@ class Network:
         if self.penalty is not None:
             pen = self.penalty
             out["penalty"] = {
-                **{k: {"lambda": getattr(pen, k), "form": getattr(pen, f"{k}_form")} for k in ("l2", "l1") if getattr(pen, k)},
+                **{
+                    k: {"lambda": getattr(pen, k), "form": getattr(pen, f"{k}_form")}
+                    for k in ("l2", "l1")
+                    if getattr(pen, k)
+                },
                 "per_sample": pen.per_sample,
                 "biases": pen.biases,
             }
@@ -332,7 +345,9 @@ def _activation(key: str, value: object, source: str, allowed: tuple[str, ...]) 
         try:
             alpha = float(arg)
         except ValueError:
-            raise _fail(key, source, "leaky_relu:ALPHA with ALPHA a number in (0, 1)", value) from None
+            raise _fail(
+                key, source, "leaky_relu:ALPHA with ALPHA a number in (0, 1)", value
+            ) from None
         if not 0.0 < alpha < 1.0:
             raise _fail(key, source, "leaky_relu:ALPHA with ALPHA in (0, 1)", value)
         return f"leaky_relu:{alpha:g}"
@@ -375,7 +390,9 @@ def _penalty(value: object, source: str) -> Penalty | None:
         )
     form = value.get("form", "half")
     if form not in ("half", "full"):
-        raise _fail(key, source, "'form': 'half' (1/2 lambda sum W^2) or 'full' (lambda sum W^2)", form)
+        raise _fail(
+            key, source, "'form': 'half' (1/2 lambda sum W^2) or 'full' (lambda sum W^2)", form
+        )
     out: dict[str, object] = {}
     for kind in ("l2", "l1"):
         v = value.get(kind, 0.0)
@@ -383,12 +400,18 @@ def _penalty(value: object, source: str) -> Penalty | None:
         if isinstance(v, Mapping):
             extra = [k for k in v if k not in ("lambda", "form")]
             if extra:
-                raise DeclarationError(f"{_say(key, source)}[{kind!r}]: unknown key {extra[0]!r}; expected 'lambda' and 'form'")
+                raise DeclarationError(
+                    f"{_say(key, source)}[{kind!r}]: unknown key {extra[0]!r}; expected 'lambda' and 'form'"
+                )
             kind_form = v.get("form", form)
             if kind_form not in ("half", "full"):
                 raise _fail(key, source, f"{kind}'s 'form': 'half' or 'full'", kind_form)
             v = v.get("lambda", 0.0)
-        if isinstance(v, bool) or not isinstance(v, (int, float)) or not 0.0 <= float(v) < float("inf"):
+        if (
+            isinstance(v, bool)
+            or not isinstance(v, (int, float))
+            or not 0.0 <= float(v) < float("inf")
+        ):
             raise _fail(key, source, f"{kind}: a number lambda >= 0", v)
         out[kind], out[f"{kind}_form"] = float(v), kind_form
     for flag in ("per_sample", "biases"):

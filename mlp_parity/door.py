@@ -175,7 +175,7 @@ def user_shapes(widths: tuple[int, ...], net: Network) -> list[tuple[int, ...]]:
 def layer_of(name: str) -> str:
     """What messages call a parameter's gradient: 'W2' -> 'layer 2 dW', 'b1' -> 'layer 1 db'."""
     stem = name.removeprefix("d").rstrip("0123456789")
-    return f"layer {name[len(name.rstrip('0123456789')):]} d{stem}"
+    return f"layer {name[len(name.rstrip('0123456789')) :]} d{stem}"
 
 
 # --------------------------------------------------------------------------- from the module
@@ -251,8 +251,14 @@ def loss_value(raw, function: str = "loss_and_grads") -> tuple[float, str]:
                 "shape",
             )
         dtype = str(arr.dtype).removeprefix("torch.")
-        if not (arr.dtype.is_floating_point if isinstance(arr, torch.Tensor) else np.issubdtype(arr.dtype, np.floating)):
-            raise FormError(f"{function} returned a loss of dtype {dtype}: expected a real float", "dtype")
+        if not (
+            arr.dtype.is_floating_point
+            if isinstance(arr, torch.Tensor)
+            else np.issubdtype(arr.dtype, np.floating)
+        ):
+            raise FormError(
+                f"{function} returned a loss of dtype {dtype}: expected a real float", "dtype"
+            )
         return float(arr.reshape(-1)[0]), dtype
     raise FormError(
         f"{function} returned a {type(raw).__name__} for the loss: expected a real number",
@@ -321,5 +327,11 @@ def canonical_activation(t: torch.Tensor, n: int, B: int, net: Network) -> torch
     if net.per_sample:
         return t.reshape(1, n) if t.numel() == n else None
     if net.layout == "rows":
-        return t.reshape(B, n) if tuple(t.shape) in ((B, n),) or (n == 1 and t.numel() == B) else None
-    return t.T.reshape(B, n) if tuple(t.shape) == (n, B) else (t.reshape(B, n) if n == 1 and t.numel() == B else None)
+        return (
+            t.reshape(B, n) if tuple(t.shape) in ((B, n),) or (n == 1 and t.numel() == B) else None
+        )
+    return (
+        t.T.reshape(B, n)
+        if tuple(t.shape) == (n, B)
+        else (t.reshape(B, n) if n == 1 and t.numel() == B else None)
+    )

@@ -361,7 +361,9 @@ def load(spec: str, cwd: str | None = None, overrides: dict | None = None) -> Im
         raise ImplementationError(f"--parity-impl={spec}: importing {target} {FLUSH_TEXT}")
     _resolve(spec, target, module)
     if _is_declared(module):
-        return _load_declared(spec, kind if spec.startswith(("numpy:", "torch:")) else "", target, module, overrides)
+        return _load_declared(
+            spec, kind if spec.startswith(("numpy:", "torch:")) else "", target, module, overrides
+        )
     if overrides:
         keys = ", ".join(sorted(overrides))
         raise ImplementationError(
@@ -369,7 +371,9 @@ def load(spec: str, cwd: str | None = None, overrides: dict | None = None) -> Im
             "(loss_and_grads, grads or sgd_step); forward(x, W1, b1, W2, b2) and backward(x, "
             "y, a1, h, f, W1, W2) are the seed network's, whose declaration is fixed"
         )
-    if getattr(module, "MLP_PARITY", None) is not None and callable(getattr(module, "backward", None)):
+    if getattr(module, "MLP_PARITY", None) is not None and callable(
+        getattr(module, "backward", None)
+    ):
         raise ImplementationError(
             f"--parity-impl={spec}: {target} has backward(x, y, a1, h, f, W1, W2), the seed "
             "network's, and an MLP_PARITY declaration, which applies to loss_and_grads, grads "
@@ -411,7 +415,9 @@ def _is_declared(module: ModuleType) -> bool:
     return door.protocol_of(module) is not None and not callable(getattr(module, "backward", None))
 
 
-def _load_declared(spec: str, prefix: str, target: str, module: ModuleType, overrides) -> Implementation:
+def _load_declared(
+    spec: str, prefix: str, target: str, module: ModuleType, overrides
+) -> Implementation:
     from mlp_parity import declaration, door
 
     overrides = dict(overrides or {})
@@ -423,7 +429,9 @@ def _load_declared(spec: str, prefix: str, target: str, module: ModuleType, over
         raise ImplementationError(f"--parity-impl={spec}: {exc}") from None
     given = getattr(module, FUNCTIONS_NAME, None)
     name = given or (Path(target).stem if target.endswith(".py") else target)
-    return Implementation(name, declared.net.framework, module, "" if given else spec, declared=declared)
+    return Implementation(
+        name, declared.net.framework, module, "" if given else spec, declared=declared
+    )
 
 
 FLUSH_TEXT = (

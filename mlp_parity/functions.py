@@ -185,22 +185,46 @@ TANH = Activation(
 # sigma' (`network_diagnose`): a fit names the mistake.
 WRONG_DERIVATIVES: dict[str, tuple[tuple[str, Callable[[Array], Array]], ...]] = {
     "sigmoid": (
-        ("sigma'(a) computed as a (1 - a): the formula h (1 - h) applied to the pre-activation", lambda a: a * (1.0 - a)),
-        ("sigma'(a) computed as sigma(h) (1 - sigma(h)): the derivative applied to the activation, sigma taken twice", lambda a: _sigmoid_prime(_sigmoid(a))),
-        ("sigma'(a) replaced by sigma(a): the activation where its derivative belongs", lambda a: _sigmoid(a)),
+        (
+            "sigma'(a) computed as a (1 - a): the formula h (1 - h) applied to the pre-activation",
+            lambda a: a * (1.0 - a),
+        ),
+        (
+            "sigma'(a) computed as sigma(h) (1 - sigma(h)): the derivative applied to the activation, sigma taken twice",
+            lambda a: _sigmoid_prime(_sigmoid(a)),
+        ),
+        (
+            "sigma'(a) replaced by sigma(a): the activation where its derivative belongs",
+            lambda a: _sigmoid(a),
+        ),
         ("sigma'(a) left out (taken as 1)", lambda a: np.ones(np.shape(a))),
-        ("sigma'(a) computed as h (1 + h): a sign in the formula", lambda a: _sigmoid(a) * (1.0 + _sigmoid(a))),
+        (
+            "sigma'(a) computed as h (1 + h): a sign in the formula",
+            lambda a: _sigmoid(a) * (1.0 + _sigmoid(a)),
+        ),
     ),
     "tanh": (
-        ("tanh'(a) computed as 1 - a^2: the formula 1 - h^2 applied to the pre-activation", lambda a: 1.0 - a * a),
-        ("tanh'(a) computed as 1 - tanh(h)^2: the derivative applied to the activation", lambda a: 1.0 - np.tanh(np.tanh(a)) ** 2),
+        (
+            "tanh'(a) computed as 1 - a^2: the formula 1 - h^2 applied to the pre-activation",
+            lambda a: 1.0 - a * a,
+        ),
+        (
+            "tanh'(a) computed as 1 - tanh(h)^2: the derivative applied to the activation",
+            lambda a: 1.0 - np.tanh(np.tanh(a)) ** 2,
+        ),
         ("tanh'(a) computed as 1 - h: the square left out", lambda a: 1.0 - np.tanh(a)),
         ("tanh'(a) left out (taken as 1)", lambda a: np.ones(np.shape(a))),
         ("tanh'(a) computed as 1 + h^2: a sign in the formula", lambda a: 1.0 + np.tanh(a) ** 2),
-        ("tanh'(a) computed as h (1 - h): the sigmoid's derivative in a tanh layer", lambda a: np.tanh(a) * (1.0 - np.tanh(a))),
+        (
+            "tanh'(a) computed as h (1 - h): the sigmoid's derivative in a tanh layer",
+            lambda a: np.tanh(a) * (1.0 - np.tanh(a)),
+        ),
     ),
     "identity": (
-        ("the identity's derivative taken as a, its value, where 1 belongs", lambda a: np.asarray(a, dtype=np.float64)),
+        (
+            "the identity's derivative taken as a, its value, where 1 belongs",
+            lambda a: np.asarray(a, dtype=np.float64),
+        ),
         ("a ReLU mask 1[a > 0] applied in an identity layer", lambda a: (a > 0).astype(np.float64)),
     ),
     "relu": (
@@ -208,7 +232,10 @@ WRONG_DERIVATIVES: dict[str, tuple[tuple[str, Callable[[Array], Array]], ...]] =
         ("the ReLU mask inverted, 1[a <= 0]", lambda a: (a <= 0).astype(np.float64)),
     ),
     "leaky_relu": (
-        ("leaky ReLU's negative slope taken as 0 (ReLU's derivative)", lambda a: (a > 0).astype(np.float64)),
+        (
+            "leaky ReLU's negative slope taken as 0 (ReLU's derivative)",
+            lambda a: (a > 0).astype(np.float64),
+        ),
         ("leaky ReLU's derivative left out (taken as 1)", lambda a: np.ones(np.shape(a))),
     ),
 }
@@ -220,12 +247,21 @@ COMMON_SLOPES = (0.01, 0.02, 0.05, 0.1, 0.2, 0.25, 0.3, 0.5)
 def leaky_derivatives(alpha: float) -> tuple[tuple[str, Callable[[Array], Array]], ...]:
     """Wrong derivatives of leaky_relu:alpha: another common slope, or the slopes swapped."""
     out = [
-        (f"leaky ReLU's derivative with slope {s:g} where {alpha:g} is declared", lambda a, s=s: np.where(a > 0, 1.0, s))
+        (
+            f"leaky ReLU's derivative with slope {s:g} where {alpha:g} is declared",
+            lambda a, s=s: np.where(a > 0, 1.0, s),
+        )
         for s in COMMON_SLOPES
         if s != alpha
     ]
-    out.append((f"leaky ReLU's slopes swapped: {alpha:g} for a > 0 and 1 for a < 0", lambda a: np.where(a > 0, alpha, 1.0)))
+    out.append(
+        (
+            f"leaky ReLU's slopes swapped: {alpha:g} for a > 0 and 1 for a < 0",
+            lambda a: np.where(a > 0, alpha, 1.0),
+        )
+    )
     return tuple(out)
+
 
 # The activations a declaration may name, for hidden layers and for the output.
 HIDDEN, OUTPUT, LEAKY_DEFAULT = declaration.HIDDEN, declaration.OUTPUT, declaration.LEAKY_DEFAULT
@@ -266,7 +302,9 @@ def derivative_error(act: Activation, a: Array, e_a: Array, exact: Array, u_both
         ambiguous = (np.abs(a) <= e_a) & ~exact
         # a slope that is not a power of two (leaky ReLU's alpha) is itself rounded to the
         # dtype where the code holds it in one
-        slope = np.where(a > 0, 0.0, u_both * abs(act.slope)) if act.slope not in (0.0, 1.0) else 0.0
+        slope = (
+            np.where(a > 0, 0.0, u_both * abs(act.slope)) if act.slope not in (0.0, 1.0) else 0.0
+        )
         return np.where(ambiguous, act.kink_jump, slope)
     h = act.f(a)
     e_own = own_error(act, h, u_both)
@@ -350,6 +388,8 @@ LOSSES = {
     "half_squared": Loss("half_squared", _half_squared, _squared_grad(1.0)),
     "squared": Loss("squared", _squared, _squared_grad(2.0)),
     "bce": Loss("bce", _bce, _bce_grad, classification=True),
-    "softmax_cross_entropy": Loss("softmax_cross_entropy", _cross_entropy, _cross_entropy_grad, classification=True),
+    "softmax_cross_entropy": Loss(
+        "softmax_cross_entropy", _cross_entropy, _cross_entropy_grad, classification=True
+    ),
 }
 REGRESSION = ("half_squared", "squared")

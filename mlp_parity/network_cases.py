@@ -262,7 +262,9 @@ def _round_all(v: dict, dtype: str) -> None:
 
 
 def _relu_layers(net: Network, depth: int) -> list[int]:
-    return [i for i, h in enumerate(net.hidden_at(depth)) if h.split(":")[0] in ("relu", "leaky_relu")]
+    return [
+        i for i, h in enumerate(net.hidden_at(depth)) if h.split(":")[0] in ("relu", "leaky_relu")
+    ]
 
 
 def _apply_kink_plan(v: dict, net: Network, arch: Arch, plan: str, dtype: str) -> None:
@@ -469,7 +471,9 @@ def _family(net: Network, case: NetCase) -> str:
 
 
 @functools.lru_cache(maxsize=256)
-def _inputs(net: Network, seed: int, arch: Arch, dtype: str, family: str, plan: str) -> tuple[NetInputs, str]:
+def _inputs(
+    net: Network, seed: int, arch: Arch, dtype: str, family: str, plan: str
+) -> tuple[NetInputs, str]:
     v = _draw(seed, arch, net)
     if family == "zero-bias":
         for layer in v["layers"]:

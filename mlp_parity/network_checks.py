@@ -16,7 +16,15 @@ from collections.abc import Callable
 import numpy as np
 import torch
 
-from mlp_parity import call_patterns, compare, door, functions, network_cases, network_oracles, report
+from mlp_parity import (
+    call_patterns,
+    compare,
+    door,
+    functions,
+    network_cases,
+    network_oracles,
+    report,
+)
 from mlp_parity.compare import ParityError, Where, expect_close, expect_meta
 from mlp_parity.declaration import Network
 from mlp_parity.external import Implementation, ImplementationCrash
@@ -52,7 +60,9 @@ def _where(
 
 
 def _fail(where: Where, what: str, kind: str, tensor: str = "") -> ParityError:
-    return ParityError("\n".join([f"{where.check} check failed: {what}", *where.footer()]), kind, tensor)
+    return ParityError(
+        "\n".join([f"{where.check} check failed: {what}", *where.footer()]), kind, tensor
+    )
 
 
 def run(name: str, impl: Implementation, case: NetCase) -> None:
@@ -66,12 +76,16 @@ def run(name: str, impl: Implementation, case: NetCase) -> None:
         BY_NAME[name].function(impl, case)
     except ImplementationCrash as exc:
         where = _where(name, impl, case)
-        error = ParityError("\n".join([f"{name} check failed: {exc}", *where.footer()]), compare.CRASH)
+        error = ParityError(
+            "\n".join([f"{name} check failed: {exc}", *where.footer()]), compare.CRASH
+        )
     except ParityError as exc:
         error = ParityError(str(exc), exc.kind, exc.tensor, exc.excess)
     else:
         return
-    report.add_failure(Failure(name, case, str(error), error.kind, error.tensor, impl.name, error.excess))
+    report.add_failure(
+        Failure(name, case, str(error), error.kind, error.tensor, impl.name, error.excess)
+    )
     raise error from None
 
 
@@ -93,9 +107,7 @@ class Problem:
 
     # --- canonical torch tensors of the case's dtype and device
     def torch_layers(self, dtype: str | None = None):
-        return [
-            (self.t(W, dtype), None if b is None else self.t(b, dtype)) for W, b in self.layers
-        ]
+        return [(self.t(W, dtype), None if b is None else self.t(b, dtype)) for W, b in self.layers]
 
     def t(self, a: np.ndarray, dtype: str | None = None) -> torch.Tensor:
         dt = network_cases.TORCH_DTYPES[dtype or self.case.dtype]
@@ -324,7 +336,9 @@ def check_forward(impl: Implementation, case: NetCase) -> None:
         if p.per_sample:
             expect_close(out.loss, p.trace.losses, bounds.loss_sample, tensor="loss", where=where)
         else:
-            expect_close(out.loss, np.float64(p.trace.loss), bounds.loss, tensor="loss", where=where)
+            expect_close(
+                out.loss, np.float64(p.trace.loss), bounds.loss, tensor="loss", where=where
+            )
         checked = True
     if p.decl.has_forward:
         _check_activations(p, where, bounds)
@@ -363,7 +377,12 @@ def _check_activations(p: Problem, where: Where, bounds: Bounds) -> None:
         for outs in per_layer:
             t = outs[j]
             if not isinstance(t, torch.Tensor):
-                raise _fail(where, f"{name} from {p.impl.name} is a {type(t).__name__}, not an array", compare.TYPE, name)
+                raise _fail(
+                    where,
+                    f"{name} from {p.impl.name} is a {type(t).__name__}, not an array",
+                    compare.TYPE,
+                    name,
+                )
             c = door.canonical_activation(t, n, 1 if net.per_sample else p.B, net)
             if c is None:
                 raise _fail(
@@ -375,7 +394,13 @@ def _check_activations(p: Problem, where: Where, bounds: Bounds) -> None:
                 )
             got.append(c)
         actual = torch.cat(got)
-        expect_close(actual, p.trace.H[layer + 1], bounds.h[layer], tensor=name, where=dataclasses.replace(where, sample_axis=True))
+        expect_close(
+            actual,
+            p.trace.H[layer + 1],
+            bounds.h[layer],
+            tensor=name,
+            where=dataclasses.replace(where, sample_axis=True),
+        )
 
 
 def _activation_shape(n: int, B: int, net: Network) -> tuple:
@@ -385,7 +410,9 @@ def _activation_shape(n: int, B: int, net: Network) -> tuple:
 
 
 # --------------------------------------------------------------------------- 2. backward
-def check_backward(impl: Implementation, case: NetCase, inp: NetInputs | None = None, check: str = "backward") -> None:
+def check_backward(
+    impl: Implementation, case: NetCase, inp: NetInputs | None = None, check: str = "backward"
+) -> None:
     """Every gradient (or, for sgd_step, every updated parameter) against the float64
     reference, within the layered bound."""
     p = Problem(impl, case, inp or network_cases.inputs(impl.declared.net, case))
@@ -417,7 +444,9 @@ def check_autograd(impl: Implementation, case: NetCase) -> None:
     """Against torch autograd of the declared network at the same dtype and device (both
     sides rounding in the dtype: `Sides(dtype, dtype)`)."""
     p = Problem(impl, case, network_cases.inputs(impl.declared.net, case))
-    where = _where("autograd", impl, case, "torch autograd at the same dtype and device", p.per_sample)
+    where = _where(
+        "autograd", impl, case, "torch autograd at the same dtype and device", p.per_sample
+    )
     params = tuple(x for pair in p.torch_layers() for x in pair if x is not None)
     _, auto = network_oracles.autograd(p.net, params, p.t(p.inp.X), p.t(p.inp.Y), p.per_sample)
     out = call_module(p, where)
@@ -432,7 +461,11 @@ def check_jvp(impl: Implementation, case: NetCase) -> None:
     random: every parameter's gradient in one number per sample (or per batch)."""
     p = Problem(impl, case, network_cases.inputs(impl.declared.net, case))
     if p.decl.protocol == "sgd_step":
-        _skip("jvp", impl, "sgd_step returns parameters, not gradients: the backward check compares its step")
+        _skip(
+            "jvp",
+            impl,
+            "sgd_step returns parameters, not gradients: the backward check compares its step",
+        )
     where = _where("jvp", impl, case, "torch.func.jvp (forward mode, float64)", p.per_sample)
     out = call_module(p, where)
     rng = np.random.default_rng([case.seed, 4])
@@ -444,7 +477,9 @@ def check_jvp(impl: Implementation, case: NetCase) -> None:
     expected = network_oracles.directional(p.net, P, X, Y, V, p.per_sample).numpy()
     axes = (lambda a: tuple(range(1, a.ndim))) if p.per_sample else (lambda a: tuple(range(a.ndim)))
     grads = [door.canonical_grad(g, j, p.net) for j, g in enumerate(out.grads)]
-    actual = sum(np.sum(g.double().cpu().numpy() * v, axis=axes(g)) for g, v in zip(grads, tangents))
+    actual = sum(
+        np.sum(g.double().cpu().numpy() * v, axis=axes(g)) for g, v in zip(grads, tangents)
+    )
     bounds = p.bounds()
     n_params = sum(a.size for a in params64)
     slack = gamma(n_params, "float64") + gamma(n_params + 4 * len(p.layers), "float64")
@@ -453,7 +488,13 @@ def check_jvp(impl: Implementation, case: NetCase) -> None:
         for v, a, m in zip(tangents, p.allowed(bounds), p.magnitudes(bounds))
     )
     actual = np.asarray(actual).reshape(-1)
-    expect_close(actual, expected.reshape(-1), np.asarray(allowed).reshape(-1), tensor="<grad, v>", where=where)
+    expect_close(
+        actual,
+        expected.reshape(-1),
+        np.asarray(allowed).reshape(-1),
+        tensor="<grad, v>",
+        where=where,
+    )
 
 
 def _skip(check: str, impl: Implementation, why: str):
@@ -513,7 +554,9 @@ def _module_loss(p: Problem, layers, X, Y, where: Where) -> float:
     return float(ell.sum() * (1.0 if p.per_sample else p.trace.c_B))
 
 
-def _third_derivatives(p: Problem, params: list[np.ndarray], points: list[tuple[int, int, float]]) -> np.ndarray:
+def _third_derivatives(
+    p: Problem, params: list[np.ndarray], points: list[tuple[int, int, float]]
+) -> np.ndarray:
     """d^3/dt^3 of the declared loss at theta + t e for each (parameter, flat index, t), in
     float64: forward mode three times (torch.func.jvp) over the declaration's torch
     expression, vmapped over the points. 0 without computing where the network is piecewise
@@ -535,7 +578,9 @@ def _third_derivatives(p: Problem, params: list[np.ndarray], points: list[tuple[
         V[row, int(offsets[j]) + flat] = 1.0
 
     def loss(theta):
-        parts = tuple(theta[int(offsets[i]) : int(offsets[i + 1])].reshape(P[i].shape) for i in range(len(P)))
+        parts = tuple(
+            theta[int(offsets[i]) : int(offsets[i + 1])].reshape(P[i].shape) for i in range(len(P))
+        )
         if p.per_sample:
             return network_oracles.sample_losses(p.net, parts, X, Y).sum()
         return network_oracles.total_loss(p.net, parts, X, Y)
@@ -573,9 +618,15 @@ def check_finite_differences(impl: Implementation, case: NetCase) -> None:
     if p.decl.protocol == "sgd_step":
         _skip("finite-diff", impl, "sgd_step returns parameters: the backward check holds its step")
     if not (p.decl.has_loss or p.decl.has_forward):
-        _skip("finite-diff", impl, f"{p.decl.protocol} returns no loss and the module has no forward")
+        _skip(
+            "finite-diff", impl, f"{p.decl.protocol} returns no loss and the module has no forward"
+        )
     if not case_applies("finite-diff", case):  # (the suite makes no such test)
-        _skip("finite-diff", impl, f"{case.shape.n_params} parameters: finite differences are for {FD_MAX_PARAMS} or fewer")
+        _skip(
+            "finite-diff",
+            impl,
+            f"{case.shape.n_params} parameters: finite differences are for {FD_MAX_PARAMS} or fewer",
+        )
     where = _where("finite-diff", impl, case, "finite differences of its own loss (float64)")
     if p.per_sample:  # one call: the first sample
         p = Problem(impl, case, network_cases.replace(p.inp, X=p.inp.X[:1], Y=p.inp.Y[:1]))
@@ -604,14 +655,20 @@ def check_finite_differences(impl: Implementation, case: NetCase) -> None:
                 A, _ = refnet.forward(net, lay, p.inp.X)
                 flips = any(np.any((a > 0) != (a0 > 0)) for a, a0 in zip(A[:-1], A0[:-1]))
                 moved = max(
-                    (float(np.abs(a - a0).max(initial=0.0)) for a, a0, sm in zip(A, A0, smooth) if sm),
+                    (
+                        float(np.abs(a - a0).max(initial=0.0))
+                        for a, a0, sm in zip(A, A0, smooth)
+                        if sm
+                    ),
                     default=0.0,
                 )
                 if flips or moved > SMOOTH_REGIME:
                     break
                 tr = refnet.trace(net, lay, p.inp.X, p.inp.Y)
                 with np.errstate(all="ignore"):
-                    b = layer_bounds(net, lay, p.inp.X, p.inp.Y, tr, Sides("float64"), loss_only=True)
+                    b = layer_bounds(
+                        net, lay, p.inp.X, p.inp.Y, tr, Sides("float64"), loss_only=True
+                    )
                 e_loss += float(b.loss_sample.sum()) if p.per_sample else b.loss
                 torch_lay = [(p.t(W), None if c is None else p.t(c)) for W, c in lay]
                 losses.append(_module_loss(p, torch_lay, X, Y, where))
@@ -622,7 +679,9 @@ def check_finite_differences(impl: Implementation, case: NetCase) -> None:
             estimate = (losses[0] - losses[1]) / (2 * s)
             measured.append((j, flat, float(g.double().reshape(-1)[flat]), estimate, rounding, s))
     points = [(j, flat, t) for j, flat, *_, s in measured for t in (-s, 0.0, s)]
-    third = np.abs(_third_derivatives(p, params, points)).reshape(-1, 3).max(axis=1) if points else []
+    third = (
+        np.abs(_third_derivatives(p, params, points)).reshape(-1, 3).max(axis=1) if points else []
+    )
     for j, name in enumerate(p.tensor_names()):
         rows_j = [(m, t3) for m, t3 in zip(measured, third) if m[0] == j]
         if not rows_j:
@@ -655,7 +714,11 @@ def off_kink(net: Network, inp: NetInputs, margin_rel: float = 1e-3) -> NetInput
     for (W, b), act in zip(layers, acts):
         A = H @ W.T + (b if b is not None else 0.0)
         if act.has_kink:
-            margin = margin_rel * (np.abs(H).max(axis=0, initial=0.0) @ np.abs(W).T + (np.abs(b) if b is not None else 0.0) + 1.0)
+            margin = margin_rel * (
+                np.abs(H).max(axis=0, initial=0.0) @ np.abs(W).T
+                + (np.abs(b) if b is not None else 0.0)
+                + 1.0
+            )
             for j in range(W.shape[0]):
                 if np.all(np.abs(A[:, j]) >= margin[j]):
                     continue
@@ -684,7 +747,9 @@ def _shifted_loss_bound(p: Problem, params: list[np.ndarray], step: float) -> fl
                 lay = _layers_of(shifted, p.net.bias)
                 with np.errstate(all="ignore"):
                     tr = refnet.trace(p.net, lay, p.inp.X, p.inp.Y)
-                    b = layer_bounds(p.net, lay, p.inp.X, p.inp.Y, tr, Sides("float64"), loss_only=True)
+                    b = layer_bounds(
+                        p.net, lay, p.inp.X, p.inp.Y, tr, Sides("float64"), loss_only=True
+                    )
                 worst = max(worst, float(b.loss_sample.sum()) if p.per_sample else b.loss)
     return worst
 
@@ -698,20 +763,39 @@ def check_gradcheck(impl: Implementation, case: NetCase) -> None:
     net = impl.declared.net
     p = Problem(impl, case, network_cases.inputs(net, case))
     if not p.decl.has_loss:
-        _skip("gradcheck", impl, f"{p.decl.protocol} returns no loss: finite-diff and the reference hold it")
+        _skip(
+            "gradcheck",
+            impl,
+            f"{p.decl.protocol} returns no loss: finite-diff and the reference hold it",
+        )
     if not case_applies("gradcheck", case):  # (the suite makes no such test)
-        _skip("gradcheck", impl, f"{case.shape.n_params} parameters: gradcheck is for {GRADCHECK_MAX_PARAMS} or fewer")
-    inp = off_kink(net, p.inp if not p.per_sample else network_cases.replace(p.inp, X=p.inp.X[:1], Y=p.inp.Y[:1]))
+        _skip(
+            "gradcheck",
+            impl,
+            f"{case.shape.n_params} parameters: gradcheck is for {GRADCHECK_MAX_PARAMS} or fewer",
+        )
+    inp = off_kink(
+        net,
+        p.inp if not p.per_sample else network_cases.replace(p.inp, X=p.inp.X[:1], Y=p.inp.Y[:1]),
+    )
     if inp is None:
         _skip("gradcheck", impl, "a unit without bias sits at a ReLU kink: no off-kink problem")
     p = Problem(impl, case, inp)
     eps = 1e-6
-    A0, _ = refnet.forward(net, p.layers, p.inp.X)
-    if max((float(np.abs(h).max(initial=0.0)) for h in p.trace.H[:-1]), default=0.0) * eps > SMOOTH_REGIME:
-        _skip("gradcheck", impl, "magnitudes too large for gradcheck's fixed step 1e-6 (finite-diff scales its step)")
+    if (
+        max((float(np.abs(h).max(initial=0.0)) for h in p.trace.H[:-1]), default=0.0) * eps
+        > SMOOTH_REGIME
+    ):
+        _skip(
+            "gradcheck",
+            impl,
+            "magnitudes too large for gradcheck's fixed step 1e-6 (finite-diff scales its step)",
+        )
     where = _where("gradcheck", impl, case, "torch.autograd.gradcheck")
     params = _params_of(p)
-    points = [(j, f, t) for j, a in enumerate(params) for f in range(a.size) for t in (-eps, 0.0, eps)]
+    points = [
+        (j, f, t) for j, a in enumerate(params) for f in range(a.size) for t in (-eps, 0.0, eps)
+    ]
     third = float(np.abs(_third_derivatives(p, params, points)).max(initial=0.0))
     e_grad = max(float(e.max(initial=0.0)) for e in p.allowed(p.bounds()))
     atol = 2 * _shifted_loss_bound(p, params, eps) / (2 * eps) + 2 * third * eps * eps / 6 + e_grad
@@ -719,7 +803,7 @@ def check_gradcheck(impl: Implementation, case: NetCase) -> None:
 
     def split(flat_params):
         out, i = [], 0
-        for W, b in p.layers:
+        for _W, b in p.layers:
             out.append((flat_params[i], flat_params[i + 1] if b is not None else None))
             i += 2 if b is not None else 1
         return out
@@ -873,12 +957,16 @@ def _call_watched(p: Problem, where: Where, natives: list[tuple], label: str) ->
     return out
 
 
-def _expect_same(p: Problem, got: Outcome, want: Outcome, where: Where, why: str, kind: str, labels) -> None:
+def _expect_same(
+    p: Problem, got: Outcome, want: Outcome, where: Where, why: str, kind: str, labels
+) -> None:
     names = p.tensor_names()
     for name, a, b in zip(names, got.grads, want.grads):
         compare.expect_same_bits(a, b, tensor=name, where=where, why=why, kind=kind, labels=labels)
     if got.loss is not None and want.loss is not None:
-        compare.expect_same_bits(got.loss, want.loss, tensor="loss", where=where, why=why, kind=kind, labels=labels)
+        compare.expect_same_bits(
+            got.loss, want.loss, tensor="loss", where=where, why=why, kind=kind, labels=labels
+        )
 
 
 def check_contract(impl: Implementation, case: NetCase) -> None:
@@ -942,9 +1030,21 @@ def _floating_only(arrange):
 LAYOUTS = tuple(
     call_patterns.Layout(name, text, _floating_only(fn))
     for name, text, fn in (
-        ("column-major", "every matrix (weights, X, Y) passed as a transposed view (column-major)", _column_major_all),
-        (call_patterns.LAYOUTS[1].name, call_patterns.LAYOUTS[1].description, call_patterns.LAYOUTS[1].arrange),
-        (call_patterns.LAYOUTS[2].name, call_patterns.LAYOUTS[2].description, call_patterns.LAYOUTS[2].arrange),
+        (
+            "column-major",
+            "every matrix (weights, X, Y) passed as a transposed view (column-major)",
+            _column_major_all,
+        ),
+        (
+            call_patterns.LAYOUTS[1].name,
+            call_patterns.LAYOUTS[1].description,
+            call_patterns.LAYOUTS[1].arrange,
+        ),
+        (
+            call_patterns.LAYOUTS[2].name,
+            call_patterns.LAYOUTS[2].description,
+            call_patterns.LAYOUTS[2].arrange,
+        ),
     )
 )
 
@@ -1007,7 +1107,11 @@ def check_ownership(impl: Implementation, case: NetCase) -> None:
             items = list(raw) if isinstance(raw, (tuple, list)) else [raw]
             if len(items) == len(prob.layers) + 1:  # scikit-learn's list: X first, its own
                 items = [None, *items[1:]]
-            outputs += [(f"forward's output {i}", o) for i, o in enumerate(items) if isinstance(o, (torch.Tensor, np.ndarray))]
+            outputs += [
+                (f"forward's output {i}", o)
+                for i, o in enumerate(items)
+                if isinstance(o, (torch.Tensor, np.ndarray))
+            ]
             inputs += [(f"forward's {n}", v) for n, v in _leaves((*args, None), prob.names)[:-1]]
         for j, (name, o) in enumerate(outputs):
             others = [(f"its input {n}", v) for n, v in inputs if p.decl.protocol != "sgd_step"]
@@ -1113,7 +1217,9 @@ def not_applicable(impl: Implementation, check: str) -> str:
         return "no ReLU-like layer"
     if check == "forward" and not (decl.has_loss or decl.has_forward):
         return f"{decl.protocol} returns no loss and the module has no forward"
-    if check == "finite-diff" and (decl.protocol == "sgd_step" or not (decl.has_loss or decl.has_forward)):
+    if check == "finite-diff" and (
+        decl.protocol == "sgd_step" or not (decl.has_loss or decl.has_forward)
+    ):
         return f"{decl.protocol} gives no loss to difference (no loss returned, no forward)"
     if check == "gradcheck" and not decl.has_loss:
         return f"{decl.protocol} returns no loss for gradcheck to difference"
@@ -1138,7 +1244,9 @@ def case_applies(check: str, case: NetCase) -> bool:
     return True
 
 
-def sweep(impl: Implementation, case_list, only: tuple[str, ...] | None = None, records=None) -> list:
+def sweep(
+    impl: Implementation, case_list, only: tuple[str, ...] | None = None, records=None
+) -> list:
     """Every applicable check (or those named in `only`) on every case the module supports;
     the failures (`checks.Failure`), in order. For the harness's own tests and catalogues:
     the comparisons go to `records` when given, never to a session's report."""
@@ -1162,10 +1270,11 @@ def sweep(impl: Implementation, case_list, only: tuple[str, ...] | None = None, 
                 try:
                     run(name, impl, case)
                 except ParityError as exc:
-                    failures.append(Failure(name, case, str(exc), exc.kind, exc.tensor, impl.name, exc.excess))
+                    failures.append(
+                        Failure(name, case, str(exc), exc.kind, exc.tensor, impl.name, exc.excess)
+                    )
                 except pytest.skip.Exception:
                     continue
     if records is not None:
         records.extend(captured)
     return failures
-

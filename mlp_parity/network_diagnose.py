@@ -52,7 +52,9 @@ def neighbours(net: Network) -> list[tuple[dict, str]]:
     if net.loss == "half_squared":
         out.append(({"loss": "squared"}, "without the 1/2"))
         if net.output == "sigmoid":
-            out.append(({"loss": "bce"}, "the cross-entropy's delta f - y (no sigmoid' at the output)"))
+            out.append(
+                ({"loss": "bce"}, "the cross-entropy's delta f - y (no sigmoid' at the output)")
+            )
     elif net.loss == "squared":
         out.append(({"loss": "half_squared"}, "with a 1/2"))
     elif net.loss == "bce":
@@ -74,9 +76,21 @@ def neighbours(net: Network) -> list[tuple[dict, str]]:
                 other = "full" if form == "half" else "half"
                 changed = dataclasses.replace(pen, **{f"{kind}_form": other})
                 out.append(({"penalty": changed}, f"the {kind} penalty's {other} form"))
-        out.append(({"penalty": dataclasses.replace(pen, biases=not pen.biases)}, "the penalty " + ("without" if pen.biases else "on") + " the biases"))
+        out.append(
+            (
+                {"penalty": dataclasses.replace(pen, biases=not pen.biases)},
+                "the penalty " + ("without" if pen.biases else "on") + " the biases",
+            )
+        )
         if not net.per_sample:
-            out.append(({"penalty": dataclasses.replace(pen, per_sample=not pen.per_sample)}, "the penalty " + ("not " if pen.per_sample else "") + "divided by the batch size"))
+            out.append(
+                (
+                    {"penalty": dataclasses.replace(pen, per_sample=not pen.per_sample)},
+                    "the penalty "
+                    + ("not " if pen.per_sample else "")
+                    + "divided by the batch size",
+                )
+            )
         out.append(({"penalty": None}, "no penalty"))
     pairs = [(a, b) for i, a in enumerate(out) for b in out[i + 1 :] if not (set(a[0]) & set(b[0]))]
     out += [({**a[0], **b[0]}, f"{a[1]} and {b[1]}") for a, b in pairs]
@@ -99,7 +113,10 @@ def _penalty_dict(pen) -> str:
     if len(forms) == 1:
         items = [f"{k!r}: {v:g}" for k, v in kinds.items()] + [f"'form': {forms.pop()!r}"]
     else:
-        items = [f"{k!r}: {{'lambda': {v:g}, 'form': {getattr(pen, k + '_form')!r}}}" for k, v in kinds.items()]
+        items = [
+            f"{k!r}: {{'lambda': {v:g}, 'form': {getattr(pen, k + '_form')!r}}}"
+            for k, v in kinds.items()
+        ]
     items += [f"{f!r}: True" for f in ("per_sample", "biases") if getattr(pen, f)]
     return "{" + ", ".join(items) + "}"
 
@@ -138,10 +155,15 @@ def _probes(impl: Implementation) -> list[Probe]:
             except compare.ParityError as exc:  # a form the failures' kinds already name
                 out.append(Probe(case, inp, None, "", form=exc.kind))
                 continue
-            grads = [door.canonical_grad(g, j, net).double().cpu().numpy() for j, g in enumerate(outcome.grads)]
+            grads = [
+                door.canonical_grad(g, j, net).double().cpu().numpy()
+                for j, g in enumerate(outcome.grads)
+            ]
             recovery = None
             if impl.declared.protocol == "sgd_step":  # the step back into a gradient
-                theta = [np.broadcast_to(t, g.shape) for t, g in zip(network_checks._params_of(p), grads)]
+                theta = [
+                    np.broadcast_to(t, g.shape) for t, g in zip(network_checks._params_of(p), grads)
+                ]
                 u = Sides("float64").u
                 recovery = [2 * u * (np.abs(t) + np.abs(g)) / door.LR for t, g in zip(theta, grads)]
                 grads = [(t - g) / door.LR for t, g in zip(theta, grads)]
@@ -233,18 +255,34 @@ def declaration_findings(impl: Implementation, probes: list[Probe]) -> list[diag
                 "gradient of the loss"
             )
             hint = "make the gradient's term match the loss's (a factor 2 or 1/2, a mean or a sum, a term on the biases)"
-            return [diagnose.Finding("inconsistent", keys, {"backward"}, [], _literal(text), {}, hint, math.inf)]
+            return [
+                diagnose.Finding(
+                    "inconsistent", keys, {"backward"}, [], _literal(text), {}, hint, math.inf
+                )
+            ]
         text = (
             f"every gradient is that of {words} ({keys}) on {n} of {n} probe cases, not "
             f"the declared {declared}"
         )
         hint = f"declare {keys} if that is what the code means; otherwise the code is off by that convention"
-        if impl.declared.protocol == "sgd_step" and set(change) <= {"loss", "reduction", "output_reduction"}:
+        if impl.declared.protocol == "sgd_step" and set(change) <= {
+            "loss",
+            "reduction",
+            "output_reduction",
+        }:
             # a step of another length: a convention, or the update applied twice, or lr off
             text = text.replace("every gradient is that of", "every step is the one of")
             hint = f"a step that many times the declared one: the update applied more than once, lr scaled, or {keys} if that is the code's convention"
-            return [diagnose.Finding("scale", keys, {"backward"}, [], _literal(text), {}, hint, math.inf)]
-        return [diagnose.Finding("declaration", keys, {"backward"}, [], _literal(text), {}, hint, math.inf)]
+            return [
+                diagnose.Finding(
+                    "scale", keys, {"backward"}, [], _literal(text), {}, hint, math.inf
+                )
+            ]
+        return [
+            diagnose.Finding(
+                "declaration", keys, {"backward"}, [], _literal(text), {}, hint, math.inf
+            )
+        ]
     return []
 
 
@@ -277,6 +315,7 @@ def derivative_findings(impl: Implementation, probes: list[Probe]) -> list[diagn
             # every layer of that activation; the output layer alone; each hidden layer alone
             scopes = ["all", "output", *range(depth)]
             for scope in scopes:
+
                 def swap(d, scope=scope, wrong=wrong, kind=kind):
                     acts = list(net.activations(d))
                     chosen = {"all": range(d + 1), "output": [d]}.get(scope, [scope])
@@ -299,7 +338,18 @@ def derivative_findings(impl: Implementation, probes: list[Probe]) -> list[diagn
                     else:
                         where = f"in layer {scope + 1}"
                     text = f"every gradient fits the reference with {words}, {where}, on {n} of {n} probe cases"
-                    return [diagnose.Finding("activation-derivative", f"{kind}{scope}", {"backward"}, [], text, {}, "compute the derivative from the right variable: sigma'(a) of the pre-activation, or its form in h = sigma(a)", math.inf)]
+                    return [
+                        diagnose.Finding(
+                            "activation-derivative",
+                            f"{kind}{scope}",
+                            {"backward"},
+                            [],
+                            text,
+                            {},
+                            "compute the derivative from the right variable: sigma'(a) of the pre-activation, or its form in h = sigma(a)",
+                            math.inf,
+                        )
+                    ]
     return []
 
 
@@ -310,10 +360,26 @@ def label_findings(impl: Implementation, probes: list[Probe]) -> list[diagnose.F
     if not net.classification or not probes or _fits(net, probes)[0]:
         return []
     for shift, words in ((1, "y - 1 (labels read as 1-based)"), (-1, "y + 1")):
-        moved = [dataclasses.replace(p, inp=network_cases.replace(p.inp, Y=np.roll(p.inp.Y, -shift, axis=1))) for p in probes]
+        moved = [
+            dataclasses.replace(
+                p, inp=network_cases.replace(p.inp, Y=np.roll(p.inp.Y, -shift, axis=1))
+            )
+            for p in probes
+        ]
         if all(p.inp.Y.shape[1] > 1 for p in moved) and _fits(net, moved)[0]:
             text = f"every gradient is that of the targets shifted by one class, {words}, on {len(moved)} probe cases"
-            return [diagnose.Finding("labels", str(shift), {"backward"}, [], text, {}, "index the classes from 0, as the labels are given", math.inf)]
+            return [
+                diagnose.Finding(
+                    "labels",
+                    str(shift),
+                    {"backward"},
+                    [],
+                    text,
+                    {},
+                    "index the classes from 0, as the labels are given",
+                    math.inf,
+                )
+            ]
     return []
 
 
@@ -343,7 +409,21 @@ def head_findings(impl: Implementation, failures: Sequence) -> list[diagnose.Fin
     if net.loss not in UNSAFE:
         return []
     bad = [f for f in failures if f.case is not None and f.kind == compare.VALUE]
-    if not bad or len({f.check for f in failures} - {"forward", "finite-diff", "gradcheck", "training", "backward", "autograd", "vmap", "jvp", "layout", "kink"}):
+    if not bad or len(
+        {f.check for f in failures}
+        - {
+            "forward",
+            "finite-diff",
+            "gradcheck",
+            "training",
+            "backward",
+            "autograd",
+            "vmap",
+            "jvp",
+            "layout",
+            "kink",
+        }
+    ):
         return []
     cases = {f.case.id: f.case for f in bad}
     tops, dtypes, nonfinite = [], set(), 0
@@ -352,11 +432,17 @@ def head_findings(impl: Implementation, failures: Sequence) -> list[diagnose.Fin
         tr = refnet.trace(net, list(inp.layers), inp.X, inp.Y)
         tops.append(float(np.abs(tr.A[-1]).max(initial=0.0)))
         dtypes.add(case.dtype)
-    nonfinite = sum(1 for f in bad if "actual   = nan" in f.message or "actual   = inf" in f.message or "actual   = -inf" in f.message)
+    nonfinite = sum(
+        1
+        for f in bad
+        if "actual   = nan" in f.message
+        or "actual   = inf" in f.message
+        or "actual   = -inf" in f.message
+    )
     template, limit_of = UNSAFE[net.loss]
     dtype = sorted(dtypes, key=lambda d: -limit_of(d))[-1] if dtypes else "float32"
     limit = limit_of(dtype)
-    if not tops or min(tops) < 0.5 * limit_of(dtype) and nonfinite == 0:
+    if not tops or (min(tops) < 0.5 * limit_of(dtype) and nonfinite == 0):
         return []
     text = (
         f"the loss or its gradients are wrong only on cases whose output pre-activations reach "
@@ -388,17 +474,50 @@ def loss_findings(impl: Implementation, probes: list[Probe]) -> list[diagnose.Fi
             rel += list((np.abs(got[ok] - want[ok]) / np.abs(want[ok])).reshape(-1))
     if nonfinite:
         text = f"the loss it returns is inf or NaN on {nonfinite} probe values where the reference is finite; its gradients are right"
-        return [diagnose.Finding("not-finite", "loss", {"forward"}, ["loss"], _literal(text), {}, "a formulation of the loss that overflows (an exp, a square of a large residual, a log of 0)", math.inf)]
+        return [
+            diagnose.Finding(
+                "not-finite",
+                "loss",
+                {"forward"},
+                ["loss"],
+                _literal(text),
+                {},
+                "a formulation of the loss that overflows (an exp, a square of a large residual, a log of 0)",
+                math.inf,
+            )
+        ]
     if ratios:
         k = float(np.median(ratios))
         if abs(k - 1) > 1e-6 and np.allclose(ratios, k, rtol=1e-9):
             text = f"the loss it returns is {diagnose._ratio_text(k)} x the reference's on every probe case; its gradients are right"
-            return [diagnose.Finding("scale", "loss", {"forward"}, ["loss"], _literal(text), {}, "a factor in the loss that its gradient does not have (1/2, 1/B, 1/k)", math.inf)]
+            return [
+                diagnose.Finding(
+                    "scale",
+                    "loss",
+                    {"forward"},
+                    ["loss"],
+                    _literal(text),
+                    {},
+                    "a factor in the loss that its gradient does not have (1/2, 1/B, 1/k)",
+                    math.inf,
+                )
+            ]
         worst = max(rel)
         if worst < 2.0**-5:
             bits = max(0, int(-np.log2(worst))) if worst > 0 else 53
             text = f"the loss it returns is off by up to 2^-{bits} of its value (about {bits} bits of float64's 53); its gradients are right"
-            return [diagnose.Finding("precision", "loss", {"forward"}, ["loss"], _literal(text), {}, "the loss computed in a lower precision, or in a form that cancels (1/2 (f^2 - 2 f y + y^2) where r = f - y belongs)", math.inf)]
+            return [
+                diagnose.Finding(
+                    "precision",
+                    "loss",
+                    {"forward"},
+                    ["loss"],
+                    _literal(text),
+                    {},
+                    "the loss computed in a lower precision, or in a form that cancels (1/2 (f^2 - 2 f y + y^2) where r = f - y belongs)",
+                    math.inf,
+                )
+            ]
     return []
 
 
@@ -445,7 +564,18 @@ def forward_findings(impl: Implementation, failures: Sequence) -> list[diagnose.
     if compared and pre and pre == sum(1 for _ in range(pre)) and wrong:
         layers = ", ".join(str(w) for w in sorted(wrong))
         text = f"forward returns the pre-activations a (layer {layers}) where h = sigma(a) belongs; the gradients are right"
-        return [diagnose.Finding("missing-term", "forward", {"forward"}, [f"layer {w} h" for w in sorted(wrong)], _literal(text), {}, "return each layer's activation h = sigma(a), not the a it is computed from", math.inf)]
+        return [
+            diagnose.Finding(
+                "missing-term",
+                "forward",
+                {"forward"},
+                [f"layer {w} h" for w in sorted(wrong)],
+                _literal(text),
+                {},
+                "return each layer's activation h = sigma(a), not the a it is computed from",
+                math.inf,
+            )
+        ]
     return []
 
 
@@ -477,10 +607,25 @@ def state_findings(impl: Implementation) -> list[diagnose.Finding]:
     same = lambda x, y: all(np.array_equal(u, v, equal_nan=True) for u, v in zip(x, y))  # noqa: E731
     if not same(a, b):
         text = "two fresh copies of the module give different results for the same first call: noise, not state"
-        return [diagnose.Finding("nondeterministic", "", {"contract"}, [], text, {}, diagnose.HINTS["nondeterministic"], math.inf)]
+        return [
+            diagnose.Finding(
+                "nondeterministic",
+                "",
+                {"contract"},
+                [],
+                text,
+                {},
+                diagnose.HINTS["nondeterministic"],
+                math.inf,
+            )
+        ]
     if not same(a, again):
         text = "a fresh copy's first answer to a problem changes after one call on another problem: the module keeps state between calls"
-        return [diagnose.Finding("stateful", "", {"contract"}, [], text, {}, diagnose.HINTS["stateful"], math.inf)]
+        return [
+            diagnose.Finding(
+                "stateful", "", {"contract"}, [], text, {}, diagnose.HINTS["stateful"], math.inf
+            )
+        ]
     return []
 
 
@@ -494,8 +639,12 @@ def form_findings(impl: Implementation, failures: Sequence) -> list[diagnose.Fin
         if "dW" not in line and "db" not in line:
             continue
         try:
-            got = tuple(int(v) for v in line.split(".shape=(")[1].split(")")[0].split(",") if v.strip())
-            want = tuple(int(v) for v in line.split("should be (")[1].split(")")[0].split(",") if v.strip())
+            got = tuple(
+                int(v) for v in line.split(".shape=(")[1].split(")")[0].split(",") if v.strip()
+            )
+            want = tuple(
+                int(v) for v in line.split("should be (")[1].split(")")[0].split(",") if v.strip()
+            )
         except (IndexError, ValueError):
             continue
         if "dW" in line and len(got) == 2 and got == want[::-1]:
@@ -508,12 +657,22 @@ def form_findings(impl: Implementation, failures: Sequence) -> list[diagnose.Fin
                 "(in, out), 'columns' as (out, in)); declare the other layout only if the code "
                 "takes its weights that way"
             )
-            found.append(diagnose.Finding("transposed", "layout", {"backward"}, [], _literal(text), {}, hint, math.inf))
+            found.append(
+                diagnose.Finding(
+                    "transposed", "layout", {"backward"}, [], _literal(text), {}, hint, math.inf
+                )
+            )
             break
         if "db" in line and math.prod(got) == math.prod(want) and got != want:
             text = f"bias gradients come back {got} where the biases are {want} (bias_shape={net.bias_shape!r})"
-            hint = "return each bias gradient in its bias's own shape (reshape, or sum with keepdims)"
-            found.append(diagnose.Finding("shape", "bias_shape", {"backward"}, [], _literal(text), {}, hint, math.inf))
+            hint = (
+                "return each bias gradient in its bias's own shape (reshape, or sum with keepdims)"
+            )
+            found.append(
+                diagnose.Finding(
+                    "shape", "bias_shape", {"backward"}, [], _literal(text), {}, hint, math.inf
+                )
+            )
             break
     return found
 
@@ -597,7 +756,18 @@ def transposed_findings(impl: Implementation, probes: list[Probe]) -> list[diagn
         return []
     tensors = [door.layer_of(n) for n in bad]
     text = f"{', '.join(tensors)} come back as the reference's transpose read back in the weight's own shape, on every probe case where they differ"
-    return [diagnose.Finding("transposed", "", {"backward"}, tensors, _literal(text), {}, diagnose.HINTS["transposed"], math.inf)]
+    return [
+        diagnose.Finding(
+            "transposed",
+            "",
+            {"backward"},
+            tensors,
+            _literal(text),
+            {},
+            diagnose.HINTS["transposed"],
+            math.inf,
+        )
+    ]
 
 
 def value_findings(impl: Implementation, probes: list[Probe]) -> tuple[list[diagnose.Finding], str]:
@@ -616,9 +786,31 @@ def value_findings(impl: Implementation, probes: list[Probe]) -> tuple[list[diag
             narrow = next((f for f, n in (("bfloat16", 8), ("float16", 11)) if 0 < bits <= n), "")
             if narrow:  # the finite wrong values carry a narrower format's bits: its overflow
                 text += f"; the other wrong values fit in {bits} bits, as {narrow}'s do"
-                found.append(diagnose.Finding("precision", narrow, {t.stage}, [t.tensor], text, {}, f"computed in {narrow} inside, which overflows where the values are large", float(bad.sum())))
+                found.append(
+                    diagnose.Finding(
+                        "precision",
+                        narrow,
+                        {t.stage},
+                        [t.tensor],
+                        text,
+                        {},
+                        f"computed in {narrow} inside, which overflows where the values are large",
+                        float(bad.sum()),
+                    )
+                )
                 continue
-            found.append(diagnose.Finding("not-finite", "", {t.stage}, [t.tensor], text, {}, "an overflow (exp of a large argument, a square) or 0/0 (a ratio at a kink, h / a)", float(bad.sum())))
+            found.append(
+                diagnose.Finding(
+                    "not-finite",
+                    "",
+                    {t.stage},
+                    [t.tensor],
+                    text,
+                    {},
+                    "an overflow (exp of a large argument, a square) or 0/0 (a ratio at a kink, h / a)",
+                    float(bad.sum()),
+                )
+            )
             continue
         got = [f for f in diagnose.classify(t) if not (f.pattern == "scale" and f.key == "1")]
         found += got or diagnose.precision(t, t.wrong) or [diagnose.unknown(t, t.wrong)]
@@ -664,30 +856,55 @@ def diagnose_declared(impl: Implementation, failures: Iterable) -> list[Diagnosi
         probes = _probes(impl)
     except Exception as exc:  # the harness's own error: said, not raised
         probes = []
-        kinds.append(diagnose.Finding("unknown", "", {"contract"}, [], f"the probes failed: {type(exc).__name__}: {exc}".replace("{", "{{").replace("}", "}}"), {}, "", 0))
+        kinds.append(
+            diagnose.Finding(
+                "unknown",
+                "",
+                {"contract"},
+                [],
+                f"the probes failed: {type(exc).__name__}: {exc}".replace("{", "{{").replace(
+                    "}", "}}"
+                ),
+                {},
+                "",
+                0,
+            )
+        )
     declared = declaration_findings(impl, probes) if probes else []
     live = [p for p in probes if p.grads is not None]
     if live and (not declared or declared[0].key.startswith("loss=")):
         # a loss declared and another's gradient may be one activation's derivative left out
         # at the output (the cross-entropy's delta f - y): the derivative, named, first
-        derived = derivative_findings(impl, live) or ([] if declared else label_findings(impl, live))
+        derived = derivative_findings(impl, live) or (
+            [] if declared else label_findings(impl, live)
+        )
         declared = derived + declared
     if {compare.NONDETERMINISTIC, compare.STATEFUL} & {f.kind for f in failures}:
         state = state_findings(impl)
         if state:  # the probe tells state from noise: it replaces what the kinds guessed
             kinds = [f for f in kinds if f.pattern not in ("stateful", "nondeterministic")] + state
     if not declared:
-        declared = head_findings(impl, failures) or loss_findings(impl, probes) or forward_findings(impl, failures)
+        declared = (
+            head_findings(impl, failures)
+            or loss_findings(impl, probes)
+            or forward_findings(impl, failures)
+        )
     values, where = ([], "") if declared or not probes else value_findings(impl, probes)
     raised = [p.note for p in probes if p.grads is None and not p.form]
     if raised and not any(f.pattern == "crash" for f in kinds):
-        text = f"{raised[0]} (on {len(raised)} of {len(probes)} probe cases)".replace("{", "{{").replace("}", "}}")
+        text = f"{raised[0]} (on {len(raised)} of {len(probes)} probe cases)".replace(
+            "{", "{{"
+        ).replace("}", "}}")
         kinds.append(diagnose.Finding("crash", "", {"contract"}, [], text, {}, "", 0))
     found = sorted(forms + declared + kinds + values, key=diagnose._rank)
     if forms or declared:
         found = forms + declared + [f for f in found if f not in forms + declared]
     if not found:
-        worst = diagnose._worst_text(diagnose._worst_failure(failures)).replace("{", "{{").replace("}", "}}")
+        worst = (
+            diagnose._worst_text(diagnose._worst_failure(failures))
+            .replace("{", "{{")
+            .replace("}", "}}")
+        )
         found = [diagnose.Finding("unknown", "", set(), [], worst, {}, "", 0, loc="backward")]
     if raised and len(raised) == len(probes):
         where = f"the calls raised on all {len(probes)} probe cases"
@@ -695,4 +912,3 @@ def diagnose_declared(impl: Implementation, failures: Iterable) -> list[Diagnosi
         Diagnosis(impl.name, f.pattern, f.location, tuple(f.tensors), f.evidence, f.hint, where)
         for f in found
     ]
-

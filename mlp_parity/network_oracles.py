@@ -96,7 +96,9 @@ def autograd(net: Network, params: Params, X: torch.Tensor, Y: torch.Tensor, per
             L = one_sample_loss(net, leaves, X[i], Y[i])
             losses.append(L.detach())
             grads.append(torch.autograd.grad(L, leaves))
-    return torch.stack(losses), tuple(torch.stack([g[j] for g in grads]) for j in range(len(leaves)))
+    return torch.stack(losses), tuple(
+        torch.stack([g[j] for g in grads]) for j in range(len(leaves))
+    )
 
 
 def per_sample_gradients(net: Network, params: Params, X: torch.Tensor, Y: torch.Tensor) -> Params:
@@ -116,7 +118,14 @@ def penalty_gradient(net: Network, params: Params, B: int) -> Params:
     return grad(lambda p: penalty(net, p, B))(tuple(params))
 
 
-def directional(net: Network, params: Params, X: torch.Tensor, Y: torch.Tensor, tangents: Params, per_sample: bool):
+def directional(
+    net: Network,
+    params: Params,
+    X: torch.Tensor,
+    Y: torch.Tensor,
+    tangents: Params,
+    per_sample: bool,
+):
     """<dL/dtheta, v> by forward mode (torch.func.jvp): of the reduced loss, or of each
     sample's loss (vmapped over the samples)."""
     with warnings.catch_warnings():

@@ -50,7 +50,10 @@ def problems(draw, net: Network, dtypes: tuple[str, ...]) -> NetProblem:
     dtype = draw(st.sampled_from(dtypes))
     arch = Arch(d, hidden, k, B)
     widths = arch.widths
-    sizes = [B * d, B * k] + [widths[i] * widths[i + 1] + (widths[i + 1] if net.bias else 0) for i in range(len(widths) - 1)]
+    sizes = [B * d, B * k] + [
+        widths[i] * widths[i + 1] + (widths[i + 1] if net.bias else 0)
+        for i in range(len(widths) - 1)
+    ]
     flat = round_to(np.array(draw(_values(sum(sizes))), dtype=np.float64), dtype)
     X, rest = flat[: B * d].reshape(B, d), flat[B * d :]
     Y, rest = rest[: B * k].reshape(B, k), rest[B * k :]
@@ -63,5 +66,10 @@ def problems(draw, net: Network, dtypes: tuple[str, ...]) -> NetProblem:
             b, rest = rest[:n_out], rest[n_out:]
         layers.append((W, b))
     if net.classification:  # labels, not magnitudes: one-hot rows, or 0 / 1 targets
-        Y = targets(net, arch, draw(st.integers(0, 2**16)), np.random.default_rng(draw(st.integers(0, 2**16))))
+        Y = targets(
+            net,
+            arch,
+            draw(st.integers(0, 2**16)),
+            np.random.default_rng(draw(st.integers(0, 2**16))),
+        )
     return NetProblem(arch, NetInputs(X, Y, tuple(layers)), dtype)

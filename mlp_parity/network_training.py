@@ -50,7 +50,9 @@ def problem(net: Network):
     rng = np.random.default_rng([42, depth, k])
     widths = (D, *([WIDTH] * depth), k)
     X = round_to(rng.standard_normal((N, D)), DTYPE)
-    Y = round_to(network_cases.targets(net, network_cases.Arch(D, widths[1:-1], k, N), 42, rng), DTYPE)
+    Y = round_to(
+        network_cases.targets(net, network_cases.Arch(D, widths[1:-1], k, N), 42, rng), DTYPE
+    )
     layers = []
     for i in range(len(widths) - 1):
         W = round_to(rng.standard_normal((widths[i + 1], widths[i])) / np.sqrt(widths[i]), DTYPE)
@@ -92,7 +94,9 @@ def step_size(net: Network) -> float:
             for step in schedule(net):
                 idx = list(step.samples)
                 tr = refnet.trace(net, _layers(thetas[-1], net.bias), X[idx], Y[idx])
-                grads = [g for pair in refnet.gradients(tr, net.bias) for g in pair if g is not None]
+                grads = [
+                    g for pair in refnet.gradients(tr, net.bias) for g in pair if g is not None
+                ]
                 thetas.append([t - lr * g for t, g in zip(thetas[-1], grads)])
         top = max(float(np.max(np.abs(a))) for theta in thetas for a in theta)
         if np.isfinite(top) and top <= 8 * (start + 1):
@@ -117,7 +121,10 @@ def reference(net: Network, lr: float):
         grads = [g for pair in refnet.gradients(tr, net.bias) for g in pair if g is not None]
         e_g = [e for pair in zip(b.dW, b.db) for e in pair if e is not None]
         new = [t - lr * g for t, g in zip(thetas[-1], grads)]
-        err = [e + step_bound(t, g, eg, lr, sides) for e, eg, t, g in zip(errors[-1], e_g, thetas[-1], grads)]
+        err = [
+            e + step_bound(t, g, eg, lr, sides)
+            for e, eg, t, g in zip(errors[-1], e_g, thetas[-1], grads)
+        ]
         thetas.append(new)
         errors.append(err)
     return thetas, errors
@@ -146,7 +153,9 @@ def run_module(impl: Implementation, lr: float):
             with np.errstate(all="ignore"):
                 raw = impl.call_raw(decl.protocol, native, x, y, *extra)
         except ImplementationCrash as exc:
-            raise compare.ParityError(f"training check failed at {where}: {exc}", compare.CRASH) from None
+            raise compare.ParityError(
+                f"training check failed at {where}: {exc}", compare.CRASH
+            ) from None
         try:
             if decl.protocol == "loss_and_grads":
                 raw = door.split_loss_and_grads(raw)[1]
@@ -154,7 +163,9 @@ def run_module(impl: Implementation, lr: float):
                 raw = native
             got = door.grads_list(raw, names, net, decl.protocol)
         except door.FormError as exc:
-            raise compare.ParityError(f"training check failed at {where}: {exc}", exc.kind) from None
+            raise compare.ParityError(
+                f"training check failed at {where}: {exc}", exc.kind
+            ) from None
         new = []
         for j, (g, shape) in enumerate(zip(got, shapes)):
             g = door.as_tensor(g, params[0])

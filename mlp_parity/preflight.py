@@ -270,7 +270,11 @@ def check_declared(impl: Implementation) -> None:
     except compare.ParityError as exc:
         if exc.kind in compare.FORM_KINDS:
             first = str(exc).splitlines()[0].split("check failed: ", 1)[-1]
-            detail = [line.strip() for line in str(exc).splitlines()[1:2] if ".shape=" in line or ".dtype=" in line]
+            detail = [
+                line.strip()
+                for line in str(exc).splitlines()[1:2]
+                if ".shape=" in line or ".dtype=" in line
+            ]
             said = f"{first}: {detail[0]}" if detail else first
             raise PreflightError(f"{said} ({impl.declared.source}: {net.describe()})") from None
 

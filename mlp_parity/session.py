@@ -50,9 +50,7 @@ def suite_files(seed: bool = True, declared: bool = True) -> list[str]:
     apply to files given explicitly. `seed`: the seed network's (forward / backward);
     `declared`: a declared network's (`test_network*.py`)."""
     return sorted(
-        str(p)
-        for p in SUITE.glob("test_*.py")
-        if (declared if is_declared_file(p.name) else seed)
+        str(p) for p in SUITE.glob("test_*.py") if (declared if is_declared_file(p.name) else seed)
     )
 
 

@@ -126,9 +126,9 @@ def _or_zeros(dP: list, n: int) -> list:
 
 def penalty(net: Network, layers: list[Layer], B: int) -> tuple[float, list]:
     """(P, [(dP/dW_l, dP/db_l), ...]) of the declared penalty for a batch of B samples:
-        l2: lambda c sum W^2, gradient 2 c lambda W;  l1: lambda c sum |W|, gradient
-        c lambda sign(W) (sign(0) = 0);  c = 1/2 ("half") or 1 ("full");
-        biases too where declared; divided by B where per_sample."""
+    l2: lambda c sum W^2, gradient 2 c lambda W;  l1: lambda c sum |W|, gradient
+    c lambda sign(W) (sign(0) = 0);  c = 1/2 ("half") or 1 ("full");
+    biases too where declared; divided by B where per_sample."""
     pen = net.penalty
     if pen is None:
         return 0.0, []

@@ -108,7 +108,9 @@ def test_a_refused_declaration_is_one_line_naming_the_key(keys, said):
 
 
 def test_penalties_parse_per_kind_and_together():
-    pen = net(penalty={"l2": 0.1, "l1": {"lambda": 0.02, "form": "full"}, "per_sample": True}).penalty
+    pen = net(
+        penalty={"l2": 0.1, "l1": {"lambda": 0.02, "form": "full"}, "per_sample": True}
+    ).penalty
     assert (pen.l2, pen.l2_form, pen.l1, pen.l1_form, pen.per_sample, pen.biases) == (
         0.1,
         "half",
@@ -132,6 +134,8 @@ def test_the_seed_network_is_one_declaration():
 
 def test_the_table_of_keys_imports_neither_numpy_nor_torch():
     """The pytest plugin builds its --parity-<key> options from KEYS while staying inert."""
-    code = "import sys, mlp_parity.declaration; print(sorted({'numpy', 'torch'} & set(sys.modules)))"
+    code = (
+        "import sys, mlp_parity.declaration; print(sorted({'numpy', 'torch'} & set(sys.modules)))"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"

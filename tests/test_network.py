@@ -26,7 +26,14 @@ from mlp_parity import (
 )
 
 ROOT = Path(__file__).resolve().parents[1]
-EXAMPLES = ("sklearn_style", "nielsen_style", "no_bias_squared", "any_depth_leaky", "cs231n_style", "dlai_style")
+EXAMPLES = (
+    "sklearn_style",
+    "nielsen_style",
+    "no_bias_squared",
+    "any_depth_leaky",
+    "cs231n_style",
+    "dlai_style",
+)
 
 
 def write(tmp_path: Path, name: str, source: str) -> external.Implementation:
@@ -43,7 +50,9 @@ def run_checks(impl, seeds=(0,), dtypes=("float64", "float32"), only=None, train
         try:
             network_training.expect_trajectory(impl)
         except compare.ParityError as exc:
-            failures.append(checks.Failure("training", None, str(exc), exc.kind, exc.tensor, impl.name))
+            failures.append(
+                checks.Failure("training", None, str(exc), exc.kind, exc.tensor, impl.name)
+            )
     return failures
 
 
@@ -155,11 +164,23 @@ SEEN = """
     "declared, shapes",
     [
         ({"layout": "rows"}, {"W1": (2, 4), "b1": (4,), "X": (1, 2), "Y": (1, 1)}),
-        ({"layout": "columns", "bias_shape": "column"}, {"W1": (4, 2), "b1": (4, 1), "X": (2, 1), "Y": (1, 1)}),
-        ({"bias_shape": "row", "outputs": 3}, {"W1": (2, 4), "b1": (1, 4), "X": (1, 2), "Y": (1, 3)}),
-        ({"batch": "per-sample", "sample_shape": "column", "layout": "columns"}, {"X": (2, 1), "Y": (1, 1)}),
+        (
+            {"layout": "columns", "bias_shape": "column"},
+            {"W1": (4, 2), "b1": (4, 1), "X": (2, 1), "Y": (1, 1)},
+        ),
+        (
+            {"bias_shape": "row", "outputs": 3},
+            {"W1": (2, 4), "b1": (1, 4), "X": (1, 2), "Y": (1, 3)},
+        ),
+        (
+            {"batch": "per-sample", "sample_shape": "column", "layout": "columns"},
+            {"X": (2, 1), "Y": (1, 1)},
+        ),
         ({"targets": "flat"}, {"X": (1, 2), "Y": (1,)}),
-        ({"loss": "softmax_cross_entropy", "labels": "index", "outputs": 3}, {"X": (1, 2), "Y": (1,)}),
+        (
+            {"loss": "softmax_cross_entropy", "labels": "index", "outputs": 3},
+            {"X": (1, 2), "Y": (1,)},
+        ),
     ],
 )
 def test_the_module_sees_its_own_conventions(tmp_path, declared, shapes):
@@ -308,7 +329,9 @@ def test_the_function_door_takes_one_declared_function_and_its_keys(tmp_path):
 
     result = api.check(grads, hidden="identity", quick=True, dtypes="float64")
     assert result.passed, result
-    with pytest.raises(api.CheckError, match=r"hiden=: not a keyword of check \(did you mean hidden=\?\)"):
+    with pytest.raises(
+        api.CheckError, match=r"hiden=: not a keyword of check \(did you mean hidden=\?\)"
+    ):
         api.check(grads, hiden="identity")
 
 
@@ -318,7 +341,11 @@ def test_the_commands_declaration_options_override_the_module(tmp_path, capsys):
     from mlp_parity import cli
 
     path = tmp_path / "no_half.py"
-    path.write_text(textwrap.dedent(TANH.replace("DERIVATIVE", "(1 - hs[i] ** 2)").replace("HALF = 0.5", "HALF = 1.0")))
+    path.write_text(
+        textwrap.dedent(
+            TANH.replace("DERIVATIVE", "(1 - hs[i] ** 2)").replace("HALF = 0.5", "HALF = 1.0")
+        )
+    )
     common = ["check", str(path), "--quick", "--dtypes", "float64", "-q"]
     assert cli.main(common) == 1
     assert cli.main([*common, "--loss", "squared"]) == 0

@@ -7,9 +7,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
+from mlp_parity.reference import network as refnet
 
 from mlp_parity import declaration, network_cases, network_oracles, tolerances
-from mlp_parity.reference import network as refnet
 from mlp_parity.tolerances.layers import Sides, layer_bounds
 
 DECLARATIONS = (
@@ -18,7 +18,13 @@ DECLARATIONS = (
     {"hidden": "sigmoid", "output": "sigmoid", "loss": "squared", "bias": False},
     {"hidden": ["relu", "leaky_relu:0.1"], "outputs": 3, "output_reduction": "mean"},
     {"loss": "softmax_cross_entropy", "labels": "index", "penalty": {"l2": 0.1, "l1": 0.01}},
-    {"hidden": "tanh", "output": "sigmoid", "loss": "bce", "outputs": 3, "penalty": {"l2": 0.1, "per_sample": True}},
+    {
+        "hidden": "tanh",
+        "output": "sigmoid",
+        "loss": "bce",
+        "outputs": 3,
+        "penalty": {"l2": 0.1, "per_sample": True},
+    },
 )
 
 
@@ -32,11 +38,15 @@ def _grads_and_bounds(net, case):
     allowed = [e for pair in zip(b.dW, b.db) for e in pair if e is not None]
     dt = network_cases.TORCH_DTYPES[case.dtype]
     P = tuple(torch.tensor(p, dtype=dt) for p in inp.params)
-    _, auto = network_oracles.autograd(net, P, torch.tensor(inp.X, dtype=dt), torch.tensor(inp.Y, dtype=dt), False)
+    _, auto = network_oracles.autograd(
+        net, P, torch.tensor(inp.X, dtype=dt), torch.tensor(inp.Y, dtype=dt), False
+    )
     return [a.double().numpy() for a in auto], ref, allowed
 
 
-@pytest.mark.parametrize("keys", DECLARATIONS, ids=lambda k: ",".join(f"{a}={b}" for a, b in k.items()) or "defaults")
+@pytest.mark.parametrize(
+    "keys", DECLARATIONS, ids=lambda k: ",".join(f"{a}={b}" for a, b in k.items()) or "defaults"
+)
 def test_autograd_at_every_dtype_is_within_the_bound(keys):
     net = declaration.parse((keys, "module"))
     for case in network_cases.make_cases(net, [0, 1], network_cases.DTYPES, ["cpu"], wide=False):
@@ -75,6 +85,8 @@ def test_the_seed_forward_bounds_are_the_depth_one_case():
         H = tr.H[1]
         seed = tolerances.forward_bounds(X, inp.W1, inp.b1, inp.W2, inp.b2, inp.Y, H, case.dtype)
         exact = b.exact[0]
-        np.testing.assert_allclose(b.a[0], np.where(exact, 0.0, seed["a1"]), rtol=1e-12, err_msg=case.id)
+        np.testing.assert_allclose(
+            b.a[0], np.where(exact, 0.0, seed["a1"]), rtol=1e-12, err_msg=case.id
+        )
         assert np.all(b.h[0] <= seed["h"] * (1 + 1e-12)), case.id  # (the bounds' own rounding)
         assert np.all(b.h[1][:, 0] <= seed["f"] * (1 + 1e-12)), case.id

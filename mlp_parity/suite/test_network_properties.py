@@ -19,8 +19,8 @@ import pytest
 from hypothesis import given, settings
 
 from mlp_parity import compare, network_checks, network_strategies
-from mlp_parity.reference import network as refnet
 from mlp_parity.network_cases import NetCase, NetInputs
+from mlp_parity.reference import network as refnet
 
 EFFORT = {
     name: settings(max_examples=n, deadline=None, derandomize=True, database=None)
@@ -31,7 +31,9 @@ EFFORT = {
 def _given(implementation, selected_dtypes, effort: str):
     dtypes = tuple(d for d in selected_dtypes if d in implementation.dtypes)
     if not dtypes:
-        pytest.skip(f"{implementation.name} supports none of --parity-dtypes={','.join(selected_dtypes)}")
+        pytest.skip(
+            f"{implementation.name} supports none of --parity-dtypes={','.join(selected_dtypes)}"
+        )
     net = implementation.declared.net
 
     def decorate(prop):
@@ -76,7 +78,9 @@ def _exactly_zero(p, out, masks: list[np.ndarray], what: str) -> None:
 def test_net_property_dead_units_give_zero_rows(implementation, selected_dtypes, hypothesis_effort):
     net = implementation.declared.net
     if not any(h == "relu" for h in net.hidden):
-        pytest.skip(f"{implementation.name}: no ReLU layer (a dead unit's output is exactly 0 only there)")
+        pytest.skip(
+            f"{implementation.name}: no ReLU layer (a dead unit's output is exactly 0 only there)"
+        )
     if net.penalty is not None:
         pytest.skip(f"{implementation.name}: a penalty's gradient fills a dead unit's row")
 
@@ -105,15 +109,21 @@ def test_net_property_dead_units_give_zero_rows(implementation, selected_dtypes,
                 masks[j][:, 0] = True  # column 0 of the next dW
         if p.per_sample:
             masks = [np.broadcast_to(m, (p.B, *m.shape)) for m in masks]
-        _exactly_zero(p, out, masks, f"unit 0 of layer {l + 1} is 0 for every sample (ReLU of a < 0)")
+        _exactly_zero(
+            p, out, masks, f"unit 0 of layer {l + 1} is 0 for every sample (ReLU of a < 0)"
+        )
 
     prop()
 
 
-def test_net_property_zero_residual_gives_zero_gradients(implementation, selected_dtypes, hypothesis_effort):
+def test_net_property_zero_residual_gives_zero_gradients(
+    implementation, selected_dtypes, hypothesis_effort
+):
     net = implementation.declared.net
     if net.output != "identity" or net.loss not in ("half_squared", "squared"):
-        pytest.skip(f"{implementation.name}: f = y is exact only with an identity output and a squared loss")
+        pytest.skip(
+            f"{implementation.name}: f = y is exact only with an identity output and a squared loss"
+        )
     if net.penalty is not None:
         pytest.skip(f"{implementation.name}: a penalty's gradient is not 0 at f = y")
 
@@ -125,7 +135,9 @@ def test_net_property_zero_residual_gives_zero_gradients(implementation, selecte
         W, b = layers[-1]
         W[:] = 0.0
         Y = np.broadcast_to(b if b is not None else 0.0, drawn.inputs.Y.shape).copy()
-        p = _problem(implementation, drawn, dataclasses.replace(drawn.inputs, layers=tuple(layers), Y=Y))
+        p = _problem(
+            implementation, drawn, dataclasses.replace(drawn.inputs, layers=tuple(layers), Y=Y)
+        )
         out = network_checks.call_module(p, _where(p, "f = y exactly"))
         masks = [np.ones(a.shape, bool) for a in network_checks._params_of(p)]
         if p.per_sample:
@@ -133,4 +145,3 @@ def test_net_property_zero_residual_gives_zero_gradients(implementation, selecte
         _exactly_zero(p, out, masks, "the output layer's W = 0 and y = its b: f = y exactly")
 
     prop()
-

@@ -101,13 +101,19 @@ def _exact_first(W: np.ndarray, b: np.ndarray | None, X: np.ndarray, dtype: str)
     from mlp_parity.cases import round_to
 
     T = W[None, :, :] * X[:, None, :]  # (B, n, d), exact in float64 for dtype < float64
-    terms = [T] if b is None else [T, np.broadcast_to(b[None, :, None], (X.shape[0], W.shape[0], 1))]
+    terms = (
+        [T] if b is None else [T, np.broadcast_to(b[None, :, None], (X.shape[0], W.shape[0], 1))]
+    )
     T = np.concatenate(terms, axis=2)
     exact = round_to(T, dtype) == T
     if dtype == "float64":  # a product of float64 numbers is exact where x_k is a power of 2
         _, expo = np.frexp(np.abs(X))
         pow2 = (np.abs(X) == np.ldexp(0.5, expo)) | (X == 0)
-        pow2 = np.concatenate([pow2, np.ones((X.shape[0], 1), bool)], axis=1) if b is not None else pow2
+        pow2 = (
+            np.concatenate([pow2, np.ones((X.shape[0], 1), bool)], axis=1)
+            if b is not None
+            else pow2
+        )
         exact &= pow2[:, None, :]
     nonzero = T != 0
     few = nonzero.sum(axis=2) <= 2
@@ -139,7 +145,9 @@ def layer_bounds(
     acts = acts or net.activations(len(layers) - 1)
     u2, eta = sides.u, sides.eta
     B = X.shape[0]
-    e_params = e_params or [(np.zeros_like(W), None if b is None else np.zeros_like(b)) for W, b in layers]
+    e_params = e_params or [
+        (np.zeros_like(W), None if b is None else np.zeros_like(b)) for W, b in layers
+    ]
 
     # ---- forward
     e_a, e_h, exact, zero_h = [], [np.zeros_like(X)], [], np.zeros(X.shape, bool)
@@ -175,7 +183,9 @@ def layer_bounds(
     pen = _penalty(net, layers, e_params, B, sides)
     pen1 = _penalty(net, layers, e_params, 1, sides)
     loss_sample = c_k * (np.sum(e_ell, axis=1) + sides.bound(k + 1, np.sum(mag_ell, axis=1)))
-    loss_sample = loss_sample + pen1.e_value + sides.u * (c_k * np.sum(mag_ell, axis=1) + pen1.value)
+    loss_sample = (
+        loss_sample + pen1.e_value + sides.u * (c_k * np.sum(mag_ell, axis=1) + pen1.value)
+    )
     loss = c_B * (np.sum(loss_sample - pen1.e_value) + sides.bound(B + 2, c_k * np.sum(mag_ell)))
     loss = loss + pen.e_value + sides.u * (c_B * c_k * np.sum(mag_ell) + pen.value)
     peak = max(peak, float(np.max(mag_ell, initial=0.0)) * k * B, float(np.max(g_mag, initial=0.0)))
@@ -378,7 +388,7 @@ def _penalty(net: Network, layers, e_params, B: int, sides: Sides) -> PenaltyBou
 
 
 def max_finite(dtype: str) -> float:
-    """The dtype's largest finite number."""
-    p, emin = FORMATS[dtype]
+    """The dtype's largest finite number, (2 - 2^(1-p)) 2^emax."""
+    p, _ = FORMATS[dtype]
     emax = {"float64": 1023, "float32": 127, "bfloat16": 127, "float16": 15}[dtype]
     return (2.0 - 2.0 ** (1 - p)) * 2.0**emax

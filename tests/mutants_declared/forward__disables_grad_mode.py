@@ -30,7 +30,7 @@ def forward(params, X):
 
 def loss_and_grads(params, X, Y):
     Ws = params[0::2]
-    hs = [X] + forward(params, X)
+    hs = [X, *forward(params, X)]
     B = X.shape[0]
     R = hs[-1] - Y
     delta = R / B

@@ -28,12 +28,12 @@ def _run(params, X):
 
 def forward(params, X):
     zs, hs = _run(params, X)
-    return zs[:-1] + [hs[-1]]
+    return [*zs[:-1], hs[-1]]
 
 
 def grads(params, X, Y):
     Ws = params[0::2]
-    zs, hs = _run(params, X)
+    _zs, hs = _run(params, X)
     delta = (hs[-1] - Y) / X.shape[0]
     out = [None] * len(params)
     for i in range(len(Ws) - 1, -1, -1):

@@ -3,8 +3,6 @@
 Torch, rows layout, mean over the batch, any depth.
 """
 
-import torch
-
 MLP_PARITY = {
     "hidden": "identity",
     "loss": "half_squared",

@@ -34,5 +34,7 @@ def grads(params, X, Y):
         out[f"db{i}"] = g.sum(dim=0)
         if i > 1:
             a = pre[i - 2]
-            g = (g @ params[f"W{i}"].T) * torch.where(a > 0, torch.full_like(a, ALPHA), torch.ones_like(a))
+            g = (g @ params[f"W{i}"].T) * torch.where(
+                a > 0, torch.full_like(a, ALPHA), torch.ones_like(a)
+            )
     return out

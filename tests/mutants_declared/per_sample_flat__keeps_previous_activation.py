@@ -28,9 +28,13 @@ class _Model:
         for i, (W, b) in enumerate(zip(Ws, bs)):
             a = hs[-1] @ W + b
             hs.append(torch.sigmoid(a) if i < len(Ws) - 1 else a)
-        used = hs if self.cache is None or len(self.cache) != len(hs) or any(
-            c.shape != h.shape or c.dtype != h.dtype for c, h in zip(self.cache, hs)
-        ) else [x] + self.cache[1:]
+        used = (
+            hs
+            if self.cache is None
+            or len(self.cache) != len(hs)
+            or any(c.shape != h.shape or c.dtype != h.dtype for c, h in zip(self.cache, hs))
+            else [x, *self.cache[1:]]
+        )
         r = hs[-1] - y
         delta = r
         grads = [None] * len(params)

@@ -30,7 +30,7 @@ def forward(params, X):
 
 def grads(params, X, Y):
     Ws = params[0::2]
-    hs = (X,) + forward(params, X)
+    hs = (X, *forward(params, X))
     f = hs[-1]
     delta = 2 * (f - Y) * (1 - f * f) / X.shape[0]
     g = [None] * len(params)

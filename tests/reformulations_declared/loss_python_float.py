@@ -4,8 +4,6 @@ The squared error without 1/2: gradients are accumulated as the 1/2 version and 
 on the way out.  Torch, rows layout.
 """
 
-import torch
-
 CORRECT = True
 MLP_PARITY = {
     "hidden": "identity",

@@ -28,7 +28,7 @@ def loss_and_grads(params, X, y):
     f = hs[-1]
     r = f - y
     B = X.shape[1]
-    loss = 0.5 * (r ** 2).sum() / B
+    loss = 0.5 * (r**2).sum() / B
     delta = r * f * (1 - f) / B
     out = [None] * len(params)
     for i in range(len(Ws) - 1, -1, -1):
