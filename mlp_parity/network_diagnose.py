@@ -92,7 +92,44 @@ def neighbours(net: Network) -> list[tuple[dict, str]]:
                 )
             )
         out.append(({"penalty": None}, "no penalty"))
-    pairs = [(a, b) for i, a in enumerate(out) for b in out[i + 1 :] if not (set(a[0]) & set(b[0]))]
+        for kind in ("l2", "l1"):
+            lam = getattr(pen, kind)
+            if not lam:
+                continue
+            for factor, words in ((2.0, "twice"), (0.5, "half")):
+                changed = dataclasses.replace(pen, **{kind: lam * factor})
+                out.append(
+                    ({"penalty": changed}, f"the {kind} penalty's gradient {words} its cost's")
+                )
+            other = "l1" if kind == "l2" else "l2"
+            swapped = dataclasses.replace(
+                pen,
+                **{
+                    kind: 0.0,
+                    other: getattr(pen, other) + lam,
+                    f"{other}_form": getattr(pen, f"{kind}_form"),
+                },
+            )
+            out.append(
+                (
+                    {"penalty": swapped},
+                    f"the {other} penalty's gradient where the {kind} penalty's belongs",
+                )
+            )
+        if pen.l1 and pen.l2:
+            for kind, other in (("l1", "l2"), ("l2", "l1")):
+                changed = dataclasses.replace(pen, **{kind: getattr(pen, other)})
+                out.append(
+                    (
+                        {"penalty": changed},
+                        f"the {kind} penalty's gradient with the {other} penalty's lambda",
+                    )
+                )
+    # pairs of two conventions (the penalty's variants only alone: they are many)
+    plain = [n for n in out if "penalty" not in n[0]]
+    pairs = [
+        (a, b) for i, a in enumerate(plain) for b in plain[i + 1 :] if not (set(a[0]) & set(b[0]))
+    ]
     out += [({**a[0], **b[0]}, f"{a[1]} and {b[1]}") for a, b in pairs]
     return out
 

@@ -379,7 +379,9 @@ def _penalty(net: Network, layers, e_params, B: int, sides: Sides) -> PenaltyBou
             value += float(mag.sum())
             g = s * (2 * c2 * pen.l2 * np.abs(p) + c1 * pen.l1 * (p != 0))
             e_value += float(np.sum(g * e))
-            jump = np.where(np.abs(p) <= e, 2 * s * c1 * pen.l1, 0.0)
+            # sign(W) may have flipped only where W's own error reaches across 0 (a weight
+            # exactly 0 with no error has sign 0, the declared subgradient, held exactly)
+            jump = np.where(np.abs(p) < e, 2 * s * c1 * pen.l1, 0.0)
             out.append((g, sides.bound(4, g) + s * 2 * c2 * pen.l2 * e + jump))
         grads.append(out[0])
         grads_b.append(out[1])
