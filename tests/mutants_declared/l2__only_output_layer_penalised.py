@@ -41,7 +41,7 @@ def loss_and_grads(params, X, y):
         dW = hs[l].T @ delta
         if l == len(Ws) - 1:
             dW = dW + 2 * REG * Ws[l]  # BUG: likewise
-        grads = [dW, delta.sum(0)] + grads
+        grads = [dW, delta.sum(0), *grads]
         if l > 0:
             delta = (delta @ Ws[l].T) * (hs[l] > 0)
     return loss, grads

@@ -32,7 +32,7 @@ def loss_and_grads(params, X, T):
     delta = torch.softmax(Z, dim=1) - T  # BUG: / B missing
     grads = []
     for l in range(len(Ws) - 1, -1, -1):
-        grads = [hs[l].T @ delta, delta.sum(0)] + grads
+        grads = [hs[l].T @ delta, delta.sum(0), *grads]
         if l > 0:
             delta = (delta @ Ws[l].T) * (hs[l] > 0)
     return loss, grads

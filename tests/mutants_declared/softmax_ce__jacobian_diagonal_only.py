@@ -20,7 +20,7 @@ DIAGNOSIS = ("missing-term", "activation-derivative", "partial")
 
 def loss_and_grads(params, X, y):
     W1, b1, W2, b2 = params
-    N, C = X.shape[0], W2.shape[1]
+    N, _C = X.shape[0], W2.shape[1]
     a1 = X @ W1 + b1
     h1 = np.maximum(a1, 0)
     z = h1 @ W2 + b2
