@@ -166,6 +166,7 @@ class Penalty:
     l1_form: str = "half"
     per_sample: bool = False
     biases: bool = False
+    subgradient: str = "sign"  # L1's at W = 0: sign(0) = 0, or "any" value in [-1, 1]
 
     def describe(self) -> str:
         parts = [
@@ -174,6 +175,7 @@ class Penalty:
             if v
         ]
         flags = [n for n in ("per_sample", "biases") if getattr(self, n)]
+        flags += ["L1 subgradient any at 0"] * (self.subgradient == "any")
         return "penalty " + ", ".join(parts) + (f" [{', '.join(flags)}]" if flags else "")
 
 
@@ -366,7 +368,7 @@ def _size(key: str, value: object, source: str, limit: int) -> int | str:
     return value
 
 
-PENALTY_KEYS = ("l2", "l1", "form", "per_sample", "biases")
+PENALTY_KEYS = ("l2", "l1", "form", "per_sample", "biases", "subgradient")
 
 
 def _penalty(value: object, source: str) -> Penalty | None:
@@ -378,7 +380,14 @@ def _penalty(value: object, source: str) -> Penalty | None:
         try:
             value = ast.literal_eval(value.strip())
         except (ValueError, SyntaxError):
-            raise _fail(key, source, "a dict such as {'l2': 0.01, 'form': 'half'}", value) from None
+            import json
+
+            try:  # the same dict written as JSON (true, false)
+                value = json.loads(value)
+            except ValueError:
+                raise _fail(
+                    key, source, "a dict such as {'l2': 0.01, 'form': 'half'}", value
+                ) from None
     if value is None or value == {} or value is False:
         return None
     if not isinstance(value, Mapping):
@@ -419,6 +428,12 @@ def _penalty(value: object, source: str) -> Penalty | None:
         if not isinstance(v, bool):
             raise _fail(key, source, f"{flag}: True or False", v)
         out[flag] = v
+    sub = value.get("subgradient", "sign")
+    if sub not in ("sign", "any"):
+        raise _fail(
+            key, source, "'subgradient': 'sign' (L1's is sign(0) = 0 at W = 0) or 'any'", sub
+        )
+    out["subgradient"] = sub
     if not out["l2"] and not out["l1"]:
         return None
     return Penalty(**out)

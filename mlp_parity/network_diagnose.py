@@ -92,6 +92,13 @@ def neighbours(net: Network) -> list[tuple[dict, str]]:
                 )
             )
         out.append(({"penalty": None}, "no penalty"))
+        if pen.l1 and pen.subgradient == "sign":
+            out.append(
+                (
+                    {"penalty": dataclasses.replace(pen, subgradient="any")},
+                    "L1's subgradient at W = 0 another value than sign(0) = 0",
+                )
+            )
         for kind in ("l2", "l1"):
             lam = getattr(pen, kind)
             if not lam:
@@ -155,6 +162,7 @@ def _penalty_dict(pen) -> str:
             for k, v in kinds.items()
         ]
     items += [f"{f!r}: True" for f in ("per_sample", "biases") if getattr(pen, f)]
+    items += ["'subgradient': 'any'"] * (pen.subgradient == "any")
     return "{" + ", ".join(items) + "}"
 
 
@@ -225,16 +233,23 @@ def _expected(net: Network, inp, acts=None) -> tuple[list[np.ndarray], list[np.n
     return flat, allowed
 
 
-def _fits(net: Network, probes: list[Probe], swap=None) -> tuple[bool, int]:
+def _fits(net: Network, probes: list[Probe], swap=None, below_only=False) -> tuple[bool, int]:
     """Whether every probe's gradients fit `net` within its bounds; (fits, probes compared).
     An sgd_step's gradient, read back from its step, carries the step's rounding / lr.
-    `swap(depth) -> activations`: a hypothesis about the module's derivatives."""
+    `swap(depth) -> activations`: a hypothesis about the module's derivatives; with
+    `below_only` it holds for the layers below the output only, the output layer's own
+    gradients being the declaration's (a derivative left out of the error passed down)."""
     n = 0
     for pr in probes:
         if pr.grads is None:
             continue
         acts = swap(len(pr.inp.layers) - 1) if swap else None
         exp, allowed = _expected(net, pr.inp, acts)
+        if below_only:
+            right, right_allowed = _expected(net, pr.inp)
+            last = 2 if net.bias else 1
+            exp = exp[:-last] + right[-last:]
+            allowed = allowed[:-last] + right_allowed[-last:]
         if len(exp) != len(pr.grads):
             return False, n
         for j, (g, e, a) in enumerate(zip(pr.grads, exp, allowed)):
@@ -366,6 +381,24 @@ def derivative_findings(impl: Implementation, probes: list[Probe]) -> list[diagn
                     continue
                 if scope == "output" and net.classification:
                     continue  # the head folds the output's derivative in: p - t
+                if scope == "output" and _fits(net, probes, swap, below_only=True)[0] and depth:
+                    text = (
+                        f"the output layer's gradients are right, and every layer below fits "
+                        f"the reference with {words} in the error passed down to them (W^T "
+                        f"times the output's error before its derivative), on the probe cases"
+                    )
+                    return [
+                        diagnose.Finding(
+                            "activation-derivative",
+                            f"{kind}-passed",
+                            {"backward"},
+                            [],
+                            _literal(text),
+                            {},
+                            "pass down W^T (error * sigma'(a_out)), the same error the output layer's dW is formed from",
+                            math.inf,
+                        )
+                    ]
                 fits, n = _fits(net, probes, swap)
                 if fits:
                     if scope == "all":
@@ -440,55 +473,51 @@ UNSAFE = {
 
 
 def head_findings(impl: Implementation, failures: Sequence) -> list[diagnose.Finding]:
-    """Classification heads: the loss or the gradients inf, NaN or wrong only on cases whose
-    output pre-activations are large, right elsewhere: an unsafe formulation, named."""
+    """Classification heads: the loss or the gradients inf, NaN (or past 1e300, what
+    nan_to_num makes of inf) or wrong only on cases whose output pre-activations are large,
+    right elsewhere: an unsafe formulation, named with the threshold it breaks at."""
     net = impl.declared.net
     if net.loss not in UNSAFE:
         return []
     bad = [f for f in failures if f.case is not None and f.kind == compare.VALUE]
-    if not bad or len(
-        {f.check for f in failures}
-        - {
-            "forward",
-            "finite-diff",
-            "gradcheck",
-            "training",
-            "backward",
-            "autograd",
-            "vmap",
-            "jvp",
-            "layout",
-            "kink",
-        }
-    ):
+    structural = {"contract", "ownership", "order", "layout"}
+    if not bad or any(f.check in structural and f.kind != compare.VALUE for f in failures):
         return []
+    losses = [f for f in bad if f.tensor == "loss"]
+    if losses and all(f.check in ("forward", "finite-diff", "gradcheck") for f in bad):
+        bad = losses  # the loss alone is wrong: the cases where it is
     cases = {f.case.id: f.case for f in bad}
-    tops, dtypes, nonfinite = [], set(), 0
+    tops, dtypes = [], set()
     for case in list(cases.values())[:12]:
         inp = network_cases.inputs(net, case)
         tr = refnet.trace(net, list(inp.layers), inp.X, inp.Y)
         tops.append(float(np.abs(tr.A[-1]).max(initial=0.0)))
         dtypes.add(case.dtype)
-    nonfinite = sum(
-        1
-        for f in bad
-        if "actual   = nan" in f.message
-        or "actual   = inf" in f.message
-        or "actual   = -inf" in f.message
-    )
+    nonfinite = sum(1 for f in bad if _saturated(f.message))
     template, limit_of = UNSAFE[net.loss]
-    dtype = sorted(dtypes, key=lambda d: -limit_of(d))[-1] if dtypes else "float32"
+    dtype = min(dtypes, key=limit_of) if dtypes else "float32"
     limit = limit_of(dtype)
-    if not tops or (min(tops) < 0.5 * limit_of(dtype) and nonfinite == 0):
+    if not tops or (min(tops) < 0.5 * limit and nonfinite == 0):
         return []
+    what = "the loss" if bad is losses else "the loss or its gradients"
     text = (
-        f"the loss or its gradients are wrong only on cases whose output pre-activations reach "
-        f"{min(tops):.3g} or more ({len(cases)} cases; {nonfinite} failures inf or NaN), right "
-        "on the others"
+        f"{what} wrong only on cases whose output pre-activations reach {min(tops):.3g} or "
+        f"more ({len(cases)} cases; {nonfinite} failures inf, NaN or past 1e300), right on "
+        "the others"
     )
     hint = template.format(limit=limit, dtype=dtype)
     pattern = "not-finite" if nonfinite else "precision"
     return [diagnose.Finding(pattern, "head", {"forward"}, [], _literal(text), {}, hint, math.inf)]
+
+
+def _saturated(message: str) -> bool:
+    """The failure's actual value is inf, NaN, or a number past 1e300."""
+    line = next((x for x in message.splitlines() if x.strip().startswith("actual")), "")
+    try:
+        value = float(line.split("=", 1)[1])
+    except (IndexError, ValueError):
+        return False
+    return not math.isfinite(value) or abs(value) > 1e300
 
 
 def loss_findings(impl: Implementation, probes: list[Probe]) -> list[diagnose.Finding]:
@@ -812,7 +841,7 @@ def value_findings(impl: Implementation, probes: list[Probe]) -> tuple[list[diag
     wrong = [t for t in tables if t.wrong.any()]
     flipped = transposed_findings(impl, probes)
     if flipped:
-        return flipped, _layers_text(impl, tables)
+        return flipped, _layers_text(impl, tables, probes)
     found = []
     for t in wrong:
         with np.errstate(invalid="ignore"):
@@ -855,21 +884,33 @@ def value_findings(impl: Implementation, probes: list[Probe]) -> tuple[list[diag
     for f in found:
         if f.pattern in HINTS and not f.hint.startswith(HINTS[f.pattern][:10]):
             f.hint = HINTS[f.pattern]
-    return found, _layers_text(impl, tables)
+    return found, _layers_text(impl, tables, probes)
 
 
-def _layers_text(impl: Implementation, tables: list[diagnose.Table]) -> str:
-    """Where the error enters: the layers read from the output down."""
+def _layers_text(impl: Implementation, tables: list[diagnose.Table], probes=None) -> str:
+    """Where the error enters: the layers read from the output down, on the first probe
+    case where a gradient differs (layer numbers of other depths are other layers)."""
     if not tables:
         return ""
     by_layer: dict[int, bool] = {}
-    for t in tables:
-        layer = int(t.tensor.split()[1])
-        by_layer[layer] = by_layer.get(layer, False) or bool(t.wrong.any())
+    for pr in probes or []:
+        if pr.grads is None:
+            continue
+        exp, allowed = _expected(impl.declared.net, pr.inp)
+        names = door.param_names(len(pr.inp.layers), impl.declared.net.bias)
+        with np.errstate(invalid="ignore"):
+            wrong = {
+                n: bool(np.any(~(np.abs(g - e) <= a)))
+                for n, g, e, a in zip(names, pr.grads, exp, allowed)
+            }
+        if any(wrong.values()):
+            for n, w in wrong.items():
+                by_layer[int(n[1:])] = by_layer.get(int(n[1:]), False) or w
+            break
+    if not by_layer:
+        return "every gradient agrees with the float64 reference on the probe cases"
     top = max(by_layer)
     wrong = [layer for layer in sorted(by_layer, reverse=True) if by_layer[layer]]
-    if not wrong:
-        return "every gradient agrees with the float64 reference on the probe cases"
     first = wrong[0]
     above = f"layer {top}" if first + 1 == top else f"layers {first + 1}-{top}"
     if first == top:
@@ -880,7 +921,7 @@ def _layers_text(impl: Implementation, tables: list[diagnose.Table]) -> str:
             f"error enters between layer {first + 1} and layer {first} (W{first + 1}^T g, "
             f"the derivative of layer {first}'s activation, or layer {first}'s own dW / db)"
         )
-    return text + f" - on {max(t.n_cases for t in tables)} probe cases at float64"
+    return text + " - on the first probe case (float64) where a gradient differs"
 
 
 def diagnose_declared(impl: Implementation, failures: Iterable) -> list[Diagnosis]:

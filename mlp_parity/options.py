@@ -226,7 +226,10 @@ def params(
     out = []
     for impl in sel.impls if impls is None else impls:
         declared = impl.declared is not None and bool(check)
-        if declared and network_checks.not_applicable(impl, check):
+        why = network_checks.not_applicable(impl, check) if declared else ""
+        if why:  # one test that says why, rather than none at all
+            skip = pytest.mark.skip(reason=f"{check} does not apply to {impl.name}: {why}")
+            out.append(pytest.param(impl, None, id=f"{impl.name}-not-applicable", marks=[skip]))
             continue
         if only_dtypes and not any(d in only_dtypes for d in sel.dtypes):
             # one test that says why, rather than pytest's "got empty parameter set"

@@ -312,6 +312,7 @@ def _head(net: Network, tr: Trace, out, e_a, e_f, exact, Y, sides: Sides):
         if net.clip:
             pc = np.maximum(p, net.clip)
             e_ell = np.abs(Y) * (e_p / pc + c_log * u2 * np.abs(np.log(pc)))
+            e_ell = e_ell + np.abs(Y) * _clip_rounding(net.clip, p, sides.dtype)
             mag_ell = np.abs(Y) * np.abs(np.log(pc))
         else:
             e_ell = np.abs(Y) * (e_lse + e_a)
@@ -329,11 +330,25 @@ def _head(net: Network, tr: Trace, out, e_a, e_f, exact, Y, sides: Sides):
         pc = np.clip(p, net.clip, 1.0 - net.clip)
         e_ell = np.abs(Y) * e_p / pc + np.abs(1.0 - Y) * e_p / (1.0 - pc)
         e_ell = e_ell + c_log * u2 * (np.abs(Y * np.log(pc)) + np.abs((1.0 - Y) * np.log1p(-pc)))
+        e_ell = e_ell + (np.abs(Y) + np.abs(1.0 - Y)) * _clip_rounding(net.clip, p, sides.dtype)
         mag_ell = np.abs(Y * np.log(pc)) + np.abs((1.0 - Y) * np.log1p(-pc))
     else:
         e_ell = (np.abs(p - Y) + slope * e_a) * e_a
         e_ell = e_ell + (c_exp + LIBRARY["log1p"] + 3) * u2 * mag_ell
     return e_ell + sides.bound(2, mag_ell), mag_ell, e_g, g_mag
+
+
+def _clip_rounding(clip: float, p: np.ndarray, dtype: str) -> np.ndarray:
+    """Where a clip may bind, the code clips at the dtype's own clip and 1 - clip (1e-7 is
+    1.19e-7 in float16, and 1 - 1e-7 is 1): the log of either bound moves by as much."""
+    from mlp_parity.cases import round_to
+
+    lo, hi = float(round_to(np.array(clip), dtype)), float(round_to(np.array(1.0 - clip), dtype))
+    with np.errstate(divide="ignore"):
+        d_lo = abs(np.log(max(lo, 1e-300)) - np.log(clip))
+        d_hi = abs(np.log1p(-min(hi, 1.0 - 1e-300)) - np.log1p(-(1.0 - clip)))
+    near = (p <= max(lo, clip)) | (p >= min(hi, 1.0 - clip))
+    return np.where(near, d_lo + d_hi, 0.0)
 
 
 # The relative error, in units of u, of the library functions the heads use: measured over
@@ -380,8 +395,11 @@ def _penalty(net: Network, layers, e_params, B: int, sides: Sides) -> PenaltyBou
             g = s * (2 * c2 * pen.l2 * np.abs(p) + c1 * pen.l1 * (p != 0))
             e_value += float(np.sum(g * e))
             # sign(W) may have flipped only where W's own error reaches across 0 (a weight
-            # exactly 0 with no error has sign 0, the declared subgradient, held exactly)
+            # exactly 0 with no error has sign 0, the declared subgradient, held exactly);
+            # with subgradient "any", any value in [-c lambda, c lambda] at W = 0
             jump = np.where(np.abs(p) < e, 2 * s * c1 * pen.l1, 0.0)
+            if pen.subgradient == "any":
+                jump = jump + np.where(p == 0, s * c1 * pen.l1, 0.0)
             out.append((g, sides.bound(4, g) + s * 2 * c2 * pen.l2 * e + jump))
         grads.append(out[0])
         grads_b.append(out[1])
