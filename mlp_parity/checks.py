@@ -24,7 +24,13 @@ from mlp_parity.compare import (
     expect_meta,
     expect_same_bits,
 )
-from mlp_parity.external import ARGS, Implementation, ImplementationCrash, NumpyOutputs
+from mlp_parity.external import (
+    ARGS,
+    GlobalStateChange,
+    Implementation,
+    ImplementationCrash,
+    NumpyOutputs,
+)
 
 PARAMS = ("W1", "b1", "W2", "b2")
 GRADS = ("dW1", "db1", "dW2", "db2")
@@ -53,7 +59,7 @@ def run(name: str, impl: Implementation, case: Case) -> None:
         BY_NAME[name].function(impl, case)
     except ImplementationCrash as exc:
         where = _where(name, impl, case)
-        kind = compare.TYPE if isinstance(exc, NumpyOutputs) else compare.CRASH
+        kind = _CRASH_KINDS.get(type(exc), compare.CRASH)
         error = ParityError("\n".join([f"{name} check failed: {exc}", *where.footer()]), kind)
     except ParityError as exc:
         error = ParityError(str(exc), exc.kind, exc.tensor, exc.excess)
@@ -63,6 +69,10 @@ def run(name: str, impl: Implementation, case: Case) -> None:
         Failure(name, case, str(error), error.kind, error.tensor, impl.name, error.excess)
     )
     raise error from None
+
+
+# What a failure raised inside a call is, by its exception (anything else: a crash).
+_CRASH_KINDS = {NumpyOutputs: compare.TYPE, GlobalStateChange: compare.GLOBAL_STATE}
 
 
 # --------------------------------------------------------------------------- helpers
@@ -663,7 +673,7 @@ def check_layout(impl: Implementation, case: Case) -> None:
             fwd.append(_forward_outputs(impl, case, one, where, layout))
             grads.append(_manual_gradients(impl, case, one, where, layout)[0])
         except ImplementationCrash as exc:
-            raise ImplementationCrash(f"{exc}\n  call pattern: {layout.description}") from exc
+            raise type(exc)(f"{exc}\n  call pattern: {layout.description}") from exc
     # one comparison per tensor, a row per layout
     where = dataclasses.replace(
         _where("layout", impl, case, sample_axis=True, pattern=f"sample {i}, laid out as below"),
@@ -732,7 +742,7 @@ def _batch_call(impl: Implementation, args, shapes, layout: Layout | None, where
     except ImplementationCrash as exc:
         if layout is None:
             raise
-        raise ImplementationCrash(f"{exc}\n  call pattern: {layout.description}") from exc
+        raise type(exc)(f"{exc}\n  call pattern: {layout.description}") from exc
     out = impl.outputs(_expect_arity(out, "backward_batch", where), args[0])
     for name, o, shape in zip(GRADS, out, shapes):
         expect_meta(o, tensor=name, shape=shape, where=where)
@@ -822,7 +832,7 @@ class _Calls:
         try:
             out = self.impl.call_native(function, *native)
         except ImplementationCrash as exc:
-            raise ImplementationCrash(f"{exc}\n  call pattern: {pattern}") from exc
+            raise type(exc)(f"{exc}\n  call pattern: {pattern}") from exc
         where = dataclasses.replace(self.where, pattern=pattern)
         names = OUTPUTS[function]
         out = _expect_arity(out, function, where)

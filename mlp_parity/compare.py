@@ -30,7 +30,8 @@ MUTATES_INPUT = "mutates-input"
 NONDETERMINISTIC = "nondeterministic"  # a second call on the same inputs differed
 STATEFUL = "stateful"  # a result depends on earlier calls
 ALIASED_OUTPUT = "aliased-output"  # an output shares memory with an input, state or another
-USES_AUTOGRAD = "uses-autograd"  # forward / backward recorded a graph for torch autograd
+USES_AUTOGRAD = "uses-autograd"  # forward / backward used torch autograd or torch.func
+GLOBAL_STATE = "global-state"  # a call left process-wide state changed (process_state)
 CANCELLATION = "cancellation"  # the loss off where y fits f: its square expanded, or the like
 GRADCHECK = "gradcheck"  # torch.autograd.gradcheck's own verdict (no per-element error)
 # a failed suite test that is not one comparison:
@@ -46,6 +47,7 @@ NOT_SCALED = FORM_KINDS | {
     STATEFUL,
     ALIASED_OUTPUT,
     USES_AUTOGRAD,
+    GLOBAL_STATE,
 }
 
 

@@ -47,7 +47,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import torch
 
-from mlp_parity import cases, checks, compare, oracles, tolerances
+from mlp_parity import cases, checks, compare, oracles, process_state, tolerances
 from mlp_parity.cases import Case, Shape
 from mlp_parity.external import Implementation, ImplementationCrash
 from mlp_parity.report import Diagnosis
@@ -73,6 +73,7 @@ PATTERNS = (
     "stateful",
     "crash",
     "uses-autograd",
+    "global-state",
     "unknown",
 )
 LOCATIONS = ("forward", "backward", "forward+backward", "contract")
@@ -142,11 +143,13 @@ KIND_PATTERN = {
     compare.STATEFUL: "stateful",
     compare.CANCELLATION: "precision",
     compare.USES_AUTOGRAD: "uses-autograd",
+    compare.GLOBAL_STATE: "global-state",
 }
 # The order diagnoses are listed in: state first (a module whose results depend on earlier
 # calls crashes, or returns other shapes and dtypes, on a call after one of another shape or
 # dtype: those are what the state does), then what stops everything, forms, values.
 ORDER = (
+    "global-state",
     "stateful",
     "crash",
     "uses-autograd",
@@ -178,6 +181,10 @@ HINTS = {
     "device": "create new tensors on the inputs' device",
     "uses-autograd": "gradients by hand: no requires_grad_, torch.autograd.grad or .backward() "
     "inside forward or backward",
+    "global-state": "a call that sets process-wide state (torch.manual_seed, "
+    "torch.set_grad_enabled, torch.set_default_dtype, np.seterr, ...): use a local generator "
+    "(torch.Generator, np.random.default_rng) or a context manager that puts the state back "
+    "(torch.no_grad(), np.errstate)",
 }
 
 
@@ -1773,8 +1780,7 @@ def _where(probe: Probe | None, impl: Implementation, device: str) -> tuple[str,
     if probe.layout is not None:
         at += f", {probe.layout.description}"
     if not fwd and not bwd:
-        raised = f"; the calls raised on {probe.crashed} of them" if probe.crashed else ""
-        return "contract", f"forward and backward agree with the float64 reference on {at}{raised}"
+        return "contract", _nothing_wrong(probe, at)
     f_text = (
         f"forward differs from the float64 reference ({', '.join(fwd)})"
         if fwd
@@ -1799,6 +1805,21 @@ def _where(probe: Probe | None, impl: Implementation, device: str) -> tuple[str,
             )
     location = "forward+backward" if fwd and bwd else ("forward" if fwd else "backward")
     return location, text
+
+
+def _nothing_wrong(probe: Probe, at: str) -> str:
+    """Where the probes found no wrong value: on how many cases that was measured at all."""
+    if not probe.crashed:
+        return f"forward and backward agree with the float64 reference on {at}"
+    text, _ = probe.crashes.most_common(1)[0]
+    first = text.splitlines()[0]
+    if probe.crashed >= probe.n_cases:
+        return f"the calls raised on every one of the {at}, so no value was compared ({first})"
+    returned = probe.n_cases - probe.crashed
+    return (
+        f"forward and backward agree with the float64 reference on the {returned} of the {at} "
+        f"where the calls returned; on the other {probe.crashed} they raised ({first})"
+    )
 
 
 def _layout_probe(
@@ -1831,6 +1852,13 @@ def diagnose(impl: Implementation, failures: Iterable[checks.Failure]) -> list[D
     failures = [f for f in failures if not f.impl or f.impl == impl.name]
     if not failures:
         return []
+    # process-wide state a call leaves changed is put back and, here, tolerated: the checks
+    # have said so (global-state), and the probes look for whatever else is wrong
+    with process_state.tolerated():
+        return _diagnose(impl, failures)
+
+
+def _diagnose(impl: Implementation, failures: list[checks.Failure]) -> list[Diagnosis]:
     kinds = {f.kind for f in failures}
     device = _device(failures)
     found = [

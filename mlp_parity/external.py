@@ -32,6 +32,8 @@ from types import ModuleType
 import numpy as np
 import torch
 
+from mlp_parity import process_state
+
 NUMPY_DTYPES = frozenset({"float64", "float32", "float16"})
 TORCH_DTYPES = frozenset({"float64", "float32", "float16", "bfloat16"})
 
@@ -47,6 +49,10 @@ class ImplementationError(Exception):
 
 class ImplementationCrash(AssertionError):
     """The implementation raised while the harness called it."""
+
+
+class GlobalStateChange(ImplementationCrash):
+    """A call left process-wide state changed (put back by the harness)."""
 
 
 class NumpyOutputs(ImplementationCrash):
@@ -141,16 +147,19 @@ class Implementation:
 
     def call_native(self, function: str, *native_args):
         """Call module.function on arguments already in its own kind (no copies made). A call
-        that switches on flush-to-zero is switched back and fails here: every result after
-        it, the references' included, would be computed without subnormal numbers."""
-        flushed_before = flushes_subnormals()
+        that leaves process-wide state changed (`process_state`: the global random number
+        generators, grad mode, the default dtype, flush-to-zero, ...) has it put back and
+        fails here: every result after it, the references' included, would be computed in
+        the state it left."""
+        before = process_state.snapshot()
         try:
             out = getattr(self.module, function)(*native_args)
         except Exception as exc:
+            process_state.restore(before)
             raise self._crash(function, exc) from exc
-        if flushes_subnormals() and not flushed_before:
-            torch.set_flush_denormal(False)
-            raise ImplementationCrash(f"{function} of {self.name} {FLUSH_TEXT}")
+        changed = process_state.restore(before)
+        if changed and process_state.enforced():
+            raise GlobalStateChange(f"{function} of {self.name} {process_state.describe(changed)}")
         self._refuse_numpy_outputs(function, out)
         return out
 
@@ -290,14 +299,13 @@ def _returns_tensors(module: ModuleType) -> bool:
     b1 = torch.tensor([0.1, -0.1, 0.2], dtype=torch.float64)
     W2 = torch.tensor([[1.0, -1.0, 0.5]], dtype=torch.float64)
     b2 = torch.tensor([0.3], dtype=torch.float64)
-    flushed_before = flushes_subnormals()
+    before = process_state.snapshot()
     try:
         out = module.forward(x, W1, b1, W2, b2)
     except Exception:
         return False
     finally:
-        if flushes_subnormals() and not flushed_before:
-            torch.set_flush_denormal(False)  # the checks' own calls of forward say so
+        process_state.restore(before)  # the checks' own calls of forward say what changed
     return isinstance(out, (tuple, list)) and all(isinstance(o, torch.Tensor) for o in out[:2])
 
 
@@ -369,21 +377,8 @@ def load(spec: str, cwd: str | None = None) -> Implementation:
     return Implementation(name, kind, module, spec)
 
 
-FLUSH_TEXT = (
-    "switched on flush-to-zero (torch.set_flush_denormal(True) or the like): subnormal "
-    "numbers become 0 in the whole process, the harness's float64 references included"
-)
-
-
-_SUBNORMAL = np.float64(2.0**-1070)
-
-
-def flushes_subnormals() -> bool:
-    """Whether this thread's floating-point mode flushes subnormal numbers to zero (the CPU's
-    FTZ / DAZ flags, which torch.set_flush_denormal sets, and which NumPy, torch and the
-    harness's references all compute under): half of 2^-1070, a float64 subnormal, comes
-    out 0. A NumPy scalar product: a fraction of a microsecond, cheap enough for every call."""
-    return bool(_SUBNORMAL * 0.5 == 0)
+FLUSH_TEXT = process_state.FLUSH_TEXT
+flushes_subnormals = process_state.flushes_subnormals
 
 
 # Every name the harness looks up in a module under test.

@@ -133,6 +133,13 @@ def catalogue() -> list[Mutant]:
     return out
 
 
+def module_spec(module: str) -> str:
+    """The --parity-impl spec of a planted bug: `numpy:MODULE` for one that declares
+    KIND = "numpy" (NumPy arrays in and out), else MODULE."""
+    kind = getattr(importlib.import_module(module), "KIND", "torch")
+    return f"numpy:{module}" if kind == "numpy" else module
+
+
 def case_set(seeds: Iterable[int] = SEEDS, dtypes: Iterable[str] = DTYPES) -> list[Case]:
     """The cases, dtype by dtype and the cheapest first within each: a run that stops at its
     first catch rarely goes beyond float64 or reaches the 64 x 256 network. The half
@@ -171,7 +178,7 @@ def catch_of(failure: checks.Failure, records) -> Catch:
 def run_module_mutant(mutant: Mutant, case_list: list[Case], stop_at_first: bool) -> Result:
     """Every check on every case (or until the first check that catches it), then the
     diagnosis of the failures."""
-    impl = external.load(mutant.module)
+    impl = external.load(module_spec(mutant.module))
     result = Result(mutant)
     start = time.monotonic()
     failures = []
