@@ -14,6 +14,7 @@ import numpy as np
 import torch
 
 from mlp_parity import call_patterns, cases, compare, finite_diff, oracles, report, tolerances
+from mlp_parity.autograd_watch import AutogradWatch
 from mlp_parity.call_patterns import Layout
 from mlp_parity.cases import Case, Inputs
 from mlp_parity.compare import (
@@ -576,20 +577,7 @@ def check_contract(impl: Implementation, case: Case) -> None:
         return (*fwd, *bwd)
 
     names = ("a1", "h", "f", *GRADS)
-    with _AutogradWatch() as graph:
-        first = run_both(xb, yb)
-    if graph.recorded:
-        raise ParityError(
-            "\n".join(
-                [
-                    f"contract check failed: forward or backward of {impl.name} used torch "
-                    "autograd: it recorded operations for a backward pass (tensors that "
-                    "require grad); the contract is gradients by hand, autograd off",
-                    *where.footer(),
-                ]
-            ),
-            compare.USES_AUTOGRAD,
-        )
+    first = _watched(lambda: run_both(xb, yb), impl, where, "forward or backward")
     h = inp.W1.shape[0]
     for name, out, shape in zip(names, first, ((h,), (h,), None, *(p.shape for p in inp.params))):
         if shape is None:  # f: 0-d, shape (1,) or a Python float are all accepted
@@ -607,25 +595,31 @@ def check_contract(impl: Implementation, case: Case) -> None:
         _check_batch_contract(impl, case, inp, where)
 
 
-class _AutogradWatch:
-    """Notes whether torch autograd saves a tensor for a backward pass while it is active
-    (`torch.autograd.graph.saved_tensors_hooks`): a graph being recorded, which hand-written
-    gradients never need. The tensors themselves are passed through untouched."""
-
-    def __init__(self) -> None:
-        self.recorded = False
-        self._hooks = torch.autograd.graph.saved_tensors_hooks(self._pack, lambda t: t)
-
-    def _pack(self, t):
-        self.recorded = True
-        return t
-
-    def __enter__(self) -> _AutogradWatch:
-        self._hooks.__enter__()
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self._hooks.__exit__(*exc)
+def _watched(call: Callable[[], tuple], impl: Implementation, where: Where, what: str) -> tuple:
+    """call() under an `AutogradWatch`: a call that used torch autograd or torch.func (or
+    raised inside a torch.func transform, which refuses to run under the watch) fails with
+    kind uses-autograd, naming what it used."""
+    with AutogradWatch() as watch:
+        try:
+            out = call()
+        except ImplementationCrash:
+            if not watch.used:
+                raise
+            out = ()
+    if watch.any:
+        raise ParityError(
+            "\n".join(
+                [
+                    f"contract check failed: {what} of {impl.name} used torch autograd "
+                    f"({watch.describe()}); the contract is gradients by hand: no autograd "
+                    "(torch.autograd, .backward(), torch.func's grad, vjp, jvp, jacrev, jacfwd) "
+                    "inside the functions under test",
+                    *where.footer(),
+                ]
+            ),
+            compare.USES_AUTOGRAD,
+        )
+    return out
 
 
 def _check_batch_contract(impl: Implementation, case: Case, inp: Inputs, where: Where) -> None:
@@ -638,7 +632,7 @@ def _check_batch_contract(impl: Implementation, case: Case, inp: Inputs, where: 
         return _call_unmodified(impl, "backward_batch", ARGS["backward_batch"], args, args[0], w)
 
     label = _call_label("backward_batch", BATCH, 1, len(inp.X))
-    first = run_batch(batch, label)
+    first = _watched(lambda: run_batch(batch, label), impl, where, "backward_batch")
     for name, out, p in zip(GRADS, first, inp.params):
         expect_meta(
             out, tensor=name, shape=p.shape, where=dataclasses.replace(where, pattern=label)
