@@ -8,6 +8,7 @@ Every check compares through `compare`, with bounds from `tolerances`, on number
 from __future__ import annotations
 
 import dataclasses
+import functools
 from collections.abc import Callable
 
 import numpy as np
@@ -32,6 +33,7 @@ from mlp_parity.external import (
     ImplementationCrash,
     NumpyOutputs,
 )
+from mlp_parity.kept_memory import KeptMemory
 
 PARAMS = ("W1", "b1", "W2", "b2")
 GRADS = ("dW1", "db1", "dW2", "db2")
@@ -561,38 +563,66 @@ def _expect_all_identical(names, got, want, where: Where, why: str, kind: str) -
 
 def check_contract(impl: Implementation, case: Case) -> None:
     """Forms, inputs left unmodified, bitwise repeatable, and no state between calls: sample
-    b (`second_sample`, another ReLU mask than sample 0's) twice, sample 0, then b again."""
+    b (`second_sample`, another ReLU mask than sample 0's) twice, sample 0, then b again;
+    then a sample at each of the `special_values` (f = y, every unit dead, W1 = W2 = 0),
+    twice: forms, inputs and repeatability there too, where shortcuts take other paths."""
     inp, b = second_sample(case)
     where = _where("contract", impl, case)
     t = _torch(inp, case)
-    xa, ya = t["X"][0], t["Y"][0]
-    xb, yb = t["X"][b], t["Y"][b]
-    W1, b1, W2, b2 = (t[n] for n in PARAMS)
-
-    def run_both(x, y):
-        """forward then backward through the module itself; both must leave inputs alone."""
-        fwd = _call_unmodified(impl, "forward", ("x", *PARAMS), (x, W1, b1, W2, b2), x, where)
-        names = ("x", "y", "a1", "h", "f", "W1", "W2")
-        bwd = _call_unmodified(impl, "backward", names, (x, y, *fwd, W1, W2), x, where)
-        return (*fwd, *bwd)
-
+    params = tuple(t[n] for n in PARAMS)
     names = ("a1", "h", "f", *GRADS)
-    first = _watched(lambda: run_both(xb, yb), impl, where, "forward or backward")
-    h = inp.W1.shape[0]
-    for name, out, shape in zip(names, first, ((h,), (h,), None, *(p.shape for p in inp.params))):
-        if shape is None:  # f: 0-d, shape (1,) or a Python float are all accepted
-            shape = tuple(out.shape) if tuple(out.shape) in ((), (1,)) else ()
-        expect_meta(out, tensor=name, shape=shape, where=where)
+    first = _watched(
+        lambda: _run_both(impl, t["X"][b], t["Y"][b], params, where),
+        impl,
+        where,
+        "forward or backward",
+    )
+    _expect_forms(first, inp, where)
     again = "is not bitwise repeatable: a second call on the same inputs gave another result"
-    _expect_all_identical(names, run_both(xb, yb), first, where, again, compare.NONDETERMINISTIC)
-    run_both(xa, ya)
+    second = _run_both(impl, t["X"][b], t["Y"][b], params, where)
+    _expect_all_identical(names, second, first, where, again, compare.NONDETERMINISTIC)
+    _run_both(impl, t["X"][0], t["Y"][0], params, where)
     state = (
         "keeps state between calls: its result for one sample changed after a call on "
         "another sample"
     )
-    _expect_all_identical(names, run_both(xb, yb), first, where, state, compare.STATEFUL)
+    third = _run_both(impl, t["X"][b], t["Y"][b], params, where)
+    _expect_all_identical(names, third, first, where, state, compare.STATEFUL)
+    live = _live_sample(cases.inputs(case))
+    for label, special in special_values(case):
+        ts = _torch(special, case)
+        ps = tuple(ts[n] for n in PARAMS)
+        w = dataclasses.replace(where, pattern=f"forward then backward of sample {live}, {label}")
+        fit = label == "f = y"
+        call = functools.partial(_run_both, impl, ts["X"][live], ts["Y"][live], ps, w, fit)
+        one = _watched(call, impl, w, "forward or backward")
+        _expect_forms(one, special, w)
+        twice = call()
+        _expect_all_identical(names, twice, one, w, again, compare.NONDETERMINISTIC)
     if _batch_checked(impl):
         _check_batch_contract(impl, case, inp, where)
+
+
+def _run_both(impl: Implementation, x, y, params, where: Where, fit: bool = False) -> tuple:
+    """forward then backward through the module itself, on (x, y) and the parameters; both
+    must leave their inputs alone. `fit`: y is the f the module's forward returned, so that
+    f - y = 0 exactly."""
+    W1, b1, W2, b2 = params
+    fwd = _call_unmodified(impl, "forward", ("x", *PARAMS), (x, W1, b1, W2, b2), x, where)
+    if fit:
+        y = fwd[2].reshape(())
+    names = ("x", "y", "a1", "h", "f", "W1", "W2")
+    bwd = _call_unmodified(impl, "backward", names, (x, y, *fwd, W1, W2), x, where)
+    return (*fwd, *bwd)
+
+
+def _expect_forms(outs: tuple, inp: Inputs, where: Where) -> None:
+    h = inp.W1.shape[0]
+    names = ("a1", "h", "f", *GRADS)
+    for name, out, shape in zip(names, outs, ((h,), (h,), None, *(p.shape for p in inp.params))):
+        if shape is None:  # f: 0-d, shape (1,) or a Python float are all accepted
+            shape = tuple(out.shape) if tuple(out.shape) in ((), (1,)) else ()
+        expect_meta(out, tensor=name, shape=shape, where=where)
 
 
 def _watched(call: Callable[[], tuple], impl: Implementation, where: Where, what: str) -> tuple:
@@ -631,7 +661,7 @@ def _check_batch_contract(impl: Implementation, case: Case, inp: Inputs, where: 
         w = dataclasses.replace(where, pattern=label)
         return _call_unmodified(impl, "backward_batch", ARGS["backward_batch"], args, args[0], w)
 
-    label = _call_label("backward_batch", BATCH, 1, len(inp.X))
+    label = _call_label("backward_batch", BATCH, "", len(inp.X))
     first = _watched(lambda: run_batch(batch, label), impl, where, "backward_batch")
     for name, out, p in zip(GRADS, first, inp.params):
         expect_meta(
@@ -640,7 +670,7 @@ def _check_batch_contract(impl: Implementation, case: Case, inp: Inputs, where: 
     again = "is not bitwise repeatable: a second call on the same inputs gave another result"
     w = dataclasses.replace(where, pattern=f"{label}, twice")
     _expect_all_identical(GRADS, run_batch(batch, label), first, w, again, compare.NONDETERMINISTIC)
-    other = _call_label("backward_batch", BATCH, -1, len(inp.X))
+    other = _call_label("backward_batch", BATCH, NEGATED, len(inp.X))
     run_batch(negated, other)
     state = (
         "keeps state between calls: its result for one batch changed after a call on another batch"
@@ -653,25 +683,38 @@ def _check_batch_contract(impl: Implementation, case: Case, inp: Inputs, where: 
 def check_layout(impl: Implementation, case: Case) -> None:
     """forward and backward on inputs laid out as callers lay them out (`LAYOUTS`: W1
     column-major, strided slices, views into one flat buffer), on one sample whose dW1 is not
-    zero: against the float64 reference, within the bounds of the forward and backward
-    checks. Not bitwise against the contiguous call: a layout may change a kernel's order of
-    summation (torch.addmv with a column-major W1 does), and the bounds hold for every order."""
+    zero, and on that sample at each of the `special_values` (f = y, every unit dead,
+    W1 = W2 = 0): against the float64 reference, within the bounds of the forward and
+    backward checks. Not bitwise against the contiguous call: a layout may change a kernel's
+    order of summation (torch.addmv with a column-major W1 does), and the bounds hold for
+    every order."""
     inp = cases.inputs(case)
     i = _live_sample(inp)
-    one = _samples(inp, [i])
+    _layout_values(impl, case, _samples(inp, [i]), f"sample {i}")
+    for label, special in special_values(case):
+        _layout_values(impl, case, _samples(special, [i]), f"sample {i}, {label}")
+    if _batch_checked(impl):
+        _check_batch_layouts(impl, case, inp)
+
+
+def _layout_values(impl: Implementation, case: Case, one: Inputs, sample: str) -> None:
+    """One sample (`one`) through forward and backward in every layout, against the float64
+    reference; `sample` says which in messages."""
     layouts = call_patterns.LAYOUTS
     fwd, grads = [], []
     for layout in layouts:
         where = _layout_where("layout", impl, case, layout)
+        where = dataclasses.replace(where, pattern=f"{layout.description}; {sample}")
         try:
             fwd.append(_forward_outputs(impl, case, one, where, layout))
             grads.append(_manual_gradients(impl, case, one, where, layout)[0])
         except ImplementationCrash as exc:
-            raise type(exc)(f"{exc}\n  call pattern: {layout.description}") from exc
+            pattern = f"{layout.description}; {sample}"
+            raise type(exc)(f"{exc}\n  call pattern: {pattern}") from exc
     # one comparison per tensor, a row per layout
     where = dataclasses.replace(
-        _where("layout", impl, case, sample_axis=True, pattern=f"sample {i}, laid out as below"),
-        rows=tuple(f"sample {i} with {layout.description}" for layout in layouts),
+        _where("layout", impl, case, sample_axis=True, pattern=f"{sample}, laid out as below"),
+        rows=tuple(f"{sample} with {layout.description}" for layout in layouts),
     )
     A1r, Hr, Fr = backward_inputs(one, case.dtype)
     A1e, He, Fe = _reference_forward(one)
@@ -691,8 +734,6 @@ def check_layout(impl: Implementation, case: Case) -> None:
             tensor=name,
             where=where,
         )
-    if _batch_checked(impl):
-        _check_batch_layouts(impl, case, inp)
 
 
 def _check_batch_layouts(impl: Implementation, case: Case, inp: Inputs) -> None:
@@ -800,16 +841,23 @@ class _Calls:
     itself); calls that name the call pattern when the implementation raises; outputs checked
     for form."""
 
-    def __init__(self, impl: Implementation, case: Case, inp: Inputs, where: Where) -> None:
-        self.impl, self.case, self.where = impl, case, where
+    def __init__(
+        self, impl: Implementation, case: Case, inp: Inputs, where: Where, variant: str = ""
+    ) -> None:
+        self.impl, self.case, self.where, self.variant = impl, case, where, variant
+        self.n = len(inp.X)
         self.t = _torch(inp, case)
         dt = cases.TORCH_DTYPES[case.dtype]
-        A1r = cases.round_to(_activations(inp), case.dtype)
-        F = np.maximum(_activations(inp), 0.0) @ inp.W2[0] + inp.b2[0]
-        fwd = (A1r, np.maximum(A1r, 0.0), cases.round_to(F, case.dtype))
+        fwd = backward_inputs(inp, case.dtype)
         self.fwd = [torch.tensor(v, dtype=dt, device=case.device) for v in fwd]
         self.h = inp.W1.shape[0]
         self.params = inp.params
+
+    def label(self, function: str, s: int) -> str:
+        """How a call is named in messages (`_call_label`)."""
+        return _call_label(
+            function, s, self.variant, self.n if s == BATCH else self.case.shape.batch
+        )
 
     def args(self, function: str, i: int) -> tuple[torch.Tensor, ...]:
         """The arguments of `function` for sample i (backward_batch: the whole batch)."""
@@ -847,33 +895,99 @@ class _Calls:
         return tuple(p.shape for p in self.params)
 
 
+NEGATED = "parameters negated"
+
+
+def special_values(case: Case) -> list[tuple[str, Inputs]]:
+    """The case's samples with the special values where shortcuts live, for the structural
+    checks (ownership, layout, contract): (what is special, the inputs).
+
+    * "f = y": y set to the f that backward is handed (the float64 forward rounded to the
+      dtype, `backward_inputs`), so r = f - y = 0 exactly and every gradient is 0;
+    * "every unit dead": b1_j = -2^k with 2^k >= 2 max_i sum_k |W1_jk x_ik| + 1, so that
+      a1 = W1 x + b1 <= -2^(k-1) < 0 in every sample, exactly and in any rounding (the
+      computed sum is within gamma_(d+1) of |W1 x| + |b1| < 2^k of it); h = 0, dW1 = db1 = 0;
+    * "W1 = 0 and W2 = 0": a zero-initialised network, a1 = b1 and f = b2, dW1 = db1 = 0.
+    Each within the dtype's range (`cases.within_range`: powers of two keep b1 exact)."""
+    inp = cases.inputs(case)
+    _, _, F = backward_inputs(inp, case.dtype)
+    fit = dataclasses.replace(inp, Y=F)
+    reach = 2.0 * (np.abs(inp.X) @ np.abs(inp.W1).T).max(axis=0, initial=0.0) + 1.0
+    b1 = -(2.0 ** np.ceil(np.log2(reach)))
+    dead = cases.within_range(dataclasses.replace(inp, b1=b1), case.dtype)
+    zero = dataclasses.replace(inp, W1=np.zeros_like(inp.W1), W2=np.zeros_like(inp.W2))
+    return [("f = y", fit), ("every unit dead", dead), ("W1 = 0 and W2 = 0", zero)]
+
+
 def check_ownership(impl: Implementation, case: Case) -> None:
     """Outputs belong to the caller: no output shares memory with an input of its call, with
-    another output of it or with an output of an earlier call, and none changes when the
-    module is called again. forward and backward (and backward_batch, on the whole batch) on
-    sample 0, on sample b (`second_sample`, another ReLU mask) with every parameter negated,
-    then sample 0 negated and sample b as it is: any unit's mask takes both values, and where
-    h = 1 two of the calls have every unit dead (a path that skips work, and may return one
-    shared zero tensor, runs twice). Each call's raw outputs are kept and compared, bit for
-    bit, after every later call, with the copies taken right after it."""
-    inp, b = second_sample(case)
+    another output of it or with an output of an earlier call, none changes when the module
+    is called again, and the module keeps none of them.
+
+    forward and backward (and backward_batch, on the whole batch) on sample 0, on sample b
+    (`second_sample`, another ReLU mask) with every parameter negated, then sample 0 negated
+    and sample b as it is (any unit's mask takes both values; where h = 1 two calls have
+    every unit dead), then a sample at each of the `special_values` (f = y, every unit dead,
+    W1 = W2 = 0: where shortcuts return shared zeros). Every call's raw outputs are kept, and
+    compared bit for bit after every later call with the copies taken right after it; then
+    the check lets go of everything it holds, and any output whose memory is still alive is
+    held by the module (`kept_memory`): a buffer, a ring of them or a cache, caught whatever
+    the number of calls between its reuses."""
     where = _where("ownership", impl, case)
-    calls = {
-        1: _Calls(impl, case, inp, where),
-        -1: _Calls(impl, case, _negated(inp, case.dtype), where),
-    }
-    like = calls[1].t["X"]
+    watch = _ownership_calls(impl, case, where)
+    held = watch.kept()
+    if held:
+        (name, label) = held[0]
+        more = f" (and {len(held) - 1} more outputs)" if len(held) > 1 else ""
+        raise ParityError(
+            "\n".join(
+                [
+                    where.header(
+                        name,
+                        f"returned by {label} is still held by the module after the caller let go "
+                        f"of every reference to it{more}: memory the module keeps (a buffer, a "
+                        "ring of buffers, a cache), which a later call may write into",
+                    ),
+                    "  outputs belong to the caller: a module may keep no reference to what it "
+                    "returns",
+                    *where.footer(),
+                ]
+            ),
+            compare.ALIASED_OUTPUT,
+            name,
+        )
+
+
+def _ownership_calls(impl: Implementation, case: Case, where: Where) -> KeptMemory:
+    """The ownership check's calls (every output kept and compared after every later call);
+    returns weak references to the outputs' memory, once every reference of the check's own
+    is gone (with this function's frame)."""
+    inp, b = second_sample(case)
+    settings = [
+        _Calls(impl, case, inp, where, ""),
+        _Calls(impl, case, _negated(inp, case.dtype), where, NEGATED),
+    ]
+    plan = [(0, settings[0]), (b, settings[1]), (0, settings[1]), (b, settings[0])]
+    live = _live_sample(cases.inputs(case))  # a sample of special_values(case)
+    for label, special in special_values(case):
+        setting = _Calls(impl, case, special, where, label)
+        settings.append(setting)
+        plan.append((live, setting))
+    like = settings[0].t["X"]
     functions = ("forward", "backward", *(["backward_batch"] if _batch_checked(impl) else []))
     kept: list[tuple[str, str, object, torch.Tensor]] = []  # (call, output, raw, copy)
-    for sample, sign in ((0, 1), (b, -1), (0, -1), (b, 1)):
+    watch = KeptMemory()
+    batched: set[int] = set()
+    for sample, calls in plan:
         for function in functions:
             s = BATCH if function == "backward_batch" else sample
-            n = len(inp.X) if s == BATCH else case.shape.batch
-            label = _call_label(function, s, sign, n)
-            if s == BATCH and any(k[0] == label for k in kept):
-                continue  # the batch once per sign
-            native = impl.natives(function, calls[sign].args(function, s))
-            raw = calls[sign].call(function, native, label)
+            if s == BATCH and id(calls) in batched:
+                continue  # the batch once per setting
+            if s == BATCH:
+                batched.add(id(calls))
+            label = calls.label(function, s)
+            native = impl.natives(function, calls.args(function, s))
+            raw = calls.call(function, native, label)
             _expect_unshared(raw, native, function, dataclasses.replace(where, pattern=label))
             for before, name, o, copy in kept:
                 expect_same_bits(
@@ -891,20 +1005,22 @@ def check_ownership(impl: Implementation, case: Case) -> None:
             _expect_unshared(raw, (), function, dataclasses.replace(where, pattern=label), kept)
             for name, o in zip(OUTPUTS[function], raw):
                 kept.append((label, name, o, impl.from_native(o, like)))
+                watch.add(o, (name, label))
+    return watch
 
 
 # The "sample" of a backward_batch call: the whole batch.
 BATCH = -1
 
 
-def _call_label(function: str, s: int, sign: int, batch: int) -> str:
+def _call_label(function: str, s: int, variant: str, batch: int) -> str:
     """ "forward(sample 3)", "backward(sample 4 (made by the check), parameters negated)",
-    "backward_batch(the batch of 2 samples)"."""
-    negated = "" if sign > 0 else ", parameters negated"
+    "backward(sample 1, f = y)", "backward_batch(the batch of 2 samples)"."""
+    more = f", {variant}" if variant else ""
     if s == BATCH:
-        return f"{function}(the batch of {batch} sample{'s' if batch > 1 else ''}{negated})"
+        return f"{function}(the batch of {batch} sample{'s' if batch > 1 else ''}{more})"
     made = " (made by the check)" if s >= batch else ""
-    return f"{function}(sample {s}{made}{negated})"
+    return f"{function}(sample {s}{made}{more})"
 
 
 def _expect_unshared(raw, native, function: str, where: Where, earlier=()) -> None:
@@ -1041,7 +1157,7 @@ class _Order:
         self.where = _where("order", impl, case)
         self.calls = {
             1: _Calls(impl, case, inp, self.where),
-            -1: _Calls(impl, case, _negated(inp, case.dtype), self.where),
+            -1: _Calls(impl, case, _negated(inp, case.dtype), self.where, NEGATED),
         }
         self.natural: dict[tuple[str, int, int], tuple] = {}
         self.history: list[str] = []
@@ -1052,7 +1168,7 @@ class _Order:
         return ", ".join(self.history[-4:])
 
     def label(self, function: str, s: int, sign: int) -> str:
-        return _call_label(function, s, sign, self.n if s == BATCH else self.batch)
+        return self.calls[sign].label(function, s)
 
     def call(self, function: str, s: int, sign: int, native: list, note: str = "") -> tuple:
         """The outputs as tensors; the call pattern named on a crash or a wrong form."""

@@ -74,6 +74,7 @@ PATTERNS = (
     "crash",
     "uses-autograd",
     "global-state",
+    "layout",
     "unknown",
 )
 LOCATIONS = ("forward", "backward", "forward+backward", "contract")
@@ -150,6 +151,7 @@ KIND_PATTERN = {
 # dtype: those are what the state does), then what stops everything, forms, values.
 ORDER = (
     "global-state",
+    "layout",
     "stateful",
     "crash",
     "uses-autograd",
@@ -181,6 +183,9 @@ HINTS = {
     "device": "create new tensors on the inputs' device",
     "uses-autograd": "gradients by hand: no requires_grad_, torch.autograd.grad or .backward() "
     "inside forward or backward",
+    "layout": "code that assumes contiguous memory (.view(), a write through .reshape(-1), "
+    ".numpy() or data_ptr arithmetic on an argument): use .reshape or .contiguous() to read, "
+    "and write into tensors of your own",
     "global-state": "a call that sets process-wide state (torch.manual_seed, "
     "torch.set_grad_enabled, torch.set_default_dtype, np.seterr, ...): use a local generator "
     "(torch.Generator, np.random.default_rng) or a context manager that puts the state back "
@@ -1745,6 +1750,50 @@ def _worst_text(f: checks.Failure) -> str:
 VALUE_KINDS = {compare.VALUE, compare.GRADCHECK}
 
 
+def _layouts_named(message: str) -> list[str]:
+    """The layouts (call_patterns.LAYOUTS, by name) a layout failure's message blames: its
+    worst element's row, or its call pattern."""
+    from mlp_parity import call_patterns
+
+    lines = [
+        line
+        for line in message.splitlines()
+        if line.strip().startswith(("worst element", "call pattern", "first differing"))
+    ]
+    text = " ".join(lines) or message
+    return [layout.name for layout in call_patterns.LAYOUTS if layout.description in text]
+
+
+def layout_findings(failures: Sequence[checks.Failure]) -> list[Finding]:
+    """Where every failure of a value or a crash is the layout check's, the results depend on
+    how the inputs lie in memory: contiguous inputs pass every other check. Names the
+    layouts, and what goes wrong there (a crash's first line; wrong values are classified by
+    the layout probe, listed after this)."""
+    blamed = [f for f in failures if f.check == "layout"]
+    others = [
+        f for f in failures if f.check != "layout" and f.kind in VALUE_KINDS | {compare.CRASH}
+    ]
+    if not blamed or others:
+        return []
+    names = Counter(n for f in blamed for n in _layouts_named(f.message))
+    crashes = [f for f in blamed if f.kind == compare.CRASH]
+    tensors = sorted({f.tensor for f in blamed if f.tensor})
+    listed = ", ".join(names) if names else "a layout other than contiguous"
+    what = (
+        f"; there: {_detail(crashes[0])}".replace("{", "{{").replace("}", "}}")
+        if crashes
+        else "; there the values are wrong"
+    )
+    text = (
+        ("{T} wrong" if tensors else "the calls fail")
+        + f" only with the inputs laid out in memory as callers lay them out ({listed}): "
+        + f"{plural(len(blamed), 'failure')}, all in the layout check; contiguous inputs pass "
+        + "every other check"
+        + what
+    )
+    return [Finding("layout", "", {"contract"}, tensors, text, {}, HINTS["layout"], math.inf)]
+
+
 def _probe_sets(impl: Implementation, failures: Sequence[checks.Failure]) -> list[tuple]:
     """(dtype, probes) to run in turn until one shows wrong values: float64 on the probe
     cases, then each dtype that failed; then, with (up to two of) the failed cases whose
@@ -1866,6 +1915,7 @@ def _diagnose(impl: Implementation, failures: list[checks.Failure]) -> list[Diag
         for f in kind_findings(failures)
         if f.pattern not in ("nondeterministic", "stateful", "mutates-input")
     ]
+    found += layout_findings(failures)
     probe = None
     for dtype, which in _probe_sets(impl, failures):
         probe = run_probes(impl, dtype, device, which)

@@ -8,6 +8,7 @@ import gc
 import os
 import random
 import sys
+import time
 import timeit
 import types
 
@@ -82,7 +83,8 @@ def test_nothing_changed_costs_microseconds():
     """Taken around every call of a module: measured at 17 us on this repository's machine
     (snapshot and comparison, nothing changed); a tenth of a millisecond is a regression."""
     n = 2000
-    seconds = timeit.timeit(lambda: process_state.restore(process_state.snapshot()), number=n)
+    timer = timeit.Timer(lambda: process_state.restore(process_state.snapshot()), time.thread_time)
+    seconds = min(timer.repeat(3, n))  # this thread's CPU time: other jobs' load does not count
     assert seconds / n < 1e-4, f"{seconds / n * 1e6:.1f} us"
 
 
