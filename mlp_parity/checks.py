@@ -28,6 +28,7 @@ from mlp_parity.compare import (
 )
 from mlp_parity.external import (
     ARGS,
+    Y_FORMS,
     GlobalStateChange,
     Implementation,
     ImplementationCrash,
@@ -101,17 +102,23 @@ def backward_inputs(inp: Inputs, dtype: str):
 
 
 def _manual_gradients(
-    impl: Implementation, case: Case, inp: Inputs, where: Where, layout: Layout | None = None
+    impl: Implementation,
+    case: Case,
+    inp: Inputs,
+    where: Where,
+    layout: Layout | None = None,
+    y_form: str = "0-d",
 ):
     """The implementation's per-sample gradients, stacked (B, *param shape), shapes checked;
-    the inputs handed over contiguous, or laid out by `layout`."""
+    the inputs handed over contiguous, or laid out by `layout`, y in `y_form`."""
     t = _torch(inp, case)
     A1r, Hr, Fr = backward_inputs(inp, case.dtype)
     dt, dev = cases.TORCH_DTYPES[case.dtype], case.device
     grads = []
     for i in range(inp.X.shape[0]):
         a1, h, f = (torch.tensor(v[i], dtype=dt, device=dev) for v in (A1r, Hr, Fr))
-        g = impl.backward(t["X"][i], t["Y"][i], a1, h, f, t["W1"], t["W2"], layout=layout)
+        x, y, W1, W2 = t["X"][i], t["Y"][i], t["W1"], t["W2"]
+        g = impl.backward(x, y, a1, h, f, W1, W2, layout=layout, y_form=y_form)
         _expect_grads_form(g, inp, where)
         grads.append(g)
     return [torch.stack([g[k] for g in grads]) for k in range(4)], (A1r, Hr, Fr)
@@ -183,8 +190,14 @@ def check_forward(
         note = unchecked if name == "f" else ""
         expect_close(actual, expected, e[name], tensor=name, where=where, note=note)
     if impl.has("loss") and not unchecked and not layout:
-        L = _losses(impl, F, _torch(inp, case)["Y"], where)
-        expect_close(L, 0.5 * (Fe - inp.Y) ** 2, e["loss"], tensor="loss", where=where)
+        for form in Y_FORMS[impl.kind]:  # every form of y a caller may pass
+            w = (
+                where
+                if form == "0-d"
+                else dataclasses.replace(where, pattern=f"y passed as {Y_FORM_TEXT[form]}")
+            )
+            L = _losses(impl, F, _torch(inp, case)["Y"], w, y_form=form)
+            expect_close(L, 0.5 * (Fe - inp.Y) ** 2, e["loss"], tensor="loss", where=w)
         _check_near_fit_loss(impl, case, Fe, where)
 
 
@@ -210,13 +223,17 @@ def _check_near_fit_loss(impl: Implementation, case: Case, Fe: np.ndarray, where
         raise ParityError(str(exc), compare.CANCELLATION, exc.tensor, exc.excess) from None
 
 
-def _losses(impl: Implementation, F: torch.Tensor, Y: torch.Tensor, where: Where) -> torch.Tensor:
-    """loss(f, y) of every sample, f in the form the module's forward returns it: its inputs
-    left unmodified, each result one number (0-d, shape (1,) or a Python float) of the
-    case's dtype and device."""
+def _losses(
+    impl: Implementation, F: torch.Tensor, Y: torch.Tensor, where: Where, y_form: str = "0-d"
+) -> torch.Tensor:
+    """loss(f, y) of every sample, f in the form the module's forward returns it, y in
+    `y_form`: its inputs left unmodified, each result one number (0-d, shape (1,) or a
+    Python float) of the case's dtype and device."""
     losses = []
     for f, y in zip(F, Y):
-        (L,) = _call_unmodified(impl, "loss", ARGS["loss"], (f, y), Y, where, single=True)
+        (L,) = _call_unmodified(
+            impl, "loss", ARGS["loss"], (f, y), Y, where, single=True, y_form=y_form
+        )
         shape = tuple(L.shape) if tuple(L.shape) in ((), (1,)) else ()
         expect_meta(L, tensor="loss", shape=shape, where=where)
         losses.append(L.reshape(()))
@@ -264,6 +281,21 @@ def check_backward(
     allowed = tolerances.backward_bounds(inp.X, inp.Y, Hr, Fr, inp.W2, case.dtype)
     for name, g, e in zip(GRADS, grads, expected):
         expect_close(g, e, allowed[name], tensor=name, where=where)
+    if check != "backward" or layout is not None:
+        return
+    for form in Y_FORMS[impl.kind][1:]:  # every other form of y a caller may pass
+        w = dataclasses.replace(where, pattern=f"y passed as {Y_FORM_TEXT[form]}")
+        grads, _ = _manual_gradients(impl, case, inp, w, y_form=form)
+        for name, g, e in zip(GRADS, grads, expected):
+            expect_close(g, e, allowed[name], tensor=name, where=w)
+
+
+# How the messages name the forms of y (external.Y_FORMS).
+Y_FORM_TEXT = {
+    "0-d": "a 0-d tensor",
+    "float": "a Python float (exact: float64 holds every dtype's numbers)",
+    "numpy scalar": "a NumPy scalar (what indexing an array of targets gives)",
+}
 
 
 # --------------------------------------------------------------------------- 3. autograd
@@ -340,12 +372,42 @@ def check_vmap(impl: Implementation, case: Case) -> None:
     for name, g, e in zip(GRADS, grads, per_sample):
         note = unchecked if name == "dW1" else ""
         expect_close(g, e, allowed[name], tensor=name, where=where, note=note)
-    if impl.has("backward_batch") and not unchecked:  # every batch size, one included
-        _check_batch_mean(impl, case, inp, grads, allowed, (A1r, Hr, Fr))
+    if impl.has("backward_batch") and not unchecked:
+        for batch in _mean_batches(case, inp):
+            if batch is inp:
+                _check_batch_mean(impl, case, inp, grads, allowed, (A1r, Hr, Fr))
+                continue
+            g, fwd = _manual_gradients(impl, case, batch, where)
+            bounds = tolerances.backward_bounds(
+                batch.X, batch.Y, fwd[1], fwd[2], batch.W2, case.dtype
+            )
+            _check_batch_mean(impl, case, batch, g, bounds, fwd)
+
+
+def _mean_batches(case: Case, inp: Inputs) -> list[Inputs]:
+    """The batches backward_batch is compared on: one whose size is not a power of two
+    (`cases.uneven_batch`: 1/B exact in every dtype would hide a mean rounded through a
+    narrower format, or taken as a shift), and the case's single sample where it has one
+    (B = 1, where len(X) and X.squeeze() part)."""
+    uneven = cases.uneven_batch(inp, case)
+    return [inp, uneven] if len(inp.X) == 1 else [uneven]
 
 
 def _check_batch_mean(impl, case, inp, grads, allowed, fwd) -> None:
+    """backward_batch on `inp`'s samples against the mean of the module's per-sample
+    gradients `grads`, each within `allowed` of the exact gradient of its given inputs:
+    the batch is within `backward_batch_bounds` of the exact mean, the float64 mean of the
+    per-sample ones within the mean of `allowed` plus its own B roundings."""
+    B, n = len(inp.X), case.shape.batch
+    made = (
+        ""
+        if B == n
+        else f" (the case's first {B} of {n})"
+        if B < n
+        else f" (the case's {n} and {B - n} made by the check)"
+    )
     where = _where("batch", impl, case, "the mean of its per-sample gradients")
+    where = dataclasses.replace(where, pattern=f"backward_batch on {B} samples{made}")
     t = _torch(inp, case)
     dt = cases.TORCH_DTYPES[case.dtype]
     A1, H, F = (torch.tensor(v, dtype=dt, device=case.device) for v in fwd)
@@ -536,12 +598,23 @@ def _kink_note(db1: torch.Tensor, A1r: np.ndarray, dead: np.ndarray) -> str:
 
 # --------------------------------------------------------------------------- 9. contract
 def _call_unmodified(
-    impl: Implementation, function: str, names, args, like, where: Where, single: bool = False
+    impl: Implementation,
+    function: str,
+    names,
+    args,
+    like,
+    where: Where,
+    single: bool = False,
+    y_form: str = "0-d",
 ):
-    """Call the module's function on native copies of `args`; fail if it changed any of them.
-    The outputs as tensors (`single`: a function of one output, as a tuple of one)."""
+    """Call the module's function on native copies of `args` (y in `y_form`); fail if it
+    changed any of them. The outputs as tensors (`single`: a function of one output, as a
+    tuple of one)."""
     native = impl.natives(function, args)
     pristine = impl.natives(function, args)
+    if "y" in names:
+        k = list(names).index("y")
+        native[k], pristine[k] = (impl.native_y(a[k], y_form) for a in (native, pristine))
     out = impl.call_native(function, *native)
     out = (out,) if single else _expect_arity(out, function, where)
     for name, a, b in zip(names, native, pristine):

@@ -325,8 +325,9 @@ class Table:
 class _Collector:
     """Gathers (stage, tensor) chunks, one per case, into Tables; and the outputs' forms."""
 
-    def __init__(self, dtype: str) -> None:
+    def __init__(self, dtype: str, y_form: str = "0-d") -> None:
         self.dtype = dtype
+        self.y_form = y_form  # the form backward is handed y in (external.Y_FORMS)
         self.chunks: dict[tuple[str, str], list[dict]] = {}
         self.forms: dict[tuple[str, str], dict[str, set[int]]] = {}  # note -> cases
         self.crashes: Counter = Counter()
@@ -548,6 +549,7 @@ def _backward_case(col: _Collector, impl: Implementation, case: Case, ci: int, l
                 t["W1"],
                 t["W2"],
                 layout=layout,
+                y_form=col.y_form,
             )
             for i in range(B)
         ]
@@ -586,7 +588,10 @@ def _backward_case(col: _Collector, impl: Implementation, case: Case, ci: int, l
                 terms=terms.get(name, {}),
             )
     if impl.has("backward_batch"):  # a batch of one included: len(X) and X.squeeze() differ
-        _batch_case(col, impl, case, ci, inp, (A1r, Hr, Fr), layout)
+        # the batches the checks compare: a size that is not a power of two, and B = 1
+        for j, batch in enumerate(checks._mean_batches(case, inp)):
+            fwd = (A1r, Hr, Fr) if batch is inp else checks.backward_inputs(batch, case.dtype)
+            _batch_case(col, impl, case, ci + 0.5 * j, batch, fwd, layout)
 
 
 def _batch_case(
@@ -621,6 +626,7 @@ def _batch_case(
             + tolerances.gamma(B, "float64") * np.abs(expected)
         )
         attrs = _attrs(GRAD_LAYOUT[name], ci, case, np.full((1, case.shape.h), np.nan), nan, nan)
+        attrs["B"] = B  # the batch compared (`checks._mean_batches`)
         col.add(
             "batch",
             name,
@@ -648,6 +654,7 @@ class Probe:
     n_cases: int
     crashed: int = 0  # cases on which a call raised
     layout: object = None  # the call_patterns.Layout the inputs were passed in (None: contiguous)
+    y_form: str = "0-d"  # the form backward was handed y in
 
     def wrong(self, stages: Iterable[str]) -> list[Table]:
         stages = set(stages)
@@ -660,10 +667,11 @@ def run_probes(
     device: str = "cpu",
     which: Sequence[tuple[int, Shape]] | None = None,
     layout=None,
+    y_form: str = "0-d",
 ) -> Probe:
     """The forward and backward probes on every probe case at `dtype`, the inputs passed in
-    `layout` (a call_patterns.Layout; None: contiguous)."""
-    col = _Collector(dtype)
+    `layout` (a call_patterns.Layout; None: contiguous), y in `y_form`."""
+    col = _Collector(dtype, y_form)
     case_list = probe_cases(dtype, device, which)
     crashed = set()
     for ci, case in enumerate(case_list):
@@ -681,7 +689,7 @@ def run_probes(
                 function = stage.__name__.split("_")[1]
                 col.crashes[f"{function}'s outputs could not be read: {exc}"] += 1
                 crashed.add(ci)
-    return Probe(dtype, col.tables(), col.crashes, len(case_list), len(crashed), layout)
+    return Probe(dtype, col.tables(), col.crashes, len(case_list), len(crashed), layout, y_form)
 
 
 # --------------------------------------------------------------------------- classifiers
@@ -860,6 +868,49 @@ def _scale_with_size(t: Table, w: np.ndarray, dec: np.ndarray) -> list[Finding]:
                     t, "scale", k_text, text, w.sum(), hint, max_hit=len(ks), max_cases=t.n_cases
                 )
             ]
+    return _scale_by_size(t, w, ks)
+
+
+def _scale_by_size(t: Table, w: np.ndarray, ks: list[tuple[object, float]]) -> list[Finding]:
+    """One k per case, the same k for every case of the same size n (h, d or B), and not
+    the same for all sizes: the factor is a function of the size (a mean over a count
+    that is wrong for some sizes only: a shift by log2 B, a float32 1/B, a divisor capped)."""
+    for n_name in ("B", "h", "d"):
+        by_n: dict[float, list[float]] = {}
+        for c, k in ks:
+            n = float(t.attrs[n_name][t.attrs["case"] == c][0])
+            by_n.setdefault(n, []).append(k)
+        if len(by_n) < 2 or max(len(v) for v in by_n.values()) < 2:
+            continue  # one case per size: any factor is "a function of the size"
+        same = all(np.all(np.abs(np.array(v) - v[0]) <= 1e-9 * abs(v[0])) for v in by_n.values())
+        firsts = np.array([v[0] for v in by_n.values()])
+        if not same or np.all(np.abs(firsts - firsts[0]) <= 1e-9 * abs(firsts[0])):
+            continue
+        if not np.any(np.abs(firsts - 1.0) > PRECISION_MAX):  # within a narrower format's
+            continue  # rounding of 1: precision, not a factor
+        listed = "; ".join(
+            f"{_ratio_text(v[0])} at {n_name} = {int(n)}" for n, v in sorted(by_n.items())
+        )
+        text = (
+            "{T} = k x expected with k set by "
+            + n_name
+            + " ("
+            + listed
+            + "; the ratio is constant within each of {max_hit} cases)"
+        )
+        hint = f"a mean over the wrong count, or a factor that depends on {n_name}"
+        return [
+            _finding(
+                t,
+                "scale",
+                f"per-{n_name}",
+                text,
+                w.sum(),
+                hint,
+                max_hit=len(ks),
+                max_cases=t.n_cases,
+            )
+        ]
     return []
 
 
@@ -1015,6 +1066,65 @@ def _held(t: Table) -> str:
     if not fits:
         return ""
     return f"; every value fits in {stored} bits ({fits[-1]} has {FORMAT_BITS[fits[-1]]})"
+
+
+def rounded_target(t: Table, w: np.ndarray) -> list[Finding]:
+    """A gradient of the residual computed with the target y rounded to a narrower format
+    first: every gradient is linear in r = f - y, so actual = expected (f - fl(y)) / (f - y)
+    sample by sample, with fl the narrower format's rounding (inf beyond its range, 0 below
+    its subnormals). Typically a Python float made a tensor without a dtype (float32)."""
+    if t.stage != "backward" or not w.any():
+        return []
+    r, f = t.attrs["r"], t.attrs["f"]
+    if not (np.isfinite(r).all() and np.isfinite(f).all()):
+        return []
+    y = f - r
+    p, _ = tolerances.per_sample.FORMATS[t.dtype]
+    for fmt, bits in FORMAT_BITS.items():
+        if bits >= p:
+            continue
+        with np.errstate(all="ignore"):
+            r_fmt = f - cases.round_to(y, fmt)
+            ratio = np.where(r != 0, r_fmt / np.where(r != 0, r, 1.0), np.nan)
+            predicted = t.expected * ratio
+            # the actual's own error (allowed, scaled by the ratio with the residual), the
+            # reference's (the same), and the prediction's three float64 roundings
+            room = (
+                _slack(t, 1.0)
+                + 2.0 * t.allowed * (1.0 + np.abs(ratio))
+                + 4.0 * tolerances.unit_roundoff("float64") * np.abs(predicted)
+            )
+        usable = (r != 0) & np.isfinite(predicted)
+        off = (r != 0) & ~np.isfinite(predicted)  # the target beyond the format's range
+        with np.errstate(invalid="ignore"):
+            fits = np.abs(t.actual - predicted) <= room
+        if not (usable[w] | off[w]).all() or not fits[usable].all():
+            continue
+        if not (np.isfinite(t.actual[off]).sum() == 0):
+            continue
+        text = (
+            "{T} are the gradients of y rounded to "
+            + fmt
+            + f" ({bits} significant bits"
+            + (", and inf beyond its range" if off.any() else "")
+            + ") on {max_hit} of {max_cases} cases: the target goes through "
+            + fmt
+            + " before r = f - y is formed"
+        )
+        return [
+            _finding(
+                t,
+                "precision",
+                fmt + "target",
+                text,
+                w.sum(),
+                "the target converted without the inputs' dtype (torch.tensor(y) of a Python "
+                "float is float32): use torch.as_tensor(y, dtype=x.dtype)",
+                max_hit=t.cases_where(w),
+                max_cases=t.n_cases,
+            )
+        ]
+    return []
 
 
 def precision(t: Table, w: np.ndarray) -> list[Finding]:
@@ -1191,7 +1301,15 @@ def _at_kink(t, w, dec, a1) -> list[Finding]:
 
 
 # -- partial: wrong only on a part, named
-INDEX_ATTRS = {"unit": "units", "input": "inputs", "B": "batch sizes"}
+INDEX_ATTRS = {
+    "unit": "units",
+    "input": "inputs",
+    "B": "batch sizes",
+    "h": "hidden widths h",
+    "d": "input widths d",
+}
+# the attribute that counts an index attribute's range in its case
+WIDTH_OF = {"unit": "h", "input": "d"}
 VALUE_ATTRS = {"a1": "a1", "absr": "|f - y|", "r": "f - y", "f": "f"}
 
 
@@ -1216,24 +1334,61 @@ class _Part:
 
 
 def _index_part(t: Table, w: np.ndarray, dec: np.ndarray, attr: str) -> _Part | None:
-    """Wrong only from some index on ("units >= 8"), up to one, or on a set of them."""
+    """Wrong only on the tail of each case's range ("the last h mod 64 units"), from some
+    index on ("units >= 8"), up to one, or on a set of them: the first of these that holds
+    every decidable element inside it wrong (pure), else the first with a contrast."""
     v = t.attrs[attr]
     if (v[w] < 0).any():
         return None
     noun = INDEX_ATTRS[attr]
     S = np.unique(v[w])
     valid = v >= 0
-    for keep, what in (
+    options = [_tail(t, w, dec, attr)] if attr in WIDTH_OF else []
+    options += [
         (valid & (v >= S.min()), f"{noun} >= {int(S.min())}"),
         (valid & (v <= S.max()), f"{noun} <= {int(S.max())}"),
         (valid & np.isin(v, S), f"{noun} {_ranges(S)}"),
-    ):
+    ]
+    parts = []
+    for option in options:
+        if option is None:
+            continue
+        keep, what = option
         outside = dec & valid & ~keep
         if outside.any():
             text = (
                 f"on {what} (right on {noun} {_ranges(v[outside])}, {int(outside.sum())} elements)"
             )
-            return _Part(keep, text, what, bool(w[dec & keep].all()))
+            if attr in WIDTH_OF:  # an index within a case: every element inside wrong
+                pure = bool(w[dec & keep].all())
+            else:  # a size of the case: every case inside has wrong elements
+                pure = t.cases_where(keep) == t.cases_where(w & keep)
+            parts.append(_Part(keep, text, what, pure))
+    return next((p for p in parts if p.pure), parts[0] if parts else None)
+
+
+def _tail(t: Table, w: np.ndarray, dec: np.ndarray, attr: str):
+    """(keep, text) where, in every case with wrong elements, they are exactly the indices
+    from n - n mod B on (n the case's width, B one power of two >= 8 for all cases): a loop
+    over blocks of B that drops its partial last block. None where that does not hold."""
+    v, n, case = t.attrs[attr], t.attrs[WIDTH_OF[attr]], t.attrs["case"]
+    starts = {}
+    for c in np.unique(case[w]):
+        sel = case == c
+        first = int(v[sel & w].min())
+        if first == 0 or (dec & sel & (v >= first) & ~w).any():  # the whole range, or a
+            return None  # right element inside the tail
+        starts[c] = (first, int(n[sel][0]))
+    for k in range(12, 2, -1):  # B = 4096 down to 8
+        B = 2**k
+        if all(first == width - width % B and first < width for first, width in starts.values()):
+            keep = np.zeros_like(w)
+            for c, (first, _) in starts.items():
+                keep |= (case == c) & (v >= first)
+            widths = ", ".join(f"from {f} of {n_}" for f, n_ in sorted(set(starts.values())))
+            noun = INDEX_ATTRS[attr]
+            what = f"the last {WIDTH_OF[attr]} mod {B} {noun} ({widths})"
+            return keep, what + f": a partial last block of {B} left out"
     return None
 
 
@@ -1311,7 +1466,7 @@ def partial(t: Table, w: np.ndarray) -> list[Finding]:
     return []
 
 
-CLASSIFIERS = (zero, zero_on_part, scale, additive, mask, precision, partial)
+CLASSIFIERS = (zero, zero_on_part, scale, additive, mask, rounded_target, precision, partial)
 SUB_CLASSIFIERS = (zero, scale, additive, mask)
 
 
@@ -1770,10 +1925,7 @@ def layout_findings(failures: Sequence[checks.Failure]) -> list[Finding]:
     layouts, and what goes wrong there (a crash's first line; wrong values are classified by
     the layout probe, listed after this)."""
     blamed = [f for f in failures if f.check == "layout"]
-    others = [
-        f for f in failures if f.check != "layout" and f.kind in VALUE_KINDS | {compare.CRASH}
-    ]
-    if not blamed or others:
+    if not blamed or len(blamed) < len(failures):
         return []
     names = Counter(n for f in blamed for n in _layouts_named(f.message))
     crashes = [f for f in blamed if f.kind == compare.CRASH]
@@ -1804,6 +1956,12 @@ def _probe_sets(impl: Implementation, failures: Sequence[checks.Failure]) -> lis
     dtypes = [d for d in order if d in impl.dtypes]
     probed = {s for _, s in probes()}
     more = sorted({(c.seed, c.shape) for c in failing if c.shape not in probed})[:2]
+    wide = sorted({c.seed for c in failing if c.shape in cases.WIDE_SHAPES})[:1]
+    if wide:  # every wide shape, the one that passed as the contrast of the one that failed
+        more = sorted(
+            {*more, *((wide[0], s) for s in cases.WIDE_SHAPES)},
+            key=lambda m: (m[1] not in cases.WIDE_SHAPES, m),
+        )[:3]
     sets = [(d, probes()) for d in dtypes]
     return sets + [(d, (*probes(), *more)) for d in dtypes] if more else sets
 
@@ -1828,6 +1986,8 @@ def _where(probe: Probe | None, impl: Implementation, device: str) -> tuple[str,
     at = f"{n} probe cases at {probe.dtype}"
     if probe.layout is not None:
         at += f", {probe.layout.description}"
+    if probe.y_form != "0-d":
+        at += f", y passed as {checks.Y_FORM_TEXT[probe.y_form]}"
     if not fwd and not bwd:
         return "contract", _nothing_wrong(probe, at)
     f_text = (
@@ -1889,6 +2049,28 @@ def _layout_probe(
     return probe
 
 
+def _form_probe(
+    impl: Implementation, failures: Sequence[checks.Failure], probe: Probe, device: str
+) -> Probe:
+    """Where the values failed only with y in another form than a 0-d tensor (a Python
+    float, a NumPy scalar: the backward check's other calls), the probes again with y in
+    each of those forms, until one shows wrong values (else the probe as it was)."""
+    from mlp_parity.external import Y_FORMS
+
+    marked = [
+        f for f in failures if f.kind in VALUE_KINDS and "call pattern: y passed as" in f.message
+    ]
+    if not marked:
+        return probe
+    dtype = marked[0].case.dtype if marked[0].case else probe.dtype
+    which = (*probes(), *sorted({(f.case.seed, f.case.shape) for f in marked if f.case})[:2])
+    for form in Y_FORMS[impl.kind][1:]:
+        found = run_probes(impl, dtype, device, which, y_form=form)
+        if any(t.wrong.any() for t in found.tables):
+            return found
+    return probe
+
+
 def _rank(f: Finding) -> tuple:
     order = ORDER.index(f.pattern) if f.pattern in ORDER else len(ORDER)
     return (order, f.pattern == "unknown", -f.weight)
@@ -1923,6 +2105,8 @@ def _diagnose(impl: Implementation, failures: list[checks.Failure]) -> list[Diag
             break
     if probe is not None and not any(t.wrong.any() for t in probe.tables):
         probe = _layout_probe(impl, failures, probe, device)
+    if probe is not None and not any(t.wrong.any() for t in probe.tables):
+        probe = _form_probe(impl, failures, probe, device)
     values = value_findings(probe) if probe else []
     state: list[Finding] = []
     if (

@@ -68,6 +68,9 @@ ARGS = {
 }
 # The forms forward may return f in (README): the harness hands backward f in the same form.
 F_FORMS = ("0-d", "(1,)", "float", "numpy scalar")
+# The forms a caller may hand y in (README): a 0-d tensor or array, a Python float, and for
+# NumPy modules the NumPy scalar that indexing an array of targets gives.
+Y_FORMS = {"torch": ("0-d", "float"), "numpy": ("0-d", "float", "numpy scalar")}
 
 
 def f_form(f: object) -> str:
@@ -128,10 +131,22 @@ class Implementation:
             out = (out[0], out[1], out[2].reshape(()))
         return out
 
-    def backward(self, x, y, a1, h, f, W1, W2, layout=None):
-        """The gradients; f (0-d) is handed over in the form the module's forward returns."""
+    def backward(self, x, y, a1, h, f, W1, W2, layout=None, y_form: str = "0-d"):
+        """The gradients; f (0-d) is handed over in the form the module's forward returns,
+        y in `y_form` (one of Y_FORMS)."""
         native = self.natives("backward", (x, y, a1, h, f, W1, W2), layout)
+        native[1] = self.native_y(native[1], y_form)
         return tuple(self.outputs(self.call_native("backward", *native), x))
+
+    def native_y(self, y, form: str):
+        """A scalar y (0-d, in the module's kind) in `form`: "0-d" as it is, "float" a
+        Python float, "numpy scalar" a NumPy scalar of its dtype (what indexing a NumPy
+        array of targets gives)."""
+        if form == "float":
+            return float(y)
+        if form == "numpy scalar" and isinstance(y, np.ndarray):
+            return y[()]
+        return y
 
     def call(self, function: str, *args):
         """Call module.function with copies of torch-tensor args; return outputs as tensors."""
