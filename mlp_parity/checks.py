@@ -14,7 +14,17 @@ from collections.abc import Callable
 import numpy as np
 import torch
 
-from mlp_parity import call_patterns, cases, compare, finite_diff, oracles, report, tolerances
+from mlp_parity import (
+    call_patterns,
+    cases,
+    compare,
+    finite_diff,
+    oracles,
+    process_state,
+    report,
+    threads,
+    tolerances,
+)
 from mlp_parity.autograd_watch import AutogradWatch
 from mlp_parity.call_patterns import Layout
 from mlp_parity.cases import Case, Inputs
@@ -1274,6 +1284,90 @@ class _Order:
             )
 
 
+# --------------------------------------------------------------------------- 13. threads
+def check_threads(impl: Implementation, case: Case) -> None:
+    """Two calls at once, from two threads, give what each gives alone, bit for bit: forward,
+    backward (and backward_batch) on sample 0 and on sample b (`second_sample`) with every
+    parameter negated, so that every value and every ReLU mask differs between the two.
+
+    The threads take turns statement by statement (`threads.interleaved`): a module-level
+    buffer or variable that the first call writes and reads back later is written by the
+    second in between, on every run. Each call alone runs in a thread of its own. The module's functions are called directly (process-wide state is
+    put back afterwards, and left to the checks that call through `call_native` to report)."""
+    inp, b = second_sample(case)
+    where = _where("threads", impl, case)
+    settings = {
+        1: _Calls(impl, case, inp, where),
+        -1: _Calls(impl, case, _negated(inp, case.dtype), where, NEGATED),
+    }
+    batch = ["backward_batch"] if _batch_checked(impl) else []
+    before = process_state.snapshot()
+    try:
+        for function in ("forward", "backward", *batch):
+            s_a, s_b = (BATCH, BATCH) if function == "backward_batch" else (0, b)
+            calls = [(settings[1], s_a), (settings[-1], s_b)]
+            _check_interleaved(impl, function, calls, where)
+    finally:
+        process_state.restore(before)
+
+
+def _check_interleaved(impl: Implementation, function: str, calls, where: Where) -> None:
+    fn = getattr(impl.module, function)
+    labels = [c.label(function, s) for c, s in calls]
+    traced = threads.user_code(impl.module)
+
+    def make(c: _Calls, s: int):
+        native = impl.natives(function, c.args(function, s))
+        return lambda: fn(*native)
+
+    def results(outcomes, what: str) -> list[tuple]:
+        out = []
+        for (c, _), label, o in zip(calls, labels, outcomes):
+            if o.error is not None:
+                exc = o.error
+                text = (
+                    f"{function} of {impl.name} raised {type(exc).__name__}: {exc} "
+                    f"({label}, {what})"
+                )
+                if what == "alone":
+                    raise ImplementationCrash(text)
+                raise ParityError(
+                    "\n".join(
+                        [
+                            f"threads check failed: {text}, where alone it returned: the module "
+                            "shares state between calls that run at the same time",
+                            *dataclasses.replace(where, pattern=label).footer(),
+                        ]
+                    ),
+                    compare.THREAD_UNSAFE,
+                )
+            out.append(c.converted(function, _expect_arity(o.value, function, where)))
+        return out
+
+    # alone: each in a thread of its own, as together (tracing changes no number)
+    alone = [results(threads.interleaved([make(c, s)]), "alone")[0] for c, s in calls]
+    for order in ((0, 1),):  # one call's write between the other's write and read suffices
+        outcomes = threads.interleaved([make(*calls[k]) for k in order], traced)
+        together = results([outcomes[order.index(k)] for k in range(2)], "together")
+        for k in order:
+            other = labels[1 - k]
+            w = dataclasses.replace(
+                where, pattern=f"{labels[k]} and {other} at once, {labels[order[0]]} first"
+            )
+            for name, got, want in zip(OUTPUTS[function], together[k], alone[k]):
+                expect_same_bits(
+                    got,
+                    want,
+                    tensor=name,
+                    where=w,
+                    why=f"differs when {other} runs at the same time in another thread (the "
+                    "two interleaved statement by statement): the module shares mutable state "
+                    "between calls (a module-level buffer or variable)",
+                    kind=compare.THREAD_UNSAFE,
+                    labels=("together", "alone"),
+                )
+
+
 # --------------------------------------------------------------------------- all of them
 @dataclasses.dataclass(frozen=True)
 class Check:
@@ -1300,6 +1394,7 @@ CHECKS = (
     Check("layout", check_layout, "test_layout"),
     Check("ownership", check_ownership, "test_ownership"),
     Check("order", check_order, "test_order"),
+    Check("threads", check_threads, "test_threads"),
 )
 BY_NAME = {c.name: c for c in CHECKS}
 BY_TEST = {c.test: c for c in CHECKS}

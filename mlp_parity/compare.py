@@ -32,6 +32,7 @@ STATEFUL = "stateful"  # a result depends on earlier calls
 ALIASED_OUTPUT = "aliased-output"  # an output shares memory with an input, state or another
 USES_AUTOGRAD = "uses-autograd"  # forward / backward used torch autograd or torch.func
 GLOBAL_STATE = "global-state"  # a call left process-wide state changed (process_state)
+THREAD_UNSAFE = "thread-unsafe"  # two calls at once in two threads gave other results
 CANCELLATION = "cancellation"  # the loss off where y fits f: its square expanded, or the like
 GRADCHECK = "gradcheck"  # torch.autograd.gradcheck's own verdict (no per-element error)
 # a failed suite test that is not one comparison:
@@ -48,6 +49,7 @@ NOT_SCALED = FORM_KINDS | {
     ALIASED_OUTPUT,
     USES_AUTOGRAD,
     GLOBAL_STATE,
+    THREAD_UNSAFE,
 }
 
 

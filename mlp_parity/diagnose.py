@@ -145,6 +145,7 @@ KIND_PATTERN = {
     compare.CANCELLATION: "precision",
     compare.USES_AUTOGRAD: "uses-autograd",
     compare.GLOBAL_STATE: "global-state",
+    compare.THREAD_UNSAFE: "stateful",  # state shared by calls that run at the same time
 }
 # The order diagnoses are listed in: state first (a module whose results depend on earlier
 # calls crashes, or returns other shapes and dtypes, on a call after one of another shape or
