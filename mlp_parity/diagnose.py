@@ -38,6 +38,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import importlib.util
+import itertools
 import math
 import re
 from collections import Counter
@@ -75,6 +76,10 @@ PATTERNS = (
     "uses-autograd",
     "global-state",
     "layout",
+    "wrong-order",
+    "not-finite",
+    "clipped",
+    "rounding-mode",
     "unknown",
 )
 LOCATIONS = ("forward", "backward", "forward+backward", "contract")
@@ -152,6 +157,7 @@ KIND_PATTERN = {
 # dtype: those are what the state does), then what stops everything, forms, values.
 ORDER = (
     "global-state",
+    "wrong-order",
     "layout",
     "stateful",
     "crash",
@@ -184,6 +190,14 @@ HINTS = {
     "device": "create new tensors on the inputs' device",
     "uses-autograd": "gradients by hand: no requires_grad_, torch.autograd.grad or .backward() "
     "inside forward or backward",
+    "wrong-order": "return the outputs in the contract's order: (a1, h, f) from forward, "
+    "(dW1, db1, dW2, db2) from backward",
+    "not-finite": "a division by a quantity that can be 0 (r, a1, a norm), a log or sqrt of 0, "
+    "or 0 * inf: guard the special value, or form the expression without the division",
+    "clipped": "a clamp where none belongs (gradient-value clipping, a saturating activation, "
+    "a clipped residual)",
+    "rounding-mode": "a conversion that truncates (drops bits, rounds toward zero or down) where "
+    "round-to-nearest belongs: use .to(dtype), which rounds to nearest",
     "layout": "code that assumes contiguous memory (.view(), a write through .reshape(-1), "
     ".numpy() or data_ptr arithmetic on an argument): use .reshape or .contiguous() to read, "
     "and write into tensors of your own",
@@ -233,6 +247,7 @@ class Finding:
     hint: str = ""
     weight: float = 0.0
     loc: str = ""  # the location, where the stages do not say it
+    explains: float = 0  # how many of the run's failures it accounts for (`_explains`)
 
     @property
     def evidence(self) -> str:
@@ -264,6 +279,7 @@ def _merge(findings: Iterable[Finding]) -> list[Finding]:
         m.stages |= f.stages
         m.tensors += [t for t in f.tensors if t not in m.tensors]
         m.weight += f.weight
+        m.explains = max(m.explains, f.explains)
         for name, v in f.nums.items():
             if name not in m.nums:
                 m.nums[name] = v
@@ -478,6 +494,39 @@ def _stack(col: _Collector, stage: str, name: str, outs: list, shape: tuple, ci:
     return np.stack([a for a, _ in aligned])
 
 
+def _permutation(outs: list[tuple], expected: list[list], allowed: list) -> tuple[int, ...] | None:
+    """The order the outputs came in, where it is not the contract's: pi with output k of
+    every sample equal (its shape, and its values within the allowed error) to expected
+    output pi[k]; None where the contract's order fits, or no order does. `expected[j]` and
+    `allowed[j]`: output j of every sample (arrays, one per sample) and its bound."""
+    n = len(expected)
+
+    def fits(k: int, j: int) -> bool:
+        for i, out in enumerate(outs):
+            a = _f64(out[k])
+            e = np.asarray(expected[j][i], dtype=np.float64)
+            if a is None or a.shape != e.shape:
+                return False
+            tol = np.broadcast_to(np.asarray(allowed[j], dtype=np.float64)[i], e.shape)
+            with np.errstate(invalid="ignore"):
+                if not np.all(np.abs(a - e) <= tol):
+                    return False
+        return True
+
+    match = [[fits(k, j) for j in range(n)] for k in range(n)]
+    if all(match[k][k] for k in range(n)):
+        return None
+    for pi in itertools.permutations(range(n)):
+        if pi != tuple(range(n)) and all(match[k][pi[k]] for k in range(n)):
+            return pi
+    return None
+
+
+def _note_order(col: _Collector, stage: str, names: tuple[str, ...], pi, ci: int) -> None:
+    if pi is not None:
+        col.form(stage, "outputs", "order (" + ", ".join(names[j] for j in pi) + ")", ci)
+
+
 def _forward_case(col: _Collector, impl: Implementation, case: Case, ci: int, layout=None) -> None:
     """Stage by stage: a1 against the reference, h against ReLU of the module's own a1, f
     against W2 h + b2 of its own h, the loss (where there is one) against 1/2 (f - y)^2."""
@@ -492,6 +541,9 @@ def _forward_case(col: _Collector, impl: Implementation, case: Case, ci: int, la
     if any(len(o) != 3 for o in outs):
         col.form("forward", "a1, h, f", f"{len(outs[0])} values", ci)
         return
+    e_f = np.asarray(e["f"])
+    order = _permutation(outs, [A1e, He, Fe], [e["a1"], e["a1"], e_f])
+    _note_order(col, "forward", ("a1", "h", "f"), order, ci)
     h = case.shape.h
     A1, H, F = (
         _stack(col, "forward", n, [o[k] for o in outs], s, ci)
@@ -563,6 +615,11 @@ def _backward_case(col: _Collector, impl: Implementation, case: Case, ci: int, l
         ]
         allowed = tolerances.backward_bounds(inp.X, Y, Hr, Fr, inp.W2, case.dtype)
         mags = tolerances.backward_magnitudes(inp.X, Y, Hr, Fr, inp.W2)
+        if stage == "backward":
+            per_output = [[np.asarray(r[k], dtype=np.float64) for r in refs] for k in range(4)]
+            bounds = [allowed[n] for n in checks.GRADS]
+            order = _permutation(outs, per_output, bounds)
+            _note_order(col, stage, checks.GRADS, order, ci)
         R = Fr - Y
         da1 = R[:, None] * inp.W2[0]
         unmasked = {
@@ -735,7 +792,9 @@ def _ratio_text(k: float) -> str:
 
 
 def _scale_hint(k_text: str, t: Table) -> str:
-    if k_text == "2" and (t.stage != "forward" or t.tensor == "loss"):
+    if k_text == "2" and t.tensor == "loss":
+        return "the loss without its 1/2: (f - y)^2 where 1/2 (f - y)^2 belongs"
+    if k_text == "2" and t.stage != "forward":
         return "the derivative of (f - y)^2 instead of 1/2 (f - y)^2"
     if k_text in ("1/2", "-1/2"):
         return "1/2 applied twice, or a mean over two"
@@ -1067,6 +1126,213 @@ def _held(t: Table) -> str:
     if not fits:
         return ""
     return f"; every value fits in {stored} bits ({fits[-1]} has {FORMAT_BITS[fits[-1]]})"
+
+
+def _special_place(t: Table, where: np.ndarray) -> str:
+    """' at a1 = 0 (the kink)' / ' at f = y (zero residual)' / ...: the first condition that
+    holds on every element of `where`; '' where none does."""
+    a1, r = t.attrs.get("a1"), t.attrs.get("r")
+    conditions = []
+    if a1 is not None:
+        conditions.append((" at a1 = 0 exactly (the kink)", a1 == 0))
+        conditions.append((" where the unit is off (a1 <= 0)", a1 <= 0))
+    if r is not None:
+        conditions.append((" at f = y exactly (zero residual)", r == 0))
+    for name, P in t.terms.items():
+        conditions.append((f" where {name} = 0", P == 0))
+    for text, holds in conditions:
+        with np.errstate(invalid="ignore"):
+            if np.all(holds[where]):
+                return text
+    return ""
+
+
+def not_finite(t: Table, w: np.ndarray) -> list[Finding]:
+    """NaN or inf where the reference is finite and of ordinary size: a division by a zero
+    (r, a1, a norm), a log or square root of 0, 0 x inf. Where the reference values are
+    near the top of the dtype's range, an intermediate overflowed: `out_of_range`'s."""
+    bad = w & ~np.isfinite(t.actual) & np.isfinite(t.expected)
+    if not bad.any():
+        return []
+    # an overflow: values beyond the largest number of a narrower format (computed in it),
+    # or in the upper half of the dtype's own exponent range (an intermediate past it)
+    tops = [float(torch.finfo(cases.TORCH_DTYPES[f]).max) for f in FORMAT_BITS]
+    mine = float(torch.finfo(cases.TORCH_DTYPES[t.dtype]).max)
+    big = min([math.sqrt(mine), *(m for m in tops if m < mine)])
+    if np.any(np.abs(t.expected[bad]) > big):
+        return []
+    place = _special_place(t, bad)
+    n_nan = int(np.isnan(t.actual[bad]).sum())
+    text = (
+        "{T} NaN on {n_nan} and inf on {n_inf} elements"
+        + place
+        + ", in {max_hit} of {max_cases} cases, where the reference is finite (up to "
+        + "{max_e:.3g})"
+    )
+    return [
+        _finding(
+            t,
+            "not-finite",
+            place,
+            text,
+            w.sum(),
+            HINTS["not-finite"],
+            n_nan=n_nan,
+            n_inf=int(bad.sum()) - n_nan,
+            max_hit=t.cases_where(bad),
+            max_cases=t.n_cases,
+            max_e=float(np.abs(t.expected[bad]).max()),
+        )
+    ]
+
+
+def clipped(t: Table, w: np.ndarray) -> list[Finding]:
+    """Values capped at a threshold c: equal to +-c wherever |expected| > c and right below
+    it (a clamp of the value: gradient-value clipping, a saturating activation), or
+    expected x c / |f - y| wherever |f - y| > c (the residual clamped), one c everywhere."""
+    if not w.any() or not np.isfinite(t.actual[w]).all():
+        return []
+    dec = _decidable(t, w)
+    room = _slack(t, 1.0)
+    c = float(np.median(np.abs(t.actual[w])))
+    if c > 0:
+        at_cap = np.abs(np.abs(t.actual) - c) <= room + 2.0 * tolerances.unit_roundoff(t.dtype) * c
+        above = np.abs(t.expected) > c + room
+        same_side = np.sign(t.actual) == np.sign(t.expected)
+        capped_from = np.unique(np.abs(t.expected[w]))
+        if (
+            np.all((at_cap & above & same_side)[w])
+            and not (dec & above & ~w).any()
+            and (dec & ~above & (np.abs(t.expected) > 0)).any()
+            and capped_from.size >= 2  # several values, all brought to one: a cap, not a
+            and capped_from[-1] - capped_from[0] > 2.0 * room.max()  # coincidence
+        ):
+            text = (
+                "{T} capped at +-"
+                + _g(c)
+                + ": equal to +-"
+                + _g(c)
+                + " wherever |expected| > "
+                + _g(c)
+                + " ({n_wrong} elements in {max_hit} cases), right below it"
+            )
+            return [
+                _finding(
+                    t,
+                    "clipped",
+                    _g(c),
+                    text,
+                    w.sum(),
+                    HINTS["clipped"],
+                    n_wrong=int(w.sum()),
+                    max_hit=t.cases_where(w),
+                )
+            ]
+    r = np.abs(t.attrs["r"]) if "r" in t.attrs else None
+    if r is None or not np.isfinite(r).all():
+        return []
+    sel = w & dec & (t.expected != 0)
+    if not sel.any():
+        return []
+    with np.errstate(all="ignore"):
+        caps = t.actual[sel] / t.expected[sel] * r[sel]
+    c = float(np.median(caps))
+    if not (c > 0 and np.all(np.abs(caps - c) <= 1e-6 * c)):
+        return []
+    with np.errstate(all="ignore"):
+        predicted = np.where(r > c, t.expected * c / r, t.expected)
+    if not np.all(np.abs(t.actual - predicted) <= room + 1e-6 * np.abs(predicted)):
+        return []
+    if not (dec & (r <= c) & (t.expected != 0) & ~w).any():  # no residual below the cap:
+        return []  # a factor everywhere (scale), not a cap
+    text = (
+        "{T} = expected x "
+        + _g(c)
+        + " / |f - y| wherever |f - y| > "
+        + _g(c)
+        + " ({n_wrong} elements in {max_hit} cases), right where |f - y| <= "
+        + _g(c)
+        + ": the residual clipped at +-"
+        + _g(c)
+    )
+    return [
+        _finding(
+            t,
+            "clipped",
+            "r" + _g(c),
+            text,
+            w.sum(),
+            HINTS["clipped"],
+            n_wrong=int(w.sum()),
+            max_hit=t.cases_where(w),
+        )
+    ]
+
+
+ROUNDING_MIN_ELEMENTS = 6  # one-sided errors on fewer wrong elements may be chance (1 in 32)
+
+
+def rounding_mode(t: Table, w: np.ndarray) -> list[Finding]:
+    """Every wrong element off by less than one step of one grid, all to one side (toward
+    zero, down or up), and on that grid: the value rounded in another mode than to nearest.
+    The grids: the dtype's own and each narrower float format (a conversion that truncates,
+    such as dropping a float32's low 16 bits for bfloat16), and a fixed-point grid 2^k (a
+    floor or ceiling to a fixed step). Round to nearest errs by half a step, to both sides."""
+    if w.sum() < ROUNDING_MIN_ELEMENTS or not np.isfinite(t.actual[w]).all():
+        return []
+    D = t.actual - t.expected
+    sides = {
+        "toward zero": (np.abs(t.actual) <= np.abs(t.expected))
+        & ((np.sign(t.actual) == np.sign(t.expected)) | (t.actual == 0)),
+        "down (toward -inf)": D <= 0,
+        "up (toward +inf)": D >= 0,
+    }
+    side = next((name for name, holds in sides.items() if holds[w].all()), None)
+    if side is None:
+        return []
+    p, _ = tolerances.per_sample.FORMATS[t.dtype]
+    grids = [(t.dtype, p)] + [(f, b) for f, b in FORMAT_BITS.items() if b < p]
+    for fmt, bits in grids:
+        step = tolerances.ulp(t.expected, fmt)
+        on_grid = cases.round_to(t.actual[w], fmt) == t.actual[w]
+        if np.all(np.abs(D[w]) < step[w] + t.allowed[w]) and on_grid.all():
+            grid = f"{fmt}'s ({bits} significant bits)"
+            return [_rounding_finding(t, w, side, grid)]
+    worst = float(np.abs(D[w]).max())
+    finite = t.actual[np.isfinite(t.actual)]
+    if worst > 0:
+        # the step: the power of two at or above the largest error (an error of a whole step
+        # is the float64 rounding of one just below it); every value the tensor holds, right
+        # or wrong, on that grid: the whole result quantised, not a few values that happen
+        # to be round
+        fixed = 2.0 ** math.ceil(math.log2(worst))
+        with np.errstate(all="ignore"):
+            on_grid = bool(np.all(np.mod(finite, fixed) == 0))
+        if on_grid and np.all(np.abs(D[w]) <= fixed) and np.unique(finite).size > 2:
+            return [_rounding_finding(t, w, side, f"a fixed-point grid of {_g(fixed)}")]
+    return []
+
+
+def _rounding_finding(t: Table, w: np.ndarray, side: str, grid: str) -> Finding:
+    text = (
+        "{T} rounded "
+        + side
+        + " on "
+        + grid
+        + ": every wrong element ({n_wrong} in {max_hit} cases) is less than one step of that "
+        + "grid off, all to the same side, where rounding to nearest errs by half a step to "
+        + "either side"
+    )
+    return _finding(
+        t,
+        "rounding-mode",
+        side + grid,
+        text,
+        w.sum(),
+        HINTS["rounding-mode"],
+        n_wrong=int(w.sum()),
+        max_hit=t.cases_where(w),
+    )
 
 
 def rounded_target(t: Table, w: np.ndarray) -> list[Finding]:
@@ -1467,7 +1733,19 @@ def partial(t: Table, w: np.ndarray) -> list[Finding]:
     return []
 
 
-CLASSIFIERS = (zero, zero_on_part, scale, additive, mask, rounded_target, precision, partial)
+CLASSIFIERS = (
+    rounded_target,
+    not_finite,
+    zero,
+    zero_on_part,
+    clipped,
+    rounding_mode,
+    scale,
+    additive,
+    mask,
+    precision,
+    partial,
+)
 SUB_CLASSIFIERS = (zero, scale, additive, mask)
 
 
@@ -1529,6 +1807,42 @@ def _classify(t: Table) -> list[Finding]:
     return [*note, unknown(t, w)]
 
 
+def wrong_order(t: Table) -> list[Finding]:
+    """The outputs of a function in another order than the contract's (`_permutation`: each
+    equal to another output's reference, within its tolerance), on every case that the
+    probes could compare."""
+    out = []
+    for note, n in t.forms.items():
+        if not note.startswith("order "):
+            continue
+        names = note.removeprefix("order (").removesuffix(")").split(", ")
+        expected = list(OUTPUT_NAMES[t.stage])
+        moved = [e for e, g in zip(expected, names) if e != g]
+        text = (
+            t.stage
+            + " returns its outputs in another order: "
+            + f"({', '.join(names)}) where ({', '.join(expected)}) belongs, on "
+            + "{max_hit} probe cases (each output equal, within its tolerance, to the one named "
+            + f"there: {names[expected.index(moved[0])]} comes back where {moved[0]} belongs)"
+        )
+        out.append(
+            Finding(
+                "wrong-order",
+                t.stage,
+                {t.stage},
+                moved,
+                text,
+                {"max_hit": n},
+                HINTS["wrong-order"],
+                math.inf,
+            )
+        )
+    return out
+
+
+OUTPUT_NAMES = {"forward": ("a1", "h", "f"), "backward": checks.GRADS}
+
+
 def _zero_residual(tables: list[Table]) -> list[Finding]:
     """At f = y every gradient is 0: what is left is a term that does not vanish with the
     residual (a target used wrongly, weight decay, an offset)."""
@@ -1536,6 +1850,10 @@ def _zero_residual(tables: list[Table]) -> list[Finding]:
     for t in tables:
         w = t.wrong
         if not w.any():
+            continue
+        nan = not_finite(t, w)
+        if nan:  # NaN or inf where every gradient is 0: a division by the residual, or such
+            out.extend(nan)
             continue
         D = np.abs(t.actual)
         text = (
@@ -1565,8 +1883,12 @@ def _zero_residual(tables: list[Table]) -> list[Finding]:
 def value_findings(probe: Probe) -> list[Finding]:
     """Every tensor's pattern, merged over tensors; a gradient that is wrong because it does
     not vanish at zero residual is an extra-term."""
-    main = [t for t in probe.tables if t.stage != "zero-residual"]
-    found = [f for t in main for f in classify(t)]
+    main = [t for t in probe.tables if t.stage != "zero-residual" and t.tensor != "outputs"]
+    found = [f for t in probe.tables if t.tensor == "outputs" for f in wrong_order(t)]
+    reordered = {t.stage for t in probe.tables if t.tensor == "outputs" and wrong_order(t)}
+    # in a function whose outputs come in another order, every value and shape is wrong for
+    # that reason alone
+    found += [f for t in main if t.stage not in reordered for f in classify(t)]
     vague = ("unknown", "partial")  # a part named, not what is wrong there
     explained = {tensor for f in found if f.pattern not in vague for tensor in f.tensors}
     zr = _zero_residual([t for t in probe.tables if t.stage == "zero-residual"])
@@ -1874,7 +2196,9 @@ def kind_findings(failures: Sequence[checks.Failure]) -> list[Finding]:
         )
         tensors = sorted({f.tensor for f in fs if f.tensor})
         hint = ARITY_HINT if fs[0].kind == compare.ARITY else HINTS.get(pattern, "")
-        out.append(Finding(pattern, "", {"contract"}, tensors, text, {}, hint, math.inf))
+        out.append(
+            Finding(pattern, "", {"contract"}, tensors, text, {}, hint, math.inf, explains=len(fs))
+        )
     return out
 
 
@@ -1944,7 +2268,8 @@ def layout_findings(failures: Sequence[checks.Failure]) -> list[Finding]:
         + "every other check"
         + what
     )
-    return [Finding("layout", "", {"contract"}, tensors, text, {}, HINTS["layout"], math.inf)]
+    found = Finding("layout", "", {"contract"}, tensors, text, {}, HINTS["layout"], math.inf)
+    return [dataclasses.replace(found, explains=len(blamed))]
 
 
 def _probe_sets(impl: Implementation, failures: Sequence[checks.Failure]) -> list[tuple]:
@@ -2073,8 +2398,41 @@ def _form_probe(
 
 
 def _rank(f: Finding) -> tuple:
+    """The finding that explains the most failures first; among equals, ORDER (state, which
+    makes other failures, before forms and values), then the one with the most evidence."""
     order = ORDER.index(f.pattern) if f.pattern in ORDER else len(ORDER)
-    return (order, f.pattern == "unknown", -f.weight)
+    return (-f.explains, order, f.pattern == "unknown", -f.weight)
+
+
+# The outputs each comparison's tensor stands for: a directional derivative is every gradient.
+_STANDS_FOR = {"<grad, v>": set(checks.GRADS)}
+# Failures a value pattern accounts for, by kind.
+_VALUE_LIKE = VALUE_KINDS | {compare.CANCELLATION}
+
+
+def _explains(f: Finding, failures: Sequence[checks.Failure]) -> float:
+    """How many failures a finding from the probes accounts for: those of a value kind whose
+    tensor is one of its tensors (a directional derivative: any gradient; gradcheck names
+    none: any finding of the backward); a state that changes results, every failure (what
+    else fails, fails because of it); outputs in another order, every failure of a value or
+    a form."""
+    if f.explains:
+        return f.explains
+    if f.pattern == "partial":  # where, with what is wrong there: before its own sub-pattern
+        return _explains(dataclasses.replace(f, pattern="value"), failures) + 0.5
+    if f.pattern in ("stateful", "nondeterministic"):
+        return len(failures)
+    if f.pattern == "wrong-order":
+        return sum(1 for x in failures if x.kind in _VALUE_LIKE | compare.FORM_KINDS)
+    mine = set(f.tensors)
+    count = 0
+    for x in failures:
+        if x.kind not in _VALUE_LIKE:
+            continue
+        names = _STANDS_FOR.get(x.tensor, {x.tensor})
+        if names & mine or (not x.tensor and f.location != "forward"):
+            count += 1
+    return count
 
 
 def diagnose(impl: Implementation, failures: Iterable[checks.Failure]) -> list[Diagnosis]:
@@ -2098,12 +2456,16 @@ def _diagnose(impl: Implementation, failures: list[checks.Failure]) -> list[Diag
         for f in kind_findings(failures)
         if f.pattern not in ("nondeterministic", "stateful", "mutates-input")
     ]
-    found += layout_findings(failures)
     probe = None
     for dtype, which in _probe_sets(impl, failures):
         probe = run_probes(impl, dtype, device, which)
         if any(t.wrong.any() for t in probe.tables):
             break
+    contiguous_right = probe is None or not (
+        probe.crashed or any(t.wrong.any() or t.forms for t in probe.tables)
+    )
+    if contiguous_right:  # only then can a layout be what makes the values wrong
+        found += layout_findings(failures)
     if probe is not None and not any(t.wrong.any() for t in probe.tables):
         probe = _layout_probe(impl, failures, probe, device)
     if probe is not None and not any(t.wrong.any() for t in probe.tables):
@@ -2120,13 +2482,20 @@ def _diagnose(impl: Implementation, failures: list[checks.Failure]) -> list[Diag
         state = [
             f for f in kind_findings(failures) if f.pattern in ("nondeterministic", "stateful")
         ]
+        if any(f.pattern == "nondeterministic" for f in state):
+            # unconfirmed by the probes, a repeat of the very same call that differs is the
+            # direct evidence: what the order check calls state is that noise again
+            state = [f for f in state if f.pattern == "nondeterministic"]
     if any(f.pattern == "stateful" for f in state):
         values = []  # the wrong values are what the state does
     if compare.MUTATES_INPUT in kinds:
         mutated = mutation_findings(impl, probe.dtype if probe else "float64", device)
         found += mutated or [f for f in kind_findings(failures) if f.pattern == "mutates-input"]
-    found = sorted(found + state + values, key=_rank)
-    flipped = {t for f in found if f.pattern == "transposed" for t in f.tensors}
+    found = [
+        dataclasses.replace(f, explains=_explains(f, failures)) for f in found + state + values
+    ]
+    found = sorted(found, key=_rank)
+    flipped = {t for f in found if f.pattern in ("transposed", "wrong-order") for t in f.tensors}
     found = [  # a shape that is the transposition's needs no advice of its own
         dataclasses.replace(f, hint="") if f.pattern == "shape" and set(f.tensors) <= flipped else f
         for f in found
