@@ -1317,12 +1317,23 @@ def _check_interleaved(impl: Implementation, function: str, calls, where: Where)
     traced = threads.user_code(impl.module)
 
     def make(c: _Calls, s: int):
+        """The call, its outputs copied in its own thread as soon as it returns (the harness's
+        code takes no turns: the other call waits), so that an output buffer the two calls
+        share is the ownership check's to report, not this one's."""
         native = impl.natives(function, c.args(function, s))
-        return lambda: fn(*native)
+
+        def call():
+            out = fn(*native)
+            try:
+                return c.converted(function, _expect_arity(out, function, where))
+            except ParityError as exc:  # a form failure, raised in this thread's stead
+                return exc
+
+        return call
 
     def results(outcomes, what: str) -> list[tuple]:
         out = []
-        for (c, _), label, o in zip(calls, labels, outcomes):
+        for label, o in zip(labels, outcomes):
             if o.error is not None:
                 exc = o.error
                 text = (
@@ -1341,7 +1352,9 @@ def _check_interleaved(impl: Implementation, function: str, calls, where: Where)
                     ),
                     compare.THREAD_UNSAFE,
                 )
-            out.append(c.converted(function, _expect_arity(o.value, function, where)))
+            if isinstance(o.value, ParityError):
+                raise o.value
+            out.append(o.value)
         return out
 
     # alone: each in a thread of its own, as together (tracing changes no number)

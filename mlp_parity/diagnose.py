@@ -1194,9 +1194,13 @@ def clipped(t: Table, w: np.ndarray) -> list[Finding]:
         return []
     dec = _decidable(t, w)
     room = _slack(t, 1.0)
+    u = tolerances.unit_roundoff(t.dtype)
+    eta = tolerances.smallest_subnormal(t.dtype)
     c = float(np.median(np.abs(t.actual[w])))
     if c > 0:
-        at_cap = np.abs(np.abs(t.actual) - c) <= room + 2.0 * tolerances.unit_roundoff(t.dtype) * c
+        # the cap itself, rounded in the dtype (not the expected value's tolerance: a value
+        # far above the cap has a bound far larger than the cap)
+        at_cap = np.abs(np.abs(t.actual) - c) <= 4.0 * u * c + 4.0 * eta
         above = np.abs(t.expected) > c + room
         same_side = np.sign(t.actual) == np.sign(t.expected)
         capped_from = np.unique(np.abs(t.expected[w]))
@@ -1240,8 +1244,11 @@ def clipped(t: Table, w: np.ndarray) -> list[Finding]:
     if not (c > 0 and np.all(np.abs(caps - c) <= 1e-6 * c)):
         return []
     with np.errstate(all="ignore"):
-        predicted = np.where(r > c, t.expected * c / r, t.expected)
-    if not np.all(np.abs(t.actual - predicted) <= room + 1e-6 * np.abs(predicted)):
+        shrink = np.where(r > c, c / r, 1.0)
+        predicted = t.expected * shrink
+        # the expected value's bound, shrunk with it, and the product's own rounding
+        fit = 2.0 * t.allowed * shrink + 4.0 * u * np.abs(predicted) + 4.0 * eta
+    if not np.all(np.abs(t.actual - predicted) <= fit):
         return []
     if not (dec & (r <= c) & (t.expected != 0) & ~w).any():  # no residual below the cap:
         return []  # a factor everywhere (scale), not a cap
@@ -2398,10 +2405,11 @@ def _form_probe(
 
 
 def _rank(f: Finding) -> tuple:
-    """The finding that explains the most failures first; among equals, ORDER (state, which
-    makes other failures, before forms and values), then the one with the most evidence."""
+    """A named pattern before "unknown"; among them, the finding that explains the most
+    failures first; among equals, ORDER (state, which makes other failures, before forms and
+    values), then the one with the most evidence."""
     order = ORDER.index(f.pattern) if f.pattern in ORDER else len(ORDER)
-    return (-f.explains, order, f.pattern == "unknown", -f.weight)
+    return (f.pattern == "unknown", -f.explains, order, -f.weight)
 
 
 # The outputs each comparison's tensor stands for: a directional derivative is every gradient.
@@ -2493,6 +2501,13 @@ def _diagnose(impl: Implementation, failures: list[checks.Failure]) -> list[Diag
         found += mutated or [f for f in kind_findings(failures) if f.pattern == "mutates-input"]
     found = [
         dataclasses.replace(f, explains=_explains(f, failures)) for f in found + state + values
+    ]
+    # an output buffer the module keeps is also state two threads share: the threads
+    # check's failures are the aliasing's too
+    races = sum(1 for x in failures if x.kind == compare.THREAD_UNSAFE)
+    found = [
+        dataclasses.replace(f, explains=f.explains + races) if f.pattern == "aliased-output" else f
+        for f in found
     ]
     found = sorted(found, key=_rank)
     flipped = {t for f in found if f.pattern in ("transposed", "wrong-order") for t in f.tensors}

@@ -2,7 +2,7 @@
 
 import torch
 
-DIAGNOSIS = ("clipped", "partial")
+DIAGNOSIS = ("partial", "clipped")
 
 
 def forward(x, W1, b1, W2, b2):
