@@ -463,6 +463,8 @@ def _attrs(layout: str, ci: int, case: Case, A1: np.ndarray, R: np.ndarray, F: n
         "unit": -1,
         "input": -1,
         "a1": np.nan,
+        # every unit of the sample off (a path that skips the hidden layer)
+        "dead": per_sample(np.all(np.asarray(A1) <= 0, axis=-1)),
     }
     if layout == "h":
         return common | {"unit": np.arange(s.h), "a1": A1}
@@ -580,6 +582,7 @@ def _forward_case(col: _Collector, impl: Implementation, case: Case, ci: int, la
 
 
 GRAD_LAYOUT = {"dW1": "hd", "db1": "h", "dW2": "1h", "db2": "s1"}
+RESIDUAL_B2 = "b2 in the residual"  # a term: the gradient's share of b2 through r = f - y
 
 
 def _backward_case(col: _Collector, impl: Implementation, case: Case, ci: int, layout=None) -> None:
@@ -627,6 +630,10 @@ def _backward_case(col: _Collector, impl: Implementation, case: Case, ci: int, l
             "db1": da1,
             "dW2": (R[:, None] * A1r)[:, None, :],
         }
+        # each gradient per unit of residual, times b2: a residual formed without b2 (f
+        # recomputed as W2 h) differs by minus this, one formed with b2 twice by plus it
+        with np.errstate(all="ignore"):
+            per_r = np.where(R != 0, inp.b2[0] / np.where(R != 0, R, 1.0), 0.0)
         terms = {"dW1": {"W1": inp.W1}, "dW2": {"W2": inp.W2}}
         for k, (name, p) in enumerate(zip(checks.GRADS, inp.params)):
             actual = _stack(col, stage, name, [g[k] for g in outs], p.shape, ci)
@@ -634,6 +641,8 @@ def _backward_case(col: _Collector, impl: Implementation, case: Case, ci: int, l
                 continue
             expected = np.stack([np.asarray(r[k], dtype=np.float64) for r in refs])
             attrs = _attrs(GRAD_LAYOUT[name], ci, case, A1r, R, Fr)
+            lead = (len(R),) + (1,) * (expected.ndim - 1)
+            residual_b2 = {RESIDUAL_B2: expected * per_r.reshape(lead)}
             col.add(
                 stage,
                 name,
@@ -643,7 +652,7 @@ def _backward_case(col: _Collector, impl: Implementation, case: Case, ci: int, l
                 mags[name][1],
                 attrs,
                 unmasked=unmasked.get(name),
-                terms=terms.get(name, {}),
+                terms=terms.get(name, {}) | residual_b2,
             )
     if impl.has("backward_batch"):  # a batch of one included: len(X) and X.squeeze() differ
         # the batches the checks compare: a size that is not a power of two, and B = 1
@@ -673,6 +682,10 @@ def _batch_case(
     batch = tolerances.backward_batch_bounds(inp.X, inp.Y, fwd[1], fwd[2], inp.W2, case.dtype)
     B = len(inp.X)
     nan = np.full(1, np.nan)
+    # what the batch would be without the ReLU mask: the mean of the unmasked gradients
+    R = fwd[2] - inp.Y
+    dA1 = R[:, None] * inp.W2[0]
+    unmasked = {"dW1": (dA1[:, :, None] * inp.X[:, None, :]).mean(0), "db1": dA1.mean(0)}
     for k, (name, p) in enumerate(zip(checks.GRADS, inp.params)):
         expected = np.mean([np.asarray(r[k], dtype=np.float64) for r in refs], axis=0)
         actual = _stack(col, "batch", name, [out[k]], p.shape, ci)
@@ -693,6 +706,7 @@ def _batch_case(
             allowed[None],
             np.abs(expected[None]) + allowed[None],
             attrs,
+            unmasked=unmasked[name][None] if name in unmasked else None,
         )
 
 
@@ -820,6 +834,14 @@ def zero(t: Table, w: np.ndarray) -> list[Finding]:
     ]
 
 
+def _magnitude_cut(t: Table, w: np.ndarray, decidable: np.ndarray) -> bool:
+    """Wrong exactly on the elements whose value lies below some magnitude (and right on
+    every decidable one above it): a flush of small values, which `partial` names."""
+    mag = np.abs(t.expected)
+    below = mag <= mag[w].max(initial=0.0)
+    return bool(w.any() and np.all(w[decidable & below]) and (decidable & ~below).any())
+
+
 def zero_on_part(t: Table, w: np.ndarray) -> list[Finding]:
     """0 wherever it is wrong and on every element of a part named by the inputs, right
     elsewhere: whole cases (a flush of tiny values, an early exit for a zero weight or bias)
@@ -828,8 +850,14 @@ def zero_on_part(t: Table, w: np.ndarray) -> list[Finding]:
     if not w.any():
         return []
     decidable = np.abs(t.expected) > DECIDABLE * t.allowed
+    if _magnitude_cut(t, w, decidable):
+        return []  # wrong below some magnitude only: partial's, which names the cut
     parts = [("cases", np.isin(t.attrs["case"], np.unique(t.attrs["case"][w])), "")]
-    parts += [(name, P == 0, f" where {name} = 0") for name, P in t.terms.items()]
+    if "dead" in t.attrs:
+        parts.append(("dead", t.attrs["dead"] == 1, " of the samples where every unit is off"))
+    parts += [
+        (name, P == 0, f" where {name} = 0") for name, P in t.terms.items() if name != RESIDUAL_B2
+    ]
     for key, hit, where in parts:
         if not (np.all(hit[w]) and np.all(t.actual[hit] == 0) and (decidable & ~hit).any()):
             continue
@@ -928,7 +956,37 @@ def _scale_with_size(t: Table, w: np.ndarray, dec: np.ndarray) -> list[Finding]:
                     t, "scale", k_text, text, w.sum(), hint, max_hit=len(ks), max_cases=t.n_cases
                 )
             ]
-    return _scale_by_size(t, w, ks)
+    return _scale_by_sizes(t, w, ks) or _scale_by_size(t, w, ks)
+
+
+def _scale_by_sizes(t: Table, w: np.ndarray, ks: list[tuple[object, float]]) -> list[Finding]:
+    """k = c n1 / n2 for two of h, d, B, one c on every case: a count of the wrong size
+    where a mean divides (B / d: the sum over a batch divided by the input width)."""
+    sizes = {
+        n: np.array([float(t.attrs[n][t.attrs["case"] == c][0]) for c, _ in ks]) for n in "hdB"
+    }
+    kv = np.array([k for _, k in ks])
+    for top, bottom in itertools.permutations("hdB", 2):
+        ratio = sizes[top] / sizes[bottom]
+        if len(np.unique(ratio)) < 2:
+            continue
+        values = kv / ratio
+        c0 = float(values[0])
+        if c0 == 0 or not np.all(np.abs(values - c0) <= 1e-9 * abs(c0)):
+            continue
+        c_text = _ratio_text(c0)
+        k_text = f"{top}/{bottom}" if c_text == "1" else f"{c_text} {top}/{bottom}"
+        text = (
+            "{T} = "
+            + k_text
+            + " x expected on {max_hit} of {max_cases} cases (the ratio is constant within each "
+            + f"case and follows {top}/{bottom}: a division by {bottom} where {top} belongs)"
+        )
+        hint = f"a mean over {bottom} where the count is {top} (X.shape[1] for X.shape[0])"
+        return [
+            _finding(t, "scale", k_text, text, w.sum(), hint, max_hit=len(ks), max_cases=t.n_cases)
+        ]
+    return []
 
 
 def _scale_by_size(t: Table, w: np.ndarray, ks: list[tuple[object, float]]) -> list[Finding]:
@@ -1024,6 +1082,21 @@ def additive(t: Table, w: np.ndarray) -> list[Finding]:
         if c == 0 or not np.all(np.abs(D - c * P) <= _slack(t, c)):
             continue
         c_text = _ratio_text(c)
+        if name == RESIDUAL_B2 and c_text in ("-1", "1"):
+            left_out = c_text == "-1"
+            text = (
+                "{T} = the gradient of the residual "
+                + ("f - b2 - y" if left_out else "f + b2 - y")
+                + " on {max_cases} of {max_cases} cases: "
+                + ("b2 is left out of f" if left_out else "b2 is counted twice in f")
+            )
+            hint = (
+                "f recomputed from h without b2: use the f that forward returned"
+                if left_out
+                else "b2 added to an f that already holds it"
+            )
+            pattern = "missing-term" if left_out else "extra-term"
+            return [_finding(t, pattern, name + c_text, text, w.sum(), hint, max_cases=t.n_cases)]
         if c_text == "-1":
             text = (
                 "{T} = expected - "
@@ -1139,7 +1212,8 @@ def _special_place(t: Table, where: np.ndarray) -> str:
     if r is not None:
         conditions.append((" at f = y exactly (zero residual)", r == 0))
     for name, P in t.terms.items():
-        conditions.append((f" where {name} = 0", P == 0))
+        if name != RESIDUAL_B2:
+            conditions.append((f" where {name} = 0", P == 0))
     for text, holds in conditions:
         with np.errstate(invalid="ignore"):
             if np.all(holds[where]):
@@ -1154,12 +1228,13 @@ def not_finite(t: Table, w: np.ndarray) -> list[Finding]:
     bad = w & ~np.isfinite(t.actual) & np.isfinite(t.expected)
     if not bad.any():
         return []
-    # an overflow: values beyond the largest number of a narrower format (computed in it),
-    # or in the upper half of the dtype's own exponent range (an intermediate past it)
+    # where other wrong values show the precision or range of a narrower format, the inf is
+    # that format's overflow (`out_of_range`); where the non-finite values are all that is
+    # wrong, they are what the bug makes (a division by 0, a loss scale's overflow)
     tops = [float(torch.finfo(cases.TORCH_DTYPES[f]).max) for f in FORMAT_BITS]
     mine = float(torch.finfo(cases.TORCH_DTYPES[t.dtype]).max)
-    big = min([math.sqrt(mine), *(m for m in tops if m < mine)])
-    if np.any(np.abs(t.expected[bad]) > big):
+    narrower = min((m for m in tops if m < mine), default=math.inf)
+    if (w & ~bad).any() and np.any(np.abs(t.expected[bad]) > narrower):
         return []
     place = _special_place(t, bad)
     n_nan = int(np.isnan(t.actual[bad]).sum())
@@ -1276,6 +1351,42 @@ def clipped(t: Table, w: np.ndarray) -> list[Finding]:
     ]
 
 
+def batch_mask(t: Table, w: np.ndarray) -> list[Finding]:
+    """backward_batch's mask, which no per-element activation can show (a batch gradient
+    sums over samples with other masks): equal to the mean of the unmasked per-sample
+    gradients (the mask left out of the batch path), or to that mean less the right one (the
+    mask inverted there)."""
+    if t.stage != "batch" or t.unmasked is None or not w.any():
+        return []
+    if not np.isfinite(t.actual).all():
+        return []
+    room = 2.0 * t.allowed + 4.0 * tolerances.unit_roundoff(t.dtype) * np.abs(t.unmasked)
+    for pattern, value, what in (
+        ("mask-missing", t.unmasked, "the mean of the unmasked per-sample gradients"),
+        ("mask-inverted", t.unmasked - t.expected, "the mean over the inactive units only"),
+    ):
+        if np.all(np.abs(t.actual - value) <= room):
+            text = (
+                "backward_batch's {T} = "
+                + what
+                + " on {max_hit} of {max_cases} batches: the ReLU mask of the batch path"
+                + (" is left out" if pattern == "mask-missing" else " is inverted")
+            )
+            return [
+                _finding(
+                    t,
+                    pattern,
+                    "batch",
+                    text,
+                    w.sum(),
+                    HINTS[pattern] + " (in backward_batch: 1[A1 > 0])",
+                    max_hit=t.cases_where(w),
+                    max_cases=t.n_cases,
+                )
+            ]
+    return []
+
+
 ROUNDING_MIN_ELEMENTS = 6  # one-sided errors on fewer wrong elements may be chance (1 in 32)
 
 
@@ -1297,6 +1408,10 @@ def rounding_mode(t: Table, w: np.ndarray) -> list[Finding]:
     side = next((name for name, holds in sides.items() if holds[w].all()), None)
     if side is None:
         return []
+    # where the wrong values landed: on several grid points, not all on 0 (a flush to zero is
+    # no rounding mode, and every grid holds 0)
+    if np.unique(t.actual[w][t.actual[w] != 0]).size < 2:
+        return []
     p, _ = tolerances.per_sample.FORMATS[t.dtype]
     grids = [(t.dtype, p)] + [(f, b) for f, b in FORMAT_BITS.items() if b < p]
     for fmt, bits in grids:
@@ -1315,7 +1430,7 @@ def rounding_mode(t: Table, w: np.ndarray) -> list[Finding]:
         fixed = 2.0 ** math.ceil(math.log2(worst))
         with np.errstate(all="ignore"):
             on_grid = bool(np.all(np.mod(finite, fixed) == 0))
-        if on_grid and np.all(np.abs(D[w]) <= fixed) and np.unique(finite).size > 2:
+        if on_grid and np.all(np.abs(D[w]) <= fixed):
             return [_rounding_finding(t, w, side, f"a fixed-point grid of {_g(fixed)}")]
     return []
 
@@ -1363,9 +1478,10 @@ def rounded_target(t: Table, w: np.ndarray) -> list[Finding]:
             predicted = t.expected * ratio
             # the actual's own error (allowed, scaled by the ratio with the residual), the
             # reference's (the same), and the prediction's three float64 roundings
+            # (no share of |actual| here: an inf would allow itself)
             room = (
-                _slack(t, 1.0)
-                + 2.0 * t.allowed * (1.0 + np.abs(ratio))
+                2.0 * t.allowed * (1.0 + np.abs(ratio))
+                + 2.0 * tolerances.unit_roundoff(t.dtype) * np.abs(predicted)
                 + 4.0 * tolerances.unit_roundoff("float64") * np.abs(predicted)
             )
         usable = (r != 0) & np.isfinite(predicted)
@@ -1373,6 +1489,8 @@ def rounded_target(t: Table, w: np.ndarray) -> list[Finding]:
         with np.errstate(invalid="ignore"):
             fits = np.abs(t.actual - predicted) <= room
         if not (usable[w] | off[w]).all() or not fits[usable].all():
+            continue
+        if not (w & usable & fits).any():  # no finite wrong value that the rounding explains
             continue
         if not (np.isfinite(t.actual[off]).sum() == 0):
             continue
@@ -1544,6 +1662,8 @@ def _at_kink(t, w, dec, a1) -> list[Finding]:
                 n_right=int((~w).sum()),
             )
         ]
+    if _magnitude_cut(t, w, dec & (np.abs(t.expected) > DECIDABLE * t.allowed)):
+        return []  # wrong exactly below a magnitude of the value: a flush, not a threshold
     lo, hi = float(a1[w].min()), float(a1[w].max())
     inside = dec & (a1 >= lo) & (a1 <= hi)
     scale_a1 = float(np.median(np.abs(a1[dec]))) if dec.any() else 0.0
@@ -1584,7 +1704,7 @@ INDEX_ATTRS = {
 }
 # the attribute that counts an index attribute's range in its case
 WIDTH_OF = {"unit": "h", "input": "d"}
-VALUE_ATTRS = {"a1": "a1", "absr": "|f - y|", "r": "f - y", "f": "f"}
+VALUE_ATTRS = {"absval": "|value|", "a1": "a1", "absr": "|f - y|", "r": "f - y", "f": "f"}
 
 
 def _ranges(values: Iterable[int]) -> str:
@@ -1670,7 +1790,10 @@ def _value_part(t: Table, w: np.ndarray, dec: np.ndarray, attr: str) -> _Part | 
     """Wrong on every decidable element within a range of the value, right outside it. For
     a1 of a masked tensor, the right elements that make the contrast must lie on the same
     side of the kink: that a masked gradient is right where the unit is off says nothing."""
-    v = np.abs(t.attrs["r"]) if attr == "absr" else t.attrs[attr]
+    if attr == "absval":  # the value itself: the expected one
+        v = np.abs(t.expected)
+    else:
+        v = np.abs(t.attrs["r"]) if attr == "absr" else t.attrs[attr]
     if not np.isfinite(v[w]).all():
         return None
     lo, hi = float(v[w].min()), float(v[w].max())
@@ -1691,8 +1814,14 @@ def _value_part(t: Table, w: np.ndarray, dec: np.ndarray, attr: str) -> _Part | 
     else:
         where = f"{_g(lo)} <= {name} <= {_g(hi)}"
         contrast = f"outside ({_g(float(v[below].max()))}, {_g(float(v[above].min()))})"
+    key = where
+    if attr == "absval":  # one finding for every tensor flushed below some magnitude
+        key = "small values"
+        if hi < torch.finfo(cases.TORCH_DTYPES[t.dtype]).tiny:
+            where += f", below {t.dtype}'s smallest normal number (subnormal)"
+            key = "subnormal values"
     return _Part(
-        inside, f"where {where} (right {contrast}, {int(outside.sum())} elements)", where, True
+        inside, f"where {where} (right {contrast}, {int(outside.sum())} elements)", key, True
     )
 
 
@@ -1750,6 +1879,7 @@ CLASSIFIERS = (
     scale,
     additive,
     mask,
+    batch_mask,
     precision,
     partial,
 )
@@ -1947,32 +2077,52 @@ def _calls(
     t = inp.to_torch(case.dtype, case.device)
     A1r, Hr, Fr = checks.backward_inputs(inp, case.dtype)
     dt = cases.TORCH_DTYPES[case.dtype]
-    out = []
+    out: list = []
     for i in order:
-        fwd = impl.forward(t["X"][i], t["W1"], t["b1"], t["W2"], t["b2"]) if forward else ()
-        bwd = ()
-        if backward:
-            given = (torch.tensor(v[i], dtype=dt, device=case.device) for v in (A1r, Hr, Fr))
-            bwd = impl.backward(t["X"][i], t["Y"][i], *given, t["W1"], t["W2"])
+        try:
+            fwd = impl.forward(t["X"][i], t["W1"], t["b1"], t["W2"], t["b2"]) if forward else ()
+            bwd = ()
+            if backward:
+                given = (torch.tensor(v[i], dtype=dt, device=case.device) for v in (A1r, Hr, Fr))
+                bwd = impl.backward(t["X"][i], t["Y"][i], *given, t["W1"], t["W2"])
+        except ImplementationCrash as exc:  # a call that raises is an outcome like another
+            out.append(Raised(str(exc).splitlines()[0]))
+            continue
         out.append(tuple(_f64(o) for o in (*fwd, *bwd)))
     return out
+
+
+@dataclass(frozen=True)
+class Raised:
+    """A probe call that raised, in the place of its outputs (a cache of another shape, a
+    stale entry: a state probe compares where calls raise too)."""
+
+    text: str
 
 
 def _backward_after_other_forward(impl: Implementation, case: Case, inp, a: int, b: int):
     """forward of sample a, then forward of sample b, then backward of sample a (given a's
     reference a1, h, f): forward a's outputs and that backward's, as `_calls` gives them."""
     t = inp.to_torch(case.dtype, case.device)
-    fwd = impl.forward(t["X"][a], t["W1"], t["b1"], t["W2"], t["b2"])
+    try:
+        fwd = impl.forward(t["X"][a], t["W1"], t["b1"], t["W2"], t["b2"])
+    except ImplementationCrash as exc:
+        return Raised(str(exc).splitlines()[0])
     _calls(impl, case, inp, (b,), backward=False)
     (bwd,) = _calls(impl, case, inp, (a,), forward=False)
+    if isinstance(bwd, Raised):
+        return bwd
     return tuple(_f64(o) for o in fwd) + bwd
 
 
 NAMES = ("a1", "h", "f", *checks.GRADS)
 
 
-def _differ(a: tuple, b: tuple) -> list[str]:
-    """The outputs (by name) that are not bitwise equal."""
+def _differ(a, b) -> list[str]:
+    """The outputs (by name) that are not bitwise equal (a call that raised where the other
+    returned, or raised otherwise: every output)."""
+    if isinstance(a, Raised) or isinstance(b, Raised):
+        return [] if a == b else list(NAMES)
     out = []
     for name, x, y in zip(NAMES, a, b):
         if x is None or y is None or x.shape != y.shape or not np.array_equal(x, y, equal_nan=True):
@@ -2038,7 +2188,11 @@ def _delta(one: list[tuple], two: list[tuple], name: str) -> str:
     diffs = [
         np.abs(x[k] - y[k])
         for x, y in zip(one, two)
-        if x[k] is not None and y[k] is not None and x[k].shape == y[k].shape
+        if not isinstance(x, Raised)
+        and not isinstance(y, Raised)
+        and x[k] is not None
+        and y[k] is not None
+        and x[k].shape == y[k].shape
     ]
     worst = max((float(d.max()) for d in diffs if d.size), default=math.nan)
     return f"{name} by up to {_g(worst)}"
