@@ -2189,6 +2189,43 @@ def state_findings(impl: Implementation, dtype: str, device: str) -> list[Findin
     return [Finding("stateful", "", stages, tensors, text, {}, HINTS["stateful"], math.inf)]
 
 
+REPEATS = 8
+
+
+def _repeats_differ(impl: Implementation, dtype: str, device: str) -> bool:
+    """Whether forward or backward, called REPEATS times in a row on the very same argument
+    objects (in a fresh copy of the module, where there is one), ever returns other bits:
+    noise (a random draw, a changing order of summation), which a cache keyed by the
+    arguments' identity or address never shows."""
+    target = fresh_copy(impl) or impl
+    case, inp, _, _ = _state_inputs(dtype, device)
+    a = int(np.argmax((inp.X != 0).sum(axis=1)))  # every input in play: an order can show
+    t = inp.to_torch(case.dtype, case.device)
+    A1r, Hr, Fr = checks.backward_inputs(inp, case.dtype)
+    dt = cases.TORCH_DTYPES[case.dtype]
+    given = [torch.tensor(v[a], dtype=dt, device=case.device) for v in (A1r, Hr, Fr)]
+    calls = {
+        "forward": (t["X"][a], t["W1"], t["b1"], t["W2"], t["b2"]),
+        "backward": (t["X"][a], t["Y"][a], *given, t["W1"], t["W2"]),
+    }
+    for function, args in calls.items():
+        native = target.natives(function, args)
+        seen = None
+        for _ in range(REPEATS):
+            try:
+                out = target.outputs(target.call_native(function, *native), args[0])
+            except (ImplementationCrash, *UNUSABLE):
+                return False
+            got = [_f64(o) for o in out]
+            if seen is not None and any(
+                g is None or s is None or not np.array_equal(g, s, equal_nan=True)
+                for g, s in zip(got, seen)
+            ):
+                return True
+            seen = got
+    return False
+
+
 def _delta(one: list[tuple], two: list[tuple], name: str) -> str:
     k = NAMES.index(name)
     diffs = [
@@ -2363,8 +2400,11 @@ def kind_findings(failures: Sequence[checks.Failure]) -> list[Finding]:
         )
         tensors = sorted({f.tensor for f in fs if f.tensor})
         hint = ARITY_HINT if fs[0].kind == compare.ARITY else HINTS.get(pattern, "")
+        # state only two calls at once share (a scratch buffer): it explains those failures,
+        # not every other one as state between calls does
+        key = "threads" if all(f.kind == compare.THREAD_UNSAFE for f in fs) else ""
         out.append(
-            Finding(pattern, "", {"contract"}, tensors, text, {}, hint, math.inf, explains=len(fs))
+            Finding(pattern, key, {"contract"}, tensors, text, {}, hint, math.inf, explains=len(fs))
         )
     return out
 
@@ -2579,17 +2619,19 @@ _VALUE_LIKE = VALUE_KINDS | {compare.CANCELLATION}
 
 
 def _explains(f: Finding, failures: Sequence[checks.Failure]) -> float:
-    """How many failures a finding from the probes accounts for: those of a value kind whose
-    tensor is one of its tensors (a directional derivative: any gradient; gradcheck names
-    none: any finding of the backward); a state that changes results, every failure (what
-    else fails, fails because of it); outputs in another order, every failure of a value or
-    a form."""
+    """How many failures a finding accounts for: a finding named by the failures' kind, those
+    failures; one from the probes, those of a value kind whose tensor is one of its tensors (a
+    directional derivative: any gradient; gradcheck names none: any finding of the backward);
+    a state that changes results, every failure (what else fails, fails because of it);
+    outputs in another order, every failure of a value or a form."""
+    if f.pattern in ("stateful", "nondeterministic") and f.key != "threads":
+        # results that depend on earlier calls (or on nothing) make every other failure:
+        # wrong values, and crashes or other shapes after a call of another shape
+        return len(failures)
     if f.explains:
         return f.explains
     if f.pattern == "partial":  # where, with what is wrong there: before its own sub-pattern
         return _explains(dataclasses.replace(f, pattern="value"), failures) + 0.5
-    if f.pattern in ("stateful", "nondeterministic"):
-        return len(failures)
     if f.pattern == "wrong-order":
         return sum(1 for x in failures if x.kind in _VALUE_LIKE | compare.FORM_KINDS)
     mine = set(f.tensors)
@@ -2650,10 +2692,13 @@ def _diagnose(impl: Implementation, failures: list[checks.Failure]) -> list[Diag
         state = [
             f for f in kind_findings(failures) if f.pattern in ("nondeterministic", "stateful")
         ]
-        if any(f.pattern == "nondeterministic" for f in state):
-            # unconfirmed by the probes, a repeat of the very same call that differs is the
-            # direct evidence: what the order check calls state is that noise again
-            state = [f for f in state if f.pattern == "nondeterministic"]
+        patterns = {f.pattern for f in state}
+        if {"nondeterministic", "stateful"} <= patterns:
+            # the checks saw both; the same call repeated on the very same arguments tells
+            # them apart: noise differs there, a cache keyed by the arguments does not
+            noise = _repeats_differ(impl, probe.dtype if probe else "float64", device)
+            keep = "nondeterministic" if noise else "stateful"
+            state = [f for f in state if f.pattern == keep]
     if any(f.pattern == "stateful" for f in state):
         values = []  # the wrong values are what the state does
     if compare.MUTATES_INPUT in kinds:

@@ -436,3 +436,40 @@ def test_the_first_finding_is_the_one_that_explains_the_failures(module, pattern
     assert failures, module
     found = diagnose.diagnose(impl, failures)
     assert found[0].pattern == pattern, [(d.pattern, d.evidence[:80]) for d in found]
+
+
+def test_a_factor_set_by_a_ratio_of_sizes_is_a_scale():
+    """backward_batch divided by d (or h) where B belongs: k = B / d, constant within a case."""
+    case = np.repeat([0, 1, 2], 2)
+    B, d = np.repeat([3, 7, 1], 2), np.repeat([2, 8, 5], 2)
+    expected = np.tile([1.5, -2.0], 3)
+    t = _table(expected * B / d, expected, case=case, B=B, d=d)
+    (found,) = diagnose.scale(t, t.wrong)
+    assert (found.pattern, found.key) == ("scale", "B/d")
+
+
+def test_the_batch_path_without_or_with_an_inverted_mask():
+    expected = np.array([0.5, 0.0, 1.5, -0.25])
+    unmasked = np.array([0.5, 0.75, 1.5, -1.0])  # the mean without the mask
+    for actual, pattern in ((unmasked, "mask-missing"), (unmasked - expected, "mask-inverted")):
+        t = _table(actual, expected)
+        t.stage, t.unmasked = "batch", unmasked
+        (found,) = diagnose.batch_mask(t, t.wrong)
+        assert found.pattern == pattern and found.evidence.startswith("backward_batch's db1")
+
+
+def test_a_residual_without_b2_is_a_missing_term():
+    per_r = np.array([0.5, -1.0, 2.0, 0.25])  # the gradient per unit of residual
+    b2, r = 0.75, np.array([1.5, -2.0, 0.5, 3.0])
+    t = _table((r - b2) * per_r, r * per_r, r=r)
+    t.terms = {diagnose.RESIDUAL_B2: per_r * b2}
+    (found,) = diagnose.additive(t, t.wrong)
+    assert found.pattern == "missing-term"
+    assert "the gradient of the residual f - b2 - y" in found.evidence
+
+
+def test_repeated_calls_on_the_same_arguments_tell_noise_from_a_cache():
+    assert diagnose._repeats_differ(external.load("tests.mutants.random_order"), "float32", "cpu")
+    assert not diagnose._repeats_differ(
+        external.load("tests.mutants.memo_by_address"), "float32", "cpu"
+    )
