@@ -1331,14 +1331,17 @@ def _check_interleaved(impl: Implementation, function: str, calls, where: Where)
 
         return call
 
-    def results(outcomes, what: str) -> list[tuple]:
+    def results(which: list[int], outcomes, what: str) -> list[tuple]:
+        """The outputs of calls `which` (indices into `calls`), their forms checked; a call
+        that raised: a crash alone, a failure of this check together."""
         out = []
-        for label, o in zip(labels, outcomes):
+        for k, o in zip(which, outcomes):
+            c, _ = calls[k]
             if o.error is not None:
                 exc = o.error
                 text = (
                     f"{function} of {impl.name} raised {type(exc).__name__}: {exc} "
-                    f"({label}, {what})"
+                    f"({labels[k]}, {what})"
                 )
                 if what == "alone":
                     raise ImplementationCrash(text)
@@ -1347,38 +1350,42 @@ def _check_interleaved(impl: Implementation, function: str, calls, where: Where)
                         [
                             f"threads check failed: {text}, where alone it returned: the module "
                             "shares state between calls that run at the same time",
-                            *dataclasses.replace(where, pattern=label).footer(),
+                            *dataclasses.replace(where, pattern=labels[k]).footer(),
                         ]
                     ),
                     compare.THREAD_UNSAFE,
                 )
             if isinstance(o.value, ParityError):
                 raise o.value
+            w = dataclasses.replace(where, pattern=f"{labels[k]}, {what}")
+            for name, got, shape in zip(OUTPUTS[function], o.value, c._shapes(function)):
+                expect_meta(got, tensor=name, shape=shape, where=w)  # forms, as every check's
             out.append(o.value)
         return out
 
     # alone: each in a thread of its own, as together (tracing changes no number)
-    alone = [results(threads.interleaved([make(c, s)]), "alone")[0] for c, s in calls]
-    for order in ((0, 1),):  # one call's write between the other's write and read suffices
-        outcomes = threads.interleaved([make(*calls[k]) for k in order], traced)
-        together = results([outcomes[order.index(k)] for k in range(2)], "together")
-        for k in order:
-            other = labels[1 - k]
-            w = dataclasses.replace(
-                where, pattern=f"{labels[k]} and {other} at once, {labels[order[0]]} first"
+    alone = [results([k], threads.interleaved([make(*calls[k])]), "alone")[0] for k in (0, 1)]
+    order = (0, 1)  # one call's write between the other's write and its read suffices
+    together = results(
+        list(order), threads.interleaved([make(*calls[k]) for k in order], traced), "together"
+    )
+    for k in order:
+        other = labels[1 - k]
+        w = dataclasses.replace(
+            where, pattern=f"{labels[k]} and {other} at once, {labels[order[0]]} first"
+        )
+        for name, got, want in zip(OUTPUTS[function], together[k], alone[k]):
+            expect_same_bits(
+                got,
+                want,
+                tensor=name,
+                where=w,
+                why=f"differs when {other} runs at the same time in another thread (the "
+                "two interleaved statement by statement): the module shares mutable state "
+                "between calls (a module-level buffer or variable)",
+                kind=compare.THREAD_UNSAFE,
+                labels=("together", "alone"),
             )
-            for name, got, want in zip(OUTPUTS[function], together[k], alone[k]):
-                expect_same_bits(
-                    got,
-                    want,
-                    tensor=name,
-                    where=w,
-                    why=f"differs when {other} runs at the same time in another thread (the "
-                    "two interleaved statement by statement): the module shares mutable state "
-                    "between calls (a module-level buffer or variable)",
-                    kind=compare.THREAD_UNSAFE,
-                    labels=("together", "alone"),
-                )
 
 
 # --------------------------------------------------------------------------- all of them
