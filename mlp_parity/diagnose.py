@@ -2707,11 +2707,14 @@ def _diagnose(impl: Implementation, failures: list[checks.Failure]) -> list[Diag
     found = [
         dataclasses.replace(f, explains=_explains(f, failures)) for f in found + state + values
     ]
-    # an output buffer the module keeps is also state two threads share: the threads
-    # check's failures are the aliasing's too
+    # an output buffer the module keeps is also state two threads share, and so is torch's
+    # autograd state (forward mode's dual level is process-wide): the threads check's
+    # failures are the aliasing's, or the autograd's, too
     races = sum(1 for x in failures if x.kind == compare.THREAD_UNSAFE)
     found = [
-        dataclasses.replace(f, explains=f.explains + races) if f.pattern == "aliased-output" else f
+        dataclasses.replace(f, explains=f.explains + races)
+        if f.pattern in ("aliased-output", "uses-autograd")
+        else f
         for f in found
     ]
     found = sorted(found, key=_rank)

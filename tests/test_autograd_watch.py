@@ -94,9 +94,11 @@ def test_autograd_inside_backward_is_uses_autograd_never_a_crash(name, entry):
     impl = external.load(f"tests.mutants.{name}")
     failures = checks.sweep(impl, CASES)
     assert failures, f"{name} passed every check"
-    assert {f.kind for f in failures} == {compare.USES_AUTOGRAD}, [
+    # (forward mode's dual level is torch's process-wide state: two jacfwd at once can clash
+    # in the threads check too)
+    assert {f.kind for f in failures} - {compare.THREAD_UNSAFE} == {compare.USES_AUTOGRAD}, [
         (f.check, f.kind, f.message.splitlines()[0]) for f in failures
     ]
-    assert {f.check for f in failures} == {"contract"}
+    assert {f.check for f in failures} - {"threads"} == {"contract"}
     assert entry in failures[0].message, failures[0].message
     assert diagnose.diagnose(impl, failures)[0].pattern == "uses-autograd"

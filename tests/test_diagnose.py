@@ -375,9 +375,12 @@ def test_not_finite_names_where_the_reference_is_finite_and_where():
     (found,) = diagnose.not_finite(t, t.wrong)
     assert found.pattern == "not-finite"
     assert found.evidence.startswith("db1 NaN on 2 and inf on 0 elements at a1 = 0 exactly")
-    # an overflow past a narrower format's range is precision's (out_of_range), not this
-    t = _table([np.inf, 1.0], [1e6, 1.0], a1=np.ones(2))
+    # an overflow past a narrower format's range, with that format's precision elsewhere, is
+    # precision's (out_of_range); an inf and nothing else wrong is this (a loss scale's)
+    t = _table([np.inf, 1.0 + 2.0**-10], [1e6, 1.0], a1=np.ones(2))
     assert diagnose.not_finite(t, t.wrong) == []
+    t = _table([np.inf, 1.0], [1e6, 1.0], a1=np.ones(2))
+    assert diagnose.not_finite(t, t.wrong)[0].pattern == "not-finite"
 
 
 def test_clipped_caps_values_or_the_residual_at_one_threshold():
