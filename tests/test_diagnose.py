@@ -435,7 +435,8 @@ def test_outputs_in_another_order_are_named_as_such():
 )
 def test_the_first_finding_is_the_one_that_explains_the_failures(module, pattern):
     impl = external.load(f"tests.mutants.{module}")
-    failures = checks.sweep(impl, [*CASES, Case(0, Shape(2, 4, 1), "float64", "cpu")])
+    only = ("forward", "backward", "kink", "contract", "order")
+    failures = checks.sweep(impl, [*CASES, Case(0, Shape(2, 4, 1), "float64", "cpu")], only=only)
     assert failures, module
     found = diagnose.diagnose(impl, failures)
     assert found[0].pattern == pattern, [(d.pattern, d.evidence[:80]) for d in found]

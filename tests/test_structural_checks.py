@@ -128,4 +128,4 @@ def test_a_bug_that_shows_only_in_a_layout_is_diagnosed_layout():
     assert {f.check for f in failures} == {"layout"}
     found = diagnose.diagnose(impl, failures)
     assert [d.pattern for d in found][:2] == ["layout", "crash"], found
-    assert "column-major" in found[0].evidence and "view" in found[0].evidence
+    assert "(strided)" in found[0].evidence and "view" in found[0].evidence
