@@ -8,7 +8,7 @@
 Two witnesses, neither of which changes what the call computes:
 
 * the entry points of reverse and forward mode, seen by their code objects when they are
-  called (`sys.setprofile`): torch.autograd.grad / backward, Tensor.backward,
+  called (`sys.settrace`'s call events, one per Python frame; no line is traced): torch.autograd.grad / backward, Tensor.backward,
   torch.autograd.functional.*, torch.autograd.forward_ad's dual numbers, and the
   differentiating transforms of torch.func (grad, grad_and_value, vjp, jvp, jacrev, jacfwd,
   hessian, linearize). By code object, so that any alias a module imported them under is
@@ -76,8 +76,8 @@ _ENTRY = _entry_points()
 
 class AutogradWatch:
     """Notes, while active in this thread, every autograd entry point called and whether a
-    tensor was saved for a backward pass. Re-entrant profilers are chained: a profile
-    function already set (a coverage tool, a debugger) still sees every event."""
+    tensor was saved for a backward pass. A trace function already set (a coverage tool, a
+    debugger) is chained: it still sees every frame, and traces the lines it asks for."""
 
     def __init__(self) -> None:
         self.used: list[str] = []
@@ -101,20 +101,22 @@ class AutogradWatch:
         self.recorded = True
         return t
 
-    def _profile(self, frame, event, arg):
-        if event == "call":
-            name = _ENTRY.get(frame.f_code)
-            if name is not None:
-                self.used.append(name)
+    def _trace(self, frame, event, arg):
+        """The global trace function: called once per new Python frame, nothing per line
+        (None back, unless a tracer set before wants the frame's lines)."""
+        name = _ENTRY.get(frame.f_code)
+        if name is not None:
+            self.used.append(name)
         if self._previous is not None:
-            self._previous(frame, event, arg)
+            return self._previous(frame, event, arg)
+        return None
 
     def __enter__(self) -> AutogradWatch:
         self._hooks.__enter__()
-        self._previous = sys.getprofile()
-        sys.setprofile(self._profile)
+        self._previous = sys.gettrace()
+        sys.settrace(self._trace)
         return self
 
     def __exit__(self, *exc) -> None:
-        sys.setprofile(self._previous)
+        sys.settrace(self._previous)
         self._hooks.__exit__(*exc)

@@ -262,7 +262,14 @@ def _message(a, e, tol, err, rel, failing, worst, tensor, where, note) -> str:
 
 
 def expect_identical(actual, expected, *, tensor: str, where: Where, why: str, kind: str) -> None:
-    """Bitwise equality (NaN equal to NaN), via torch.testing.assert_close(rtol=0, atol=0)."""
+    """Bitwise equality (NaN equal to NaN), via torch.testing.assert_close(rtol=0, atol=0);
+    two tensors equal bit for bit pass at once (assert_close costs a hundred times more)."""
+    if (
+        isinstance(actual, torch.Tensor)
+        and isinstance(expected, torch.Tensor)
+        and same_bits(actual, expected)
+    ):
+        return
     try:
         torch.testing.assert_close(
             actual, expected, rtol=0, atol=0, equal_nan=True, check_device=True, check_dtype=True

@@ -65,20 +65,26 @@ def test_what_differentiates_nothing_is_not_seen():
     assert not watch.any, (watch.used, watch.recorded)
 
 
-def test_a_profiler_already_set_keeps_seeing_every_call():
-    seen = []
+def test_a_tracer_already_set_keeps_seeing_every_call_and_line():
+    seen, lines = [], []
+    before = sys.gettrace()
 
-    def profiler(frame, event, arg):
-        if event == "call":
-            seen.append(frame.f_code.co_name)
+    def line_tracer(frame, event, arg):
+        if event == "line":
+            lines.append(frame.f_lineno)
+        return line_tracer
 
-    sys.setprofile(profiler)
+    def tracer(frame, event, arg):
+        seen.append(frame.f_code.co_name)
+        return line_tracer
+
+    sys.settrace(tracer)
     try:
         with AutogradWatch():
             _relu_sum(X)
     finally:
-        sys.setprofile(None)
-    assert "_relu_sum" in seen
+        sys.settrace(before)
+    assert "_relu_sum" in seen and lines
 
 
 AUTOGRAD_INSIDE = [
