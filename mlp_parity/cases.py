@@ -91,6 +91,17 @@ SHAPES = (
 )
 
 
+# Wide layers, past every common block size (256, 512, 1024) and prime, so that a loop over
+# blocks of any of them has a partial last block there, and code that switches to a blocked
+# path above some width takes it: one wide hidden layer (units) and one wide input (inputs),
+# three samples each. Cheap, so at one seed and one dtype of a run (`make_cases`), in the
+# family "typical" (every gradient non-zero).
+WIDE_SHAPES = (
+    Shape(3, 1031, 3),
+    Shape(1031, 3, 3),
+)
+
+
 @dataclass(frozen=True, order=True)
 class Case:
     seed: int
@@ -115,7 +126,10 @@ class Case:
     def family(self) -> str:
         """Rotates with seed and shape like the kink plan: seed + shape index over two seeds
         runs through len(SHAPES) + 1 >= len(FAMILIES) consecutive integers, so any two seeds
-        hold every family, at every dtype."""
+        hold every family, at every dtype. The wide shapes: "typical" (the drawn values,
+        every gradient non-zero), whatever the seed."""
+        if self.shape in WIDE_SHAPES:
+            return "typical"
         return FAMILIES[(self.seed + self._slot) % len(FAMILIES)]
 
     def describe(self) -> str:
@@ -471,10 +485,20 @@ def inputs(case: Case) -> Inputs:
     return _inputs(case.seed, case.shape, case.dtype, case.kink_plan, case.family)
 
 
-def make_cases(seeds, shapes, dtypes, devices) -> list[Case]:
-    return [
-        Case(s, sh, dt, dev) for s in seeds for sh in shapes for dt in dtypes for dev in devices
-    ]
+def make_cases(seeds, shapes, dtypes, devices, wide: bool | None = None) -> list[Case]:
+    """Every seed x shape x dtype x device; and, with the default shapes (`wide` None) or
+    `wide` True, the WIDE_SHAPES at the first seed and the first dtype (in DTYPES' order:
+    float64 where it is selected) on each device: what they are for (a block loop's partial
+    last block past 1024) shows at any seed and dtype, and they cost as much as all the
+    other shapes together."""
+    seeds, shapes, dtypes, devices = list(seeds), tuple(shapes), list(dtypes), list(devices)
+    out = [Case(s, sh, dt, dev) for s in seeds for sh in shapes for dt in dtypes for dev in devices]
+    if wide is None:
+        wide = shapes == SHAPES
+    if wide and seeds and dtypes:
+        dtype = min(dtypes, key=lambda d: DTYPES.index(d) if d in DTYPES else len(DTYPES))
+        out += [Case(min(seeds), sh, dtype, dev) for sh in WIDE_SHAPES for dev in devices]
+    return out
 
 
 def parse_seeds(text: str, option: str = "--seeds") -> list[int]:
@@ -518,3 +542,30 @@ def _at_kink(seed: int, shape: Shape, dtype: str, family: str) -> Inputs:
 def at_kink(case: Case) -> Inputs:
     """The case's numbers with sample 0 rebuilt at the kink (plan "exact-e1")."""
     return _at_kink(case.seed, case.shape, case.dtype, case.family)
+
+
+# --------------------------------------------------------------------------- batch sizes
+def power_of_two(n: int) -> bool:
+    return n > 0 and n & (n - 1) == 0
+
+
+def uneven_batch(inp: Inputs, case: Case) -> Inputs:
+    """The case's samples as a batch whose size B is not a power of two, where 1/B is not
+    exact in any binary format (a mean rounded through a narrower format, or taken as a
+    shift, is wrong there and right at B = 2^k): the case's own batch where its size is
+    not a power of two; its first B - 1 samples where that is 3 or more; otherwise (B = 1
+    or 2) samples appended up to three, each x drawn from the case's own input values with
+    random signs and y from the case's target range, from a generator seeded by the case,
+    rounded to the dtype and brought within its range (`within_range`)."""
+    B = len(inp.X)
+    if not power_of_two(B):
+        return inp
+    if B - 1 >= 3:
+        return dataclasses.replace(inp, X=inp.X[: B - 1], Y=inp.Y[: B - 1])
+    rng = np.random.default_rng([case.seed, 12])
+    pool = np.abs(inp.X[inp.X != 0]) if np.any(inp.X != 0) else np.ones(1)
+    d = inp.X.shape[1]
+    extra = [rng.choice(pool, d) * rng.choice([-1.0, 1.0], d) for _ in range(3 - B)]
+    X = round_to(np.vstack([inp.X, *extra]), case.dtype)
+    Y = np.concatenate([inp.Y, round_to(rng.uniform(-3.0, 3.0, 3 - B), case.dtype)])
+    return within_range(dataclasses.replace(inp, X=X, Y=Y), case.dtype)

@@ -8,12 +8,24 @@ Every check compares through `compare`, with bounds from `tolerances`, on number
 from __future__ import annotations
 
 import dataclasses
+import functools
 from collections.abc import Callable
 
 import numpy as np
 import torch
 
-from mlp_parity import call_patterns, cases, compare, finite_diff, oracles, report, tolerances
+from mlp_parity import (
+    call_patterns,
+    cases,
+    compare,
+    finite_diff,
+    oracles,
+    process_state,
+    report,
+    threads,
+    tolerances,
+)
+from mlp_parity.autograd_watch import AutogradWatch
 from mlp_parity.call_patterns import Layout
 from mlp_parity.cases import Case, Inputs
 from mlp_parity.compare import (
@@ -24,7 +36,15 @@ from mlp_parity.compare import (
     expect_meta,
     expect_same_bits,
 )
-from mlp_parity.external import ARGS, Implementation, ImplementationCrash, NumpyOutputs
+from mlp_parity.external import (
+    ARGS,
+    Y_FORMS,
+    GlobalStateChange,
+    Implementation,
+    ImplementationCrash,
+    NumpyOutputs,
+)
+from mlp_parity.kept_memory import KeptMemory
 
 PARAMS = ("W1", "b1", "W2", "b2")
 GRADS = ("dW1", "db1", "dW2", "db2")
@@ -53,7 +73,7 @@ def run(name: str, impl: Implementation, case: Case) -> None:
         BY_NAME[name].function(impl, case)
     except ImplementationCrash as exc:
         where = _where(name, impl, case)
-        kind = compare.TYPE if isinstance(exc, NumpyOutputs) else compare.CRASH
+        kind = _CRASH_KINDS.get(type(exc), compare.CRASH)
         error = ParityError("\n".join([f"{name} check failed: {exc}", *where.footer()]), kind)
     except ParityError as exc:
         error = ParityError(str(exc), exc.kind, exc.tensor, exc.excess)
@@ -63,6 +83,10 @@ def run(name: str, impl: Implementation, case: Case) -> None:
         Failure(name, case, str(error), error.kind, error.tensor, impl.name, error.excess)
     )
     raise error from None
+
+
+# What a failure raised inside a call is, by its exception (anything else: a crash).
+_CRASH_KINDS = {NumpyOutputs: compare.TYPE, GlobalStateChange: compare.GLOBAL_STATE}
 
 
 # --------------------------------------------------------------------------- helpers
@@ -88,17 +112,23 @@ def backward_inputs(inp: Inputs, dtype: str):
 
 
 def _manual_gradients(
-    impl: Implementation, case: Case, inp: Inputs, where: Where, layout: Layout | None = None
+    impl: Implementation,
+    case: Case,
+    inp: Inputs,
+    where: Where,
+    layout: Layout | None = None,
+    y_form: str = "0-d",
 ):
     """The implementation's per-sample gradients, stacked (B, *param shape), shapes checked;
-    the inputs handed over contiguous, or laid out by `layout`."""
+    the inputs handed over contiguous, or laid out by `layout`, y in `y_form`."""
     t = _torch(inp, case)
     A1r, Hr, Fr = backward_inputs(inp, case.dtype)
     dt, dev = cases.TORCH_DTYPES[case.dtype], case.device
     grads = []
     for i in range(inp.X.shape[0]):
         a1, h, f = (torch.tensor(v[i], dtype=dt, device=dev) for v in (A1r, Hr, Fr))
-        g = impl.backward(t["X"][i], t["Y"][i], a1, h, f, t["W1"], t["W2"], layout=layout)
+        x, y, W1, W2 = t["X"][i], t["Y"][i], t["W1"], t["W2"]
+        g = impl.backward(x, y, a1, h, f, W1, W2, layout=layout, y_form=y_form)
         _expect_grads_form(g, inp, where)
         grads.append(g)
     return [torch.stack([g[k] for g in grads]) for k in range(4)], (A1r, Hr, Fr)
@@ -170,8 +200,14 @@ def check_forward(
         note = unchecked if name == "f" else ""
         expect_close(actual, expected, e[name], tensor=name, where=where, note=note)
     if impl.has("loss") and not unchecked and not layout:
-        L = _losses(impl, F, _torch(inp, case)["Y"], where)
-        expect_close(L, 0.5 * (Fe - inp.Y) ** 2, e["loss"], tensor="loss", where=where)
+        for form in Y_FORMS[impl.kind]:  # every form of y a caller may pass
+            w = (
+                where
+                if form == "0-d"
+                else dataclasses.replace(where, pattern=f"y passed as {Y_FORM_TEXT[form]}")
+            )
+            L = _losses(impl, F, _torch(inp, case)["Y"], w, y_form=form)
+            expect_close(L, 0.5 * (Fe - inp.Y) ** 2, e["loss"], tensor="loss", where=w)
         _check_near_fit_loss(impl, case, Fe, where)
 
 
@@ -197,13 +233,17 @@ def _check_near_fit_loss(impl: Implementation, case: Case, Fe: np.ndarray, where
         raise ParityError(str(exc), compare.CANCELLATION, exc.tensor, exc.excess) from None
 
 
-def _losses(impl: Implementation, F: torch.Tensor, Y: torch.Tensor, where: Where) -> torch.Tensor:
-    """loss(f, y) of every sample, f in the form the module's forward returns it: its inputs
-    left unmodified, each result one number (0-d, shape (1,) or a Python float) of the
-    case's dtype and device."""
+def _losses(
+    impl: Implementation, F: torch.Tensor, Y: torch.Tensor, where: Where, y_form: str = "0-d"
+) -> torch.Tensor:
+    """loss(f, y) of every sample, f in the form the module's forward returns it, y in
+    `y_form`: its inputs left unmodified, each result one number (0-d, shape (1,) or a
+    Python float) of the case's dtype and device."""
     losses = []
     for f, y in zip(F, Y):
-        (L,) = _call_unmodified(impl, "loss", ARGS["loss"], (f, y), Y, where, single=True)
+        (L,) = _call_unmodified(
+            impl, "loss", ARGS["loss"], (f, y), Y, where, single=True, y_form=y_form
+        )
         shape = tuple(L.shape) if tuple(L.shape) in ((), (1,)) else ()
         expect_meta(L, tensor="loss", shape=shape, where=where)
         losses.append(L.reshape(()))
@@ -251,6 +291,21 @@ def check_backward(
     allowed = tolerances.backward_bounds(inp.X, inp.Y, Hr, Fr, inp.W2, case.dtype)
     for name, g, e in zip(GRADS, grads, expected):
         expect_close(g, e, allowed[name], tensor=name, where=where)
+    if check != "backward" or layout is not None:
+        return
+    for form in Y_FORMS[impl.kind][1:]:  # every other form of y a caller may pass
+        w = dataclasses.replace(where, pattern=f"y passed as {Y_FORM_TEXT[form]}")
+        grads, _ = _manual_gradients(impl, case, inp, w, y_form=form)
+        for name, g, e in zip(GRADS, grads, expected):
+            expect_close(g, e, allowed[name], tensor=name, where=w)
+
+
+# How the messages name the forms of y (external.Y_FORMS).
+Y_FORM_TEXT = {
+    "0-d": "a 0-d tensor",
+    "float": "a Python float (exact: float64 holds every dtype's numbers)",
+    "numpy scalar": "a NumPy scalar (what indexing an array of targets gives)",
+}
 
 
 # --------------------------------------------------------------------------- 3. autograd
@@ -327,12 +382,42 @@ def check_vmap(impl: Implementation, case: Case) -> None:
     for name, g, e in zip(GRADS, grads, per_sample):
         note = unchecked if name == "dW1" else ""
         expect_close(g, e, allowed[name], tensor=name, where=where, note=note)
-    if impl.has("backward_batch") and not unchecked:  # every batch size, one included
-        _check_batch_mean(impl, case, inp, grads, allowed, (A1r, Hr, Fr))
+    if impl.has("backward_batch") and not unchecked:
+        for batch in _mean_batches(case, inp):
+            if batch is inp:
+                _check_batch_mean(impl, case, inp, grads, allowed, (A1r, Hr, Fr))
+                continue
+            g, fwd = _manual_gradients(impl, case, batch, where)
+            bounds = tolerances.backward_bounds(
+                batch.X, batch.Y, fwd[1], fwd[2], batch.W2, case.dtype
+            )
+            _check_batch_mean(impl, case, batch, g, bounds, fwd)
+
+
+def _mean_batches(case: Case, inp: Inputs) -> list[Inputs]:
+    """The batches backward_batch is compared on: one whose size is not a power of two
+    (`cases.uneven_batch`: 1/B exact in every dtype would hide a mean rounded through a
+    narrower format, or taken as a shift), and the case's single sample where it has one
+    (B = 1, where len(X) and X.squeeze() part)."""
+    uneven = cases.uneven_batch(inp, case)
+    return [inp, uneven] if len(inp.X) == 1 else [uneven]
 
 
 def _check_batch_mean(impl, case, inp, grads, allowed, fwd) -> None:
+    """backward_batch on `inp`'s samples against the mean of the module's per-sample
+    gradients `grads`, each within `allowed` of the exact gradient of its given inputs:
+    the batch is within `backward_batch_bounds` of the exact mean, the float64 mean of the
+    per-sample ones within the mean of `allowed` plus its own B roundings."""
+    B, n = len(inp.X), case.shape.batch
+    made = (
+        ""
+        if B == n
+        else f" (the case's first {B} of {n})"
+        if B < n
+        else f" (the case's {n} and {B - n} made by the check)"
+    )
     where = _where("batch", impl, case, "the mean of its per-sample gradients")
+    where = dataclasses.replace(where, pattern=f"backward_batch on {B} samples{made}")
     t = _torch(inp, case)
     dt = cases.TORCH_DTYPES[case.dtype]
     A1, H, F = (torch.tensor(v, dtype=dt, device=case.device) for v in fwd)
@@ -523,12 +608,23 @@ def _kink_note(db1: torch.Tensor, A1r: np.ndarray, dead: np.ndarray) -> str:
 
 # --------------------------------------------------------------------------- 9. contract
 def _call_unmodified(
-    impl: Implementation, function: str, names, args, like, where: Where, single: bool = False
+    impl: Implementation,
+    function: str,
+    names,
+    args,
+    like,
+    where: Where,
+    single: bool = False,
+    y_form: str = "0-d",
 ):
-    """Call the module's function on native copies of `args`; fail if it changed any of them.
-    The outputs as tensors (`single`: a function of one output, as a tuple of one)."""
+    """Call the module's function on native copies of `args` (y in `y_form`); fail if it
+    changed any of them. The outputs as tensors (`single`: a function of one output, as a
+    tuple of one)."""
     native = impl.natives(function, args)
     pristine = impl.natives(function, args)
+    if "y" in names:
+        k = list(names).index("y")
+        native[k], pristine[k] = (impl.native_y(a[k], y_form) for a in (native, pristine))
     out = impl.call_native(function, *native)
     out = (out,) if single else _expect_arity(out, function, where)
     for name, a, b in zip(names, native, pristine):
@@ -550,72 +646,93 @@ def _expect_all_identical(names, got, want, where: Where, why: str, kind: str) -
 
 def check_contract(impl: Implementation, case: Case) -> None:
     """Forms, inputs left unmodified, bitwise repeatable, and no state between calls: sample
-    b (`second_sample`, another ReLU mask than sample 0's) twice, sample 0, then b again."""
+    b (`second_sample`, another ReLU mask than sample 0's) twice, sample 0, then b again;
+    then a sample at each of the `special_values` (f = y, every unit dead, W1 = W2 = 0),
+    twice: forms, inputs and repeatability there too, where shortcuts take other paths."""
     inp, b = second_sample(case)
     where = _where("contract", impl, case)
     t = _torch(inp, case)
-    xa, ya = t["X"][0], t["Y"][0]
-    xb, yb = t["X"][b], t["Y"][b]
-    W1, b1, W2, b2 = (t[n] for n in PARAMS)
-
-    def run_both(x, y):
-        """forward then backward through the module itself; both must leave inputs alone."""
-        fwd = _call_unmodified(impl, "forward", ("x", *PARAMS), (x, W1, b1, W2, b2), x, where)
-        names = ("x", "y", "a1", "h", "f", "W1", "W2")
-        bwd = _call_unmodified(impl, "backward", names, (x, y, *fwd, W1, W2), x, where)
-        return (*fwd, *bwd)
-
+    params = tuple(t[n] for n in PARAMS)
     names = ("a1", "h", "f", *GRADS)
-    with _AutogradWatch() as graph:
-        first = run_both(xb, yb)
-    if graph.recorded:
+    first = _watched(
+        lambda: _run_both(impl, t["X"][b], t["Y"][b], params, where),
+        impl,
+        where,
+        "forward or backward",
+    )
+    _expect_forms(first, inp, where)
+    again = "is not bitwise repeatable: a second call on the same inputs gave another result"
+    second = _run_both(impl, t["X"][b], t["Y"][b], params, where)
+    _expect_all_identical(names, second, first, where, again, compare.NONDETERMINISTIC)
+    _run_both(impl, t["X"][0], t["Y"][0], params, where)
+    state = (
+        "keeps state between calls: its result for one sample changed after a call on "
+        "another sample"
+    )
+    third = _run_both(impl, t["X"][b], t["Y"][b], params, where)
+    _expect_all_identical(names, third, first, where, state, compare.STATEFUL)
+    live = _live_sample(cases.inputs(case))
+    for label, special in special_values(case):
+        ts = _torch(special, case)
+        ps = tuple(ts[n] for n in PARAMS)
+        w = dataclasses.replace(where, pattern=f"forward then backward of sample {live}, {label}")
+        fit = label == "f = y"
+        call = functools.partial(_run_both, impl, ts["X"][live], ts["Y"][live], ps, w, fit)
+        one = _watched(call, impl, w, "forward or backward")
+        _expect_forms(one, special, w)
+        twice = call()
+        _expect_all_identical(names, twice, one, w, again, compare.NONDETERMINISTIC)
+    if _batch_checked(impl):
+        _check_batch_contract(impl, case, inp, where)
+
+
+def _run_both(impl: Implementation, x, y, params, where: Where, fit: bool = False) -> tuple:
+    """forward then backward through the module itself, on (x, y) and the parameters; both
+    must leave their inputs alone. `fit`: y is the f the module's forward returned, so that
+    f - y = 0 exactly."""
+    W1, b1, W2, b2 = params
+    fwd = _call_unmodified(impl, "forward", ("x", *PARAMS), (x, W1, b1, W2, b2), x, where)
+    if fit:
+        y = fwd[2].reshape(())
+    names = ("x", "y", "a1", "h", "f", "W1", "W2")
+    bwd = _call_unmodified(impl, "backward", names, (x, y, *fwd, W1, W2), x, where)
+    return (*fwd, *bwd)
+
+
+def _expect_forms(outs: tuple, inp: Inputs, where: Where) -> None:
+    h = inp.W1.shape[0]
+    names = ("a1", "h", "f", *GRADS)
+    for name, out, shape in zip(names, outs, ((h,), (h,), None, *(p.shape for p in inp.params))):
+        if shape is None:  # f: 0-d, shape (1,) or a Python float are all accepted
+            shape = tuple(out.shape) if tuple(out.shape) in ((), (1,)) else ()
+        expect_meta(out, tensor=name, shape=shape, where=where)
+
+
+def _watched(call: Callable[[], tuple], impl: Implementation, where: Where, what: str) -> tuple:
+    """call() under an `AutogradWatch`: a call that used torch autograd or torch.func (or
+    raised inside a torch.func transform, which refuses to run under the watch) fails with
+    kind uses-autograd, naming what it used."""
+    with AutogradWatch() as watch:
+        try:
+            out = call()
+        except ImplementationCrash:
+            if not watch.used:
+                raise
+            out = ()
+    if watch.any:
         raise ParityError(
             "\n".join(
                 [
-                    f"contract check failed: forward or backward of {impl.name} used torch "
-                    "autograd: it recorded operations for a backward pass (tensors that "
-                    "require grad); the contract is gradients by hand, autograd off",
+                    f"contract check failed: {what} of {impl.name} used torch autograd "
+                    f"({watch.describe()}); the contract is gradients by hand: no autograd "
+                    "(torch.autograd, .backward(), torch.func's grad, vjp, jvp, jacrev, jacfwd) "
+                    "inside the functions under test",
                     *where.footer(),
                 ]
             ),
             compare.USES_AUTOGRAD,
         )
-    h = inp.W1.shape[0]
-    for name, out, shape in zip(names, first, ((h,), (h,), None, *(p.shape for p in inp.params))):
-        if shape is None:  # f: 0-d, shape (1,) or a Python float are all accepted
-            shape = tuple(out.shape) if tuple(out.shape) in ((), (1,)) else ()
-        expect_meta(out, tensor=name, shape=shape, where=where)
-    again = "is not bitwise repeatable: a second call on the same inputs gave another result"
-    _expect_all_identical(names, run_both(xb, yb), first, where, again, compare.NONDETERMINISTIC)
-    run_both(xa, ya)
-    state = (
-        "keeps state between calls: its result for one sample changed after a call on "
-        "another sample"
-    )
-    _expect_all_identical(names, run_both(xb, yb), first, where, state, compare.STATEFUL)
-    if _batch_checked(impl):
-        _check_batch_contract(impl, case, inp, where)
-
-
-class _AutogradWatch:
-    """Notes whether torch autograd saves a tensor for a backward pass while it is active
-    (`torch.autograd.graph.saved_tensors_hooks`): a graph being recorded, which hand-written
-    gradients never need. The tensors themselves are passed through untouched."""
-
-    def __init__(self) -> None:
-        self.recorded = False
-        self._hooks = torch.autograd.graph.saved_tensors_hooks(self._pack, lambda t: t)
-
-    def _pack(self, t):
-        self.recorded = True
-        return t
-
-    def __enter__(self) -> _AutogradWatch:
-        self._hooks.__enter__()
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self._hooks.__exit__(*exc)
+    return out
 
 
 def _check_batch_contract(impl: Implementation, case: Case, inp: Inputs, where: Where) -> None:
@@ -627,8 +744,8 @@ def _check_batch_contract(impl: Implementation, case: Case, inp: Inputs, where: 
         w = dataclasses.replace(where, pattern=label)
         return _call_unmodified(impl, "backward_batch", ARGS["backward_batch"], args, args[0], w)
 
-    label = _call_label("backward_batch", BATCH, 1, len(inp.X))
-    first = run_batch(batch, label)
+    label = _call_label("backward_batch", BATCH, "", len(inp.X))
+    first = _watched(lambda: run_batch(batch, label), impl, where, "backward_batch")
     for name, out, p in zip(GRADS, first, inp.params):
         expect_meta(
             out, tensor=name, shape=p.shape, where=dataclasses.replace(where, pattern=label)
@@ -636,7 +753,7 @@ def _check_batch_contract(impl: Implementation, case: Case, inp: Inputs, where: 
     again = "is not bitwise repeatable: a second call on the same inputs gave another result"
     w = dataclasses.replace(where, pattern=f"{label}, twice")
     _expect_all_identical(GRADS, run_batch(batch, label), first, w, again, compare.NONDETERMINISTIC)
-    other = _call_label("backward_batch", BATCH, -1, len(inp.X))
+    other = _call_label("backward_batch", BATCH, NEGATED, len(inp.X))
     run_batch(negated, other)
     state = (
         "keeps state between calls: its result for one batch changed after a call on another batch"
@@ -649,25 +766,44 @@ def _check_batch_contract(impl: Implementation, case: Case, inp: Inputs, where: 
 def check_layout(impl: Implementation, case: Case) -> None:
     """forward and backward on inputs laid out as callers lay them out (`LAYOUTS`: W1
     column-major, strided slices, views into one flat buffer), on one sample whose dW1 is not
-    zero: against the float64 reference, within the bounds of the forward and backward
-    checks. Not bitwise against the contiguous call: a layout may change a kernel's order of
-    summation (torch.addmv with a column-major W1 does), and the bounds hold for every order."""
+    zero, and on that sample at each of the `special_values` (f = y, every unit dead,
+    W1 = W2 = 0; strided: SPECIAL_LAYOUTS): against the float64 reference, within the
+    bounds of the forward and backward checks. Not bitwise against the contiguous call: a
+    layout may change a kernel's order of summation (torch.addmv with a column-major W1
+    does), and the bounds hold for every order."""
     inp = cases.inputs(case)
     i = _live_sample(inp)
-    one = _samples(inp, [i])
-    layouts = call_patterns.LAYOUTS
+    _layout_values(impl, case, _samples(inp, [i]), f"sample {i}")
+    for label, special in special_values(case):  # in the layout that departs most from
+        # contiguous memory: strided views at an offset (a .view or a flat write fails there)
+        one = _samples(special, [i])
+        _layout_values(impl, case, one, f"sample {i}, {label}", SPECIAL_LAYOUTS)
+    if _batch_checked(impl):
+        _check_batch_layouts(impl, case, inp)
+
+
+SPECIAL_LAYOUTS = tuple(layout for layout in call_patterns.LAYOUTS if layout.name == "strided")
+
+
+def _layout_values(
+    impl: Implementation, case: Case, one: Inputs, sample: str, layouts=call_patterns.LAYOUTS
+) -> None:
+    """One sample (`one`) through forward and backward in each of `layouts`, against the
+    float64 reference; `sample` says which in messages."""
     fwd, grads = [], []
     for layout in layouts:
         where = _layout_where("layout", impl, case, layout)
+        where = dataclasses.replace(where, pattern=f"{layout.description}; {sample}")
         try:
             fwd.append(_forward_outputs(impl, case, one, where, layout))
             grads.append(_manual_gradients(impl, case, one, where, layout)[0])
         except ImplementationCrash as exc:
-            raise ImplementationCrash(f"{exc}\n  call pattern: {layout.description}") from exc
+            pattern = f"{layout.description}; {sample}"
+            raise type(exc)(f"{exc}\n  call pattern: {pattern}") from exc
     # one comparison per tensor, a row per layout
     where = dataclasses.replace(
-        _where("layout", impl, case, sample_axis=True, pattern=f"sample {i}, laid out as below"),
-        rows=tuple(f"sample {i} with {layout.description}" for layout in layouts),
+        _where("layout", impl, case, sample_axis=True, pattern=f"{sample}, laid out as below"),
+        rows=tuple(f"{sample} with {layout.description}" for layout in layouts),
     )
     A1r, Hr, Fr = backward_inputs(one, case.dtype)
     A1e, He, Fe = _reference_forward(one)
@@ -687,8 +823,6 @@ def check_layout(impl: Implementation, case: Case) -> None:
             tensor=name,
             where=where,
         )
-    if _batch_checked(impl):
-        _check_batch_layouts(impl, case, inp)
 
 
 def _check_batch_layouts(impl: Implementation, case: Case, inp: Inputs) -> None:
@@ -732,7 +866,7 @@ def _batch_call(impl: Implementation, args, shapes, layout: Layout | None, where
     except ImplementationCrash as exc:
         if layout is None:
             raise
-        raise ImplementationCrash(f"{exc}\n  call pattern: {layout.description}") from exc
+        raise type(exc)(f"{exc}\n  call pattern: {layout.description}") from exc
     out = impl.outputs(_expect_arity(out, "backward_batch", where), args[0])
     for name, o, shape in zip(GRADS, out, shapes):
         expect_meta(o, tensor=name, shape=shape, where=where)
@@ -796,16 +930,23 @@ class _Calls:
     itself); calls that name the call pattern when the implementation raises; outputs checked
     for form."""
 
-    def __init__(self, impl: Implementation, case: Case, inp: Inputs, where: Where) -> None:
-        self.impl, self.case, self.where = impl, case, where
+    def __init__(
+        self, impl: Implementation, case: Case, inp: Inputs, where: Where, variant: str = ""
+    ) -> None:
+        self.impl, self.case, self.where, self.variant = impl, case, where, variant
+        self.n = len(inp.X)
         self.t = _torch(inp, case)
         dt = cases.TORCH_DTYPES[case.dtype]
-        A1r = cases.round_to(_activations(inp), case.dtype)
-        F = np.maximum(_activations(inp), 0.0) @ inp.W2[0] + inp.b2[0]
-        fwd = (A1r, np.maximum(A1r, 0.0), cases.round_to(F, case.dtype))
+        fwd = backward_inputs(inp, case.dtype)
         self.fwd = [torch.tensor(v, dtype=dt, device=case.device) for v in fwd]
         self.h = inp.W1.shape[0]
         self.params = inp.params
+
+    def label(self, function: str, s: int) -> str:
+        """How a call is named in messages (`_call_label`)."""
+        return _call_label(
+            function, s, self.variant, self.n if s == BATCH else self.case.shape.batch
+        )
 
     def args(self, function: str, i: int) -> tuple[torch.Tensor, ...]:
         """The arguments of `function` for sample i (backward_batch: the whole batch)."""
@@ -822,7 +963,7 @@ class _Calls:
         try:
             out = self.impl.call_native(function, *native)
         except ImplementationCrash as exc:
-            raise ImplementationCrash(f"{exc}\n  call pattern: {pattern}") from exc
+            raise type(exc)(f"{exc}\n  call pattern: {pattern}") from exc
         where = dataclasses.replace(self.where, pattern=pattern)
         names = OUTPUTS[function]
         out = _expect_arity(out, function, where)
@@ -843,35 +984,103 @@ class _Calls:
         return tuple(p.shape for p in self.params)
 
 
+NEGATED = "parameters negated"
+
+
+def special_values(case: Case) -> list[tuple[str, Inputs]]:
+    """The case's samples with the special values where shortcuts live, for the structural
+    checks (ownership, layout, contract): (what is special, the inputs).
+
+    * "f = y": y set to the f that backward is handed (the float64 forward rounded to the
+      dtype, `backward_inputs`), so r = f - y = 0 exactly and every gradient is 0;
+    * "every unit dead": b1_j = -2^k with 2^k >= 2 max_i sum_k |W1_jk x_ik| + 1, so that
+      a1 = W1 x + b1 <= -2^(k-1) < 0 in every sample, exactly and in any rounding (the
+      computed sum is within gamma_(d+1) of |W1 x| + |b1| < 2^k of it); h = 0, dW1 = db1 = 0;
+    * "W1 = 0 and W2 = 0": a zero-initialised network, a1 = b1 and f = b2, dW1 = db1 = 0.
+    Each within the dtype's range (`cases.within_range`: powers of two keep b1 exact)."""
+    inp = cases.inputs(case)
+    _, _, F = backward_inputs(inp, case.dtype)
+    fit = dataclasses.replace(inp, Y=F)
+    reach = 2.0 * (np.abs(inp.X) @ np.abs(inp.W1).T).max(axis=0, initial=0.0) + 1.0
+    b1 = -(2.0 ** np.ceil(np.log2(reach)))
+    dead = cases.within_range(dataclasses.replace(inp, b1=b1), case.dtype)
+    zero = dataclasses.replace(inp, W1=np.zeros_like(inp.W1), W2=np.zeros_like(inp.W2))
+    return [("f = y", fit), ("every unit dead", dead), ("W1 = 0 and W2 = 0", zero)]
+
+
 def check_ownership(impl: Implementation, case: Case) -> None:
     """Outputs belong to the caller: no output shares memory with an input of its call, with
-    another output of it or with an output of an earlier call, and none changes when the
-    module is called again. forward and backward (and backward_batch, on the whole batch) on
-    sample 0, on sample b (`second_sample`, another ReLU mask) with every parameter negated,
-    then sample 0 negated and sample b as it is: any unit's mask takes both values, and where
-    h = 1 two of the calls have every unit dead (a path that skips work, and may return one
-    shared zero tensor, runs twice). Each call's raw outputs are kept and compared, bit for
-    bit, after every later call, with the copies taken right after it."""
-    inp, b = second_sample(case)
+    another output of it or with an output of an earlier call, none changes when the module
+    is called again, and the module keeps none of them.
+
+    forward and backward (and backward_batch, on the whole batch) on sample 0, on sample b
+    (`second_sample`, another ReLU mask) with every parameter negated, then sample 0 negated
+    and sample b as it is (any unit's mask takes both values; where h = 1 two calls have
+    every unit dead), then a sample at each of the `special_values` (f = y, every unit dead,
+    W1 = W2 = 0: where shortcuts return shared zeros). Every call's raw outputs are kept, and
+    compared bit for bit after every later call with the copies taken right after it; then
+    the check lets go of everything it holds, and any output whose memory is still alive is
+    held by the module (`kept_memory`): a buffer, a ring of them or a cache, caught whatever
+    the number of calls between its reuses."""
     where = _where("ownership", impl, case)
-    calls = {
-        1: _Calls(impl, case, inp, where),
-        -1: _Calls(impl, case, _negated(inp, case.dtype), where),
-    }
-    like = calls[1].t["X"]
+    watch = _ownership_calls(impl, case, where)
+    held = watch.kept()
+    if held:
+        (name, label) = held[0]
+        more = f" (and {len(held) - 1} more outputs)" if len(held) > 1 else ""
+        raise ParityError(
+            "\n".join(
+                [
+                    where.header(
+                        name,
+                        f"returned by {label} is still held by the module after the caller let go "
+                        f"of every reference to it{more}: memory the module keeps (a buffer, a "
+                        "ring of buffers, a cache), which a later call may write into",
+                    ),
+                    "  outputs belong to the caller: a module may keep no reference to what it "
+                    "returns",
+                    *where.footer(),
+                ]
+            ),
+            compare.ALIASED_OUTPUT,
+            name,
+        )
+
+
+def _ownership_calls(impl: Implementation, case: Case, where: Where) -> KeptMemory:
+    """The ownership check's calls (every output kept and compared after every later call);
+    returns weak references to the outputs' memory, once every reference of the check's own
+    is gone (with this function's frame)."""
+    inp, b = second_sample(case)
+    settings = [
+        _Calls(impl, case, inp, where, ""),
+        _Calls(impl, case, _negated(inp, case.dtype), where, NEGATED),
+    ]
+    plan = [(0, settings[0]), (b, settings[1]), (0, settings[1]), (b, settings[0])]
+    live = _live_sample(cases.inputs(case))  # a sample of special_values(case)
+    for label, special in special_values(case):
+        setting = _Calls(impl, case, special, where, label)
+        settings.append(setting)
+        plan.append((live, setting))
+    like = settings[0].t["X"]
     functions = ("forward", "backward", *(["backward_batch"] if _batch_checked(impl) else []))
     kept: list[tuple[str, str, object, torch.Tensor]] = []  # (call, output, raw, copy)
-    for sample, sign in ((0, 1), (b, -1), (0, -1), (b, 1)):
+    watch = KeptMemory()
+    batched: set[int] = set()
+    for sample, calls in plan:
         for function in functions:
             s = BATCH if function == "backward_batch" else sample
-            n = len(inp.X) if s == BATCH else case.shape.batch
-            label = _call_label(function, s, sign, n)
-            if s == BATCH and any(k[0] == label for k in kept):
-                continue  # the batch once per sign
-            native = impl.natives(function, calls[sign].args(function, s))
-            raw = calls[sign].call(function, native, label)
+            if s == BATCH and id(calls) in batched:
+                continue  # the batch once per setting
+            if s == BATCH:
+                batched.add(id(calls))
+            label = calls.label(function, s)
+            native = impl.natives(function, calls.args(function, s))
+            raw = calls.call(function, native, label)
             _expect_unshared(raw, native, function, dataclasses.replace(where, pattern=label))
             for before, name, o, copy in kept:
+                if _unchanged(o, copy):  # (no copy made: the usual case, every pair)
+                    continue
                 expect_same_bits(
                     impl.from_native(o, like),
                     copy,
@@ -887,20 +1096,36 @@ def check_ownership(impl: Implementation, case: Case) -> None:
             _expect_unshared(raw, (), function, dataclasses.replace(where, pattern=label), kept)
             for name, o in zip(OUTPUTS[function], raw):
                 kept.append((label, name, o, impl.from_native(o, like)))
+                watch.add(o, (name, label))
+    return watch
+
+
+def _unchanged(raw, copy: torch.Tensor) -> bool:
+    """Whether a raw output still holds the bits of its copy, read in place (a tensor, or a
+    NumPy array through a view); a Python number cannot change."""
+    if isinstance(raw, torch.Tensor):
+        now = raw.detach()
+    elif isinstance(raw, np.ndarray):
+        now = torch.from_numpy(np.ascontiguousarray(raw)) if raw.size else torch.from_numpy(raw)
+    else:
+        return True
+    if now.device != copy.device or "meta" in (now.device.type, copy.device.type):
+        return False  # expect_same_bits says what differs (or, on the meta device, nothing)
+    return compare.same_bits(now, copy)
 
 
 # The "sample" of a backward_batch call: the whole batch.
 BATCH = -1
 
 
-def _call_label(function: str, s: int, sign: int, batch: int) -> str:
+def _call_label(function: str, s: int, variant: str, batch: int) -> str:
     """ "forward(sample 3)", "backward(sample 4 (made by the check), parameters negated)",
-    "backward_batch(the batch of 2 samples)"."""
-    negated = "" if sign > 0 else ", parameters negated"
+    "backward(sample 1, f = y)", "backward_batch(the batch of 2 samples)"."""
+    more = f", {variant}" if variant else ""
     if s == BATCH:
-        return f"{function}(the batch of {batch} sample{'s' if batch > 1 else ''}{negated})"
+        return f"{function}(the batch of {batch} sample{'s' if batch > 1 else ''}{more})"
     made = " (made by the check)" if s >= batch else ""
-    return f"{function}(sample {s}{made}{negated})"
+    return f"{function}(sample {s}{made}{more})"
 
 
 def _expect_unshared(raw, native, function: str, where: Where, earlier=()) -> None:
@@ -1037,7 +1262,7 @@ class _Order:
         self.where = _where("order", impl, case)
         self.calls = {
             1: _Calls(impl, case, inp, self.where),
-            -1: _Calls(impl, case, _negated(inp, case.dtype), self.where),
+            -1: _Calls(impl, case, _negated(inp, case.dtype), self.where, NEGATED),
         }
         self.natural: dict[tuple[str, int, int], tuple] = {}
         self.history: list[str] = []
@@ -1048,7 +1273,7 @@ class _Order:
         return ", ".join(self.history[-4:])
 
     def label(self, function: str, s: int, sign: int) -> str:
-        return _call_label(function, s, sign, self.n if s == BATCH else self.batch)
+        return self.calls[sign].label(function, s)
 
     def call(self, function: str, s: int, sign: int, native: list, note: str = "") -> tuple:
         """The outputs as tensors; the call pattern named on a crash or a wrong form."""
@@ -1081,6 +1306,110 @@ class _Order:
             )
 
 
+# --------------------------------------------------------------------------- 13. threads
+def check_threads(impl: Implementation, case: Case) -> None:
+    """Two calls at once, from two threads, give what each gives alone, bit for bit: forward,
+    backward (and backward_batch) on sample 0 and on sample b (`second_sample`) with every
+    parameter negated, so that every value and every ReLU mask differs between the two.
+
+    The threads take turns statement by statement (`threads.interleaved`): a module-level
+    buffer or variable that the first call writes and reads back later is written by the
+    second in between, on every run. Each call alone runs in a thread of its own. The module's functions are called directly (process-wide state is
+    put back afterwards, and left to the checks that call through `call_native` to report)."""
+    inp, b = second_sample(case)
+    where = _where("threads", impl, case)
+    settings = {
+        1: _Calls(impl, case, inp, where),
+        -1: _Calls(impl, case, _negated(inp, case.dtype), where, NEGATED),
+    }
+    batch = ["backward_batch"] if _batch_checked(impl) else []
+    before = process_state.snapshot()
+    try:
+        for function in ("forward", "backward", *batch):
+            s_a, s_b = (BATCH, BATCH) if function == "backward_batch" else (0, b)
+            calls = [(settings[1], s_a), (settings[-1], s_b)]
+            _check_interleaved(impl, function, calls, where)
+    finally:
+        process_state.restore(before)
+
+
+def _check_interleaved(impl: Implementation, function: str, calls, where: Where) -> None:
+    fn = getattr(impl.module, function)
+    labels = [c.label(function, s) for c, s in calls]
+    traced = threads.user_code(impl.module)
+
+    def make(c: _Calls, s: int):
+        """The call, its outputs copied in its own thread as soon as it returns (the harness's
+        code takes no turns: the other call waits), so that an output buffer the two calls
+        share is the ownership check's to report, not this one's."""
+        native = impl.natives(function, c.args(function, s))
+
+        def call():
+            out = fn(*native)
+            try:
+                return c.converted(function, _expect_arity(out, function, where))
+            except ParityError as exc:  # a form failure, raised in this thread's stead
+                return exc
+
+        return call
+
+    def results(which: list[int], outcomes, what: str) -> list[tuple]:
+        """The outputs of calls `which` (indices into `calls`), their forms checked; a call
+        that raised: a crash alone, a failure of this check together."""
+        out = []
+        for k, o in zip(which, outcomes):
+            c, _ = calls[k]
+            if o.error is not None:
+                exc = o.error
+                text = (
+                    f"{function} of {impl.name} raised {type(exc).__name__}: {exc} "
+                    f"({labels[k]}, {what})"
+                )
+                if what == "alone":
+                    raise ImplementationCrash(text)
+                raise ParityError(
+                    "\n".join(
+                        [
+                            f"threads check failed: {text}, where alone it returned: the module "
+                            "shares state between calls that run at the same time",
+                            *dataclasses.replace(where, pattern=labels[k]).footer(),
+                        ]
+                    ),
+                    compare.THREAD_UNSAFE,
+                )
+            if isinstance(o.value, ParityError):
+                raise o.value
+            w = dataclasses.replace(where, pattern=f"{labels[k]}, {what}")
+            for name, got, shape in zip(OUTPUTS[function], o.value, c._shapes(function)):
+                expect_meta(got, tensor=name, shape=shape, where=w)  # forms, as every check's
+            out.append(o.value)
+        return out
+
+    # alone: each in a thread of its own, as together (tracing changes no number)
+    alone = [results([k], threads.interleaved([make(*calls[k])]), "alone")[0] for k in (0, 1)]
+    order = (0, 1)  # one call's write between the other's write and its read suffices
+    together = results(
+        list(order), threads.interleaved([make(*calls[k]) for k in order], traced), "together"
+    )
+    for k in order:
+        other = labels[1 - k]
+        w = dataclasses.replace(
+            where, pattern=f"{labels[k]} and {other} at once, {labels[order[0]]} first"
+        )
+        for name, got, want in zip(OUTPUTS[function], together[k], alone[k]):
+            expect_same_bits(
+                got,
+                want,
+                tensor=name,
+                where=w,
+                why=f"differs when {other} runs at the same time in another thread (the "
+                "two interleaved statement by statement): the module shares mutable state "
+                "between calls (a module-level buffer or variable)",
+                kind=compare.THREAD_UNSAFE,
+                labels=("together", "alone"),
+            )
+
+
 # --------------------------------------------------------------------------- all of them
 @dataclasses.dataclass(frozen=True)
 class Check:
@@ -1107,6 +1436,7 @@ CHECKS = (
     Check("layout", check_layout, "test_layout"),
     Check("ownership", check_ownership, "test_ownership"),
     Check("order", check_order, "test_order"),
+    Check("threads", check_threads, "test_threads"),
 )
 BY_NAME = {c.name: c for c in CHECKS}
 BY_TEST = {c.test: c for c in CHECKS}

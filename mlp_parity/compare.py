@@ -30,7 +30,9 @@ MUTATES_INPUT = "mutates-input"
 NONDETERMINISTIC = "nondeterministic"  # a second call on the same inputs differed
 STATEFUL = "stateful"  # a result depends on earlier calls
 ALIASED_OUTPUT = "aliased-output"  # an output shares memory with an input, state or another
-USES_AUTOGRAD = "uses-autograd"  # forward / backward recorded a graph for torch autograd
+USES_AUTOGRAD = "uses-autograd"  # forward / backward used torch autograd or torch.func
+GLOBAL_STATE = "global-state"  # a call left process-wide state changed (process_state)
+THREAD_UNSAFE = "thread-unsafe"  # two calls at once in two threads gave other results
 CANCELLATION = "cancellation"  # the loss off where y fits f: its square expanded, or the like
 GRADCHECK = "gradcheck"  # torch.autograd.gradcheck's own verdict (no per-element error)
 # a failed suite test that is not one comparison:
@@ -46,6 +48,8 @@ NOT_SCALED = FORM_KINDS | {
     STATEFUL,
     ALIASED_OUTPUT,
     USES_AUTOGRAD,
+    GLOBAL_STATE,
+    THREAD_UNSAFE,
 }
 
 
@@ -258,7 +262,15 @@ def _message(a, e, tol, err, rel, failing, worst, tensor, where, note) -> str:
 
 
 def expect_identical(actual, expected, *, tensor: str, where: Where, why: str, kind: str) -> None:
-    """Bitwise equality (NaN equal to NaN), via torch.testing.assert_close(rtol=0, atol=0)."""
+    """Bitwise equality (NaN equal to NaN), via torch.testing.assert_close(rtol=0, atol=0);
+    two tensors equal bit for bit pass at once (assert_close costs a hundred times more)."""
+    if (
+        isinstance(actual, torch.Tensor)
+        and isinstance(expected, torch.Tensor)
+        and "meta" not in (actual.device.type, expected.device.type)  # (no data to compare)
+        and same_bits(actual, expected)
+    ):
+        return
     try:
         torch.testing.assert_close(
             actual, expected, rtol=0, atol=0, equal_nan=True, check_device=True, check_dtype=True

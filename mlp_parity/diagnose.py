@@ -38,6 +38,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import importlib.util
+import itertools
 import math
 import re
 from collections import Counter
@@ -47,7 +48,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import torch
 
-from mlp_parity import cases, checks, compare, oracles, tolerances
+from mlp_parity import cases, checks, compare, oracles, process_state, tolerances
 from mlp_parity.cases import Case, Shape
 from mlp_parity.external import Implementation, ImplementationCrash
 from mlp_parity.report import Diagnosis
@@ -78,6 +79,12 @@ PATTERNS = (
     "stateful",
     "crash",
     "uses-autograd",
+    "global-state",
+    "layout",
+    "wrong-order",
+    "not-finite",
+    "clipped",
+    "rounding-mode",
     "unknown",
 )
 LOCATIONS = ("forward", "backward", "forward+backward", "contract")
@@ -147,11 +154,16 @@ KIND_PATTERN = {
     compare.STATEFUL: "stateful",
     compare.CANCELLATION: "precision",
     compare.USES_AUTOGRAD: "uses-autograd",
+    compare.GLOBAL_STATE: "global-state",
+    compare.THREAD_UNSAFE: "stateful",  # state shared by calls that run at the same time
 }
 # The order diagnoses are listed in: state first (a module whose results depend on earlier
 # calls crashes, or returns other shapes and dtypes, on a call after one of another shape or
 # dtype: those are what the state does), then what stops everything, forms, values.
 ORDER = (
+    "global-state",
+    "wrong-order",
+    "layout",
     "stateful",
     "crash",
     "uses-autograd",
@@ -183,6 +195,21 @@ HINTS = {
     "device": "create new tensors on the inputs' device",
     "uses-autograd": "gradients by hand: no requires_grad_, torch.autograd.grad or .backward() "
     "inside forward or backward",
+    "wrong-order": "return the outputs in the contract's order: (a1, h, f) from forward, "
+    "(dW1, db1, dW2, db2) from backward",
+    "not-finite": "a division by a quantity that can be 0 (r, a1, a norm), a log or sqrt of 0, "
+    "or 0 * inf: guard the special value, or form the expression without the division",
+    "clipped": "a clamp where none belongs (gradient-value clipping, a saturating activation, "
+    "a clipped residual)",
+    "rounding-mode": "a conversion that truncates (drops bits, rounds toward zero or down) where "
+    "round-to-nearest belongs: use .to(dtype), which rounds to nearest",
+    "layout": "code that assumes contiguous memory (.view(), a write through .reshape(-1), "
+    ".numpy() or data_ptr arithmetic on an argument): use .reshape or .contiguous() to read, "
+    "and write into tensors of your own",
+    "global-state": "a call that sets process-wide state (torch.manual_seed, "
+    "torch.set_grad_enabled, torch.set_default_dtype, np.seterr, ...): use a local generator "
+    "(torch.Generator, np.random.default_rng) or a context manager that puts the state back "
+    "(torch.no_grad(), np.errstate)",
 }
 
 
@@ -225,6 +252,7 @@ class Finding:
     hint: str = ""
     weight: float = 0.0
     loc: str = ""  # the location, where the stages do not say it
+    explains: float = 0  # how many of the run's failures it accounts for (`_explains`)
 
     @property
     def evidence(self) -> str:
@@ -256,6 +284,7 @@ def _merge(findings: Iterable[Finding]) -> list[Finding]:
         m.stages |= f.stages
         m.tensors += [t for t in f.tensors if t not in m.tensors]
         m.weight += f.weight
+        m.explains = max(m.explains, f.explains)
         for name, v in f.nums.items():
             if name not in m.nums:
                 m.nums[name] = v
@@ -318,8 +347,9 @@ class Table:
 class _Collector:
     """Gathers (stage, tensor) chunks, one per case, into Tables; and the outputs' forms."""
 
-    def __init__(self, dtype: str) -> None:
+    def __init__(self, dtype: str, y_form: str = "0-d") -> None:
         self.dtype = dtype
+        self.y_form = y_form  # the form backward is handed y in (external.Y_FORMS)
         self.chunks: dict[tuple[str, str], list[dict]] = {}
         self.forms: dict[tuple[str, str], dict[str, set[int]]] = {}  # note -> cases
         self.crashes: Counter = Counter()
@@ -438,6 +468,8 @@ def _attrs(layout: str, ci: int, case: Case, A1: np.ndarray, R: np.ndarray, F: n
         "unit": -1,
         "input": -1,
         "a1": np.nan,
+        # every unit of the sample off (a path that skips the hidden layer)
+        "dead": per_sample(np.all(np.asarray(A1) <= 0, axis=-1)),
     }
     if layout == "h":
         return common | {"unit": np.arange(s.h), "a1": A1}
@@ -469,6 +501,39 @@ def _stack(col: _Collector, stage: str, name: str, outs: list, shape: tuple, ci:
     return np.stack([a for a, _ in aligned])
 
 
+def _permutation(outs: list[tuple], expected: list[list], allowed: list) -> tuple[int, ...] | None:
+    """The order the outputs came in, where it is not the contract's: pi with output k of
+    every sample equal (its shape, and its values within the allowed error) to expected
+    output pi[k]; None where the contract's order fits, or no order does. `expected[j]` and
+    `allowed[j]`: output j of every sample (arrays, one per sample) and its bound."""
+    n = len(expected)
+
+    def fits(k: int, j: int) -> bool:
+        for i, out in enumerate(outs):
+            a = _f64(out[k])
+            e = np.asarray(expected[j][i], dtype=np.float64)
+            if a is None or a.shape != e.shape:
+                return False
+            tol = np.broadcast_to(np.asarray(allowed[j], dtype=np.float64)[i], e.shape)
+            with np.errstate(invalid="ignore"):
+                if not np.all(np.abs(a - e) <= tol):
+                    return False
+        return True
+
+    match = [[fits(k, j) for j in range(n)] for k in range(n)]
+    if all(match[k][k] for k in range(n)):
+        return None
+    for pi in itertools.permutations(range(n)):
+        if pi != tuple(range(n)) and all(match[k][pi[k]] for k in range(n)):
+            return pi
+    return None
+
+
+def _note_order(col: _Collector, stage: str, names: tuple[str, ...], pi, ci: int) -> None:
+    if pi is not None:
+        col.form(stage, "outputs", "order (" + ", ".join(names[j] for j in pi) + ")", ci)
+
+
 def _forward_case(col: _Collector, impl: Implementation, case: Case, ci: int, layout=None) -> None:
     """Stage by stage: a1 against the reference, h against ReLU of the module's own a1, f
     against W2 h + b2 of its own h, the loss (where there is one) against 1/2 (f - y)^2."""
@@ -483,6 +548,9 @@ def _forward_case(col: _Collector, impl: Implementation, case: Case, ci: int, la
     if any(len(o) != 3 for o in outs):
         col.form("forward", "a1, h, f", f"{len(outs[0])} values", ci)
         return
+    e_f = np.asarray(e["f"])
+    order = _permutation(outs, [A1e, He, Fe], [e["a1"], e["a1"], e_f])
+    _note_order(col, "forward", ("a1", "h", "f"), order, ci)
     h = case.shape.h
     A1, H, F = (
         _stack(col, "forward", n, [o[k] for o in outs], s, ci)
@@ -519,6 +587,7 @@ def _forward_case(col: _Collector, impl: Implementation, case: Case, ci: int, la
 
 
 GRAD_LAYOUT = {"dW1": "hd", "db1": "h", "dW2": "1h", "db2": "s1"}
+RESIDUAL_B2 = "b2 in the residual"  # a term: the gradient's share of b2 through r = f - y
 
 
 def _backward_case(col: _Collector, impl: Implementation, case: Case, ci: int, layout=None) -> None:
@@ -541,6 +610,7 @@ def _backward_case(col: _Collector, impl: Implementation, case: Case, ci: int, l
                 t["W1"],
                 t["W2"],
                 layout=layout,
+                y_form=col.y_form,
             )
             for i in range(B)
         ]
@@ -553,12 +623,26 @@ def _backward_case(col: _Collector, impl: Implementation, case: Case, ci: int, l
         ]
         allowed = tolerances.backward_bounds(inp.X, Y, Hr, Fr, inp.W2, case.dtype)
         mags = tolerances.backward_magnitudes(inp.X, Y, Hr, Fr, inp.W2)
+        if stage == "backward":
+            per_output = [[np.asarray(r[k], dtype=np.float64) for r in refs] for k in range(4)]
+            bounds = [allowed[n] for n in checks.GRADS]
+            order = _permutation(outs, per_output, bounds)
+            _note_order(col, stage, checks.GRADS, order, ci)
         R = Fr - Y
         da1 = R[:, None] * inp.W2[0]
         unmasked = {
             "dW1": da1[:, :, None] * inp.X[:, None, :],
             "db1": da1,
             "dW2": (R[:, None] * A1r)[:, None, :],
+        }
+        # each gradient per unit of residual (it is linear in r), times b2: a residual formed
+        # without b2 (f recomputed as W2 h) differs by minus this, one with b2 twice by plus it
+        active = inp.W2[0] * (A1r > 0)
+        per_r = {
+            "dW1": active[:, :, None] * inp.X[:, None, :],
+            "db1": active,
+            "dW2": Hr[:, None, :],
+            "db2": np.ones((B, 1)),
         }
         terms = {"dW1": {"W1": inp.W1}, "dW2": {"W2": inp.W2}}
         for k, (name, p) in enumerate(zip(checks.GRADS, inp.params)):
@@ -567,6 +651,7 @@ def _backward_case(col: _Collector, impl: Implementation, case: Case, ci: int, l
                 continue
             expected = np.stack([np.asarray(r[k], dtype=np.float64) for r in refs])
             attrs = _attrs(GRAD_LAYOUT[name], ci, case, A1r, R, Fr)
+            residual_b2 = {RESIDUAL_B2: per_r[name] * inp.b2[0]}
             col.add(
                 stage,
                 name,
@@ -576,10 +661,13 @@ def _backward_case(col: _Collector, impl: Implementation, case: Case, ci: int, l
                 mags[name][1],
                 attrs,
                 unmasked=unmasked.get(name),
-                terms=terms.get(name, {}),
+                terms=terms.get(name, {}) | residual_b2,
             )
     if impl.has("backward_batch"):  # a batch of one included: len(X) and X.squeeze() differ
-        _batch_case(col, impl, case, ci, inp, (A1r, Hr, Fr), layout)
+        # the batches the checks compare: a size that is not a power of two, and B = 1
+        for j, batch in enumerate(checks._mean_batches(case, inp)):
+            fwd = (A1r, Hr, Fr) if batch is inp else checks.backward_inputs(batch, case.dtype)
+            _batch_case(col, impl, case, ci + 0.5 * j, batch, fwd, layout)
 
 
 def _batch_case(
@@ -603,6 +691,10 @@ def _batch_case(
     batch = tolerances.backward_batch_bounds(inp.X, inp.Y, fwd[1], fwd[2], inp.W2, case.dtype)
     B = len(inp.X)
     nan = np.full(1, np.nan)
+    # what the batch would be without the ReLU mask: the mean of the unmasked gradients
+    R = fwd[2] - inp.Y
+    dA1 = R[:, None] * inp.W2[0]
+    unmasked = {"dW1": (dA1[:, :, None] * inp.X[:, None, :]).mean(0), "db1": dA1.mean(0)}
     for k, (name, p) in enumerate(zip(checks.GRADS, inp.params)):
         expected = np.mean([np.asarray(r[k], dtype=np.float64) for r in refs], axis=0)
         actual = _stack(col, "batch", name, [out[k]], p.shape, ci)
@@ -614,6 +706,7 @@ def _batch_case(
             + tolerances.gamma(B, "float64") * np.abs(expected)
         )
         attrs = _attrs(GRAD_LAYOUT[name], ci, case, np.full((1, case.shape.h), np.nan), nan, nan)
+        attrs["B"] = B  # the batch compared (`checks._mean_batches`)
         col.add(
             "batch",
             name,
@@ -622,6 +715,7 @@ def _batch_case(
             allowed[None],
             np.abs(expected[None]) + allowed[None],
             attrs,
+            unmasked=unmasked[name][None] if name in unmasked else None,
         )
 
 
@@ -641,6 +735,7 @@ class Probe:
     n_cases: int
     crashed: int = 0  # cases on which a call raised
     layout: object = None  # the call_patterns.Layout the inputs were passed in (None: contiguous)
+    y_form: str = "0-d"  # the form backward was handed y in
 
     def wrong(self, stages: Iterable[str]) -> list[Table]:
         stages = set(stages)
@@ -653,10 +748,11 @@ def run_probes(
     device: str = "cpu",
     which: Sequence[tuple[int, Shape]] | None = None,
     layout=None,
+    y_form: str = "0-d",
 ) -> Probe:
     """The forward and backward probes on every probe case at `dtype`, the inputs passed in
-    `layout` (a call_patterns.Layout; None: contiguous)."""
-    col = _Collector(dtype)
+    `layout` (a call_patterns.Layout; None: contiguous), y in `y_form`."""
+    col = _Collector(dtype, y_form)
     case_list = probe_cases(dtype, device, which)
     crashed = set()
     for ci, case in enumerate(case_list):
@@ -674,7 +770,7 @@ def run_probes(
                 function = stage.__name__.split("_")[1]
                 col.crashes[f"{function}'s outputs could not be read: {exc}"] += 1
                 crashed.add(ci)
-    return Probe(dtype, col.tables(), col.crashes, len(case_list), len(crashed), layout)
+    return Probe(dtype, col.tables(), col.crashes, len(case_list), len(crashed), layout, y_form)
 
 
 # --------------------------------------------------------------------------- classifiers
@@ -719,7 +815,9 @@ def _ratio_text(k: float) -> str:
 
 
 def _scale_hint(k_text: str, t: Table) -> str:
-    if k_text == "2" and (t.stage != "forward" or t.tensor == "loss"):
+    if k_text == "2" and t.tensor == "loss":
+        return "the loss without its 1/2: (f - y)^2 where 1/2 (f - y)^2 belongs"
+    if k_text == "2" and t.stage != "forward":
         return "the derivative of (f - y)^2 instead of 1/2 (f - y)^2"
     if k_text in ("1/2", "-1/2"):
         return "1/2 applied twice, or a mean over two"
@@ -745,6 +843,14 @@ def zero(t: Table, w: np.ndarray) -> list[Finding]:
     ]
 
 
+def _magnitude_cut(t: Table, w: np.ndarray, decidable: np.ndarray) -> bool:
+    """Wrong exactly on the elements whose value lies below some magnitude (and right on
+    every decidable one above it): a flush of small values, which `partial` names."""
+    mag = np.abs(t.expected)
+    below = mag <= mag[w].max(initial=0.0)
+    return bool(w.any() and np.all(w[decidable & below]) and (decidable & ~below).any())
+
+
 def zero_on_part(t: Table, w: np.ndarray) -> list[Finding]:
     """0 wherever it is wrong and on every element of a part named by the inputs, right
     elsewhere: whole cases (a flush of tiny values, an early exit for a zero weight or bias)
@@ -753,8 +859,14 @@ def zero_on_part(t: Table, w: np.ndarray) -> list[Finding]:
     if not w.any():
         return []
     decidable = np.abs(t.expected) > DECIDABLE * t.allowed
+    if _magnitude_cut(t, w, decidable):
+        return []  # wrong below some magnitude only: partial's, which names the cut
     parts = [("cases", np.isin(t.attrs["case"], np.unique(t.attrs["case"][w])), "")]
-    parts += [(name, P == 0, f" where {name} = 0") for name, P in t.terms.items()]
+    if "dead" in t.attrs:
+        parts.append(("dead", t.attrs["dead"] == 1, " of the samples where every unit is off"))
+    parts += [
+        (name, P == 0, f" where {name} = 0") for name, P in t.terms.items() if name != RESIDUAL_B2
+    ]
     for key, hit, where in parts:
         if not (np.all(hit[w]) and np.all(t.actual[hit] == 0) and (decidable & ~hit).any()):
             continue
@@ -853,6 +965,79 @@ def _scale_with_size(t: Table, w: np.ndarray, dec: np.ndarray) -> list[Finding]:
                     t, "scale", k_text, text, w.sum(), hint, max_hit=len(ks), max_cases=t.n_cases
                 )
             ]
+    return _scale_by_sizes(t, w, ks) or _scale_by_size(t, w, ks)
+
+
+def _scale_by_sizes(t: Table, w: np.ndarray, ks: list[tuple[object, float]]) -> list[Finding]:
+    """k = c n1 / n2 for two of h, d, B, one c on every case: a count of the wrong size
+    where a mean divides (B / d: the sum over a batch divided by the input width)."""
+    sizes = {
+        n: np.array([float(t.attrs[n][t.attrs["case"] == c][0]) for c, _ in ks]) for n in "hdB"
+    }
+    kv = np.array([k for _, k in ks])
+    for top, bottom in itertools.permutations("hdB", 2):
+        ratio = sizes[top] / sizes[bottom]
+        if len(np.unique(ratio)) < 2:
+            continue
+        values = kv / ratio
+        c0 = float(values[0])
+        if c0 == 0 or not np.all(np.abs(values - c0) <= 1e-9 * abs(c0)):
+            continue
+        c_text = _ratio_text(c0)
+        k_text = f"{top}/{bottom}" if c_text == "1" else f"{c_text} {top}/{bottom}"
+        text = (
+            "{T} = "
+            + k_text
+            + " x expected on {max_hit} of {max_cases} cases (the ratio is constant within each "
+            + f"case and follows {top}/{bottom}: a division by {bottom} where {top} belongs)"
+        )
+        hint = f"a mean over {bottom} where the count is {top} (X.shape[1] for X.shape[0])"
+        return [
+            _finding(t, "scale", k_text, text, w.sum(), hint, max_hit=len(ks), max_cases=t.n_cases)
+        ]
+    return []
+
+
+def _scale_by_size(t: Table, w: np.ndarray, ks: list[tuple[object, float]]) -> list[Finding]:
+    """One k per case, the same k for every case of the same size n (h, d or B), and not
+    the same for all sizes: the factor is a function of the size (a mean over a count
+    that is wrong for some sizes only: a shift by log2 B, a float32 1/B, a divisor capped)."""
+    for n_name in ("B", "h", "d"):
+        by_n: dict[float, list[float]] = {}
+        for c, k in ks:
+            n = float(t.attrs[n_name][t.attrs["case"] == c][0])
+            by_n.setdefault(n, []).append(k)
+        if len(by_n) < 2 or max(len(v) for v in by_n.values()) < 2:
+            continue  # one case per size: any factor is "a function of the size"
+        same = all(np.all(np.abs(np.array(v) - v[0]) <= 1e-9 * abs(v[0])) for v in by_n.values())
+        firsts = np.array([v[0] for v in by_n.values()])
+        if not same or np.all(np.abs(firsts - firsts[0]) <= 1e-9 * abs(firsts[0])):
+            continue
+        if not np.any(np.abs(firsts - 1.0) > PRECISION_MAX):  # within a narrower format's
+            continue  # rounding of 1: precision, not a factor
+        listed = "; ".join(
+            f"{_ratio_text(v[0])} at {n_name} = {int(n)}" for n, v in sorted(by_n.items())
+        )
+        text = (
+            "{T} = k x expected with k set by "
+            + n_name
+            + " ("
+            + listed
+            + "; the ratio is constant within each of {max_hit} cases)"
+        )
+        hint = f"a mean over the wrong count, or a factor that depends on {n_name}"
+        return [
+            _finding(
+                t,
+                "scale",
+                f"per-{n_name}",
+                text,
+                w.sum(),
+                hint,
+                max_hit=len(ks),
+                max_cases=t.n_cases,
+            )
+        ]
     return []
 
 
@@ -903,9 +1088,26 @@ def additive(t: Table, w: np.ndarray) -> list[Finding]:
         if not sel.any():
             continue
         c = float(np.median(D[sel] / P[sel]))
-        if c == 0 or not np.all(np.abs(D - c * P) <= _slack(t, c)):
+        # the term itself is formed and rounded with the rest: a few roundings of |c P| more
+        room = _slack(t, c) + 8.0 * tolerances.unit_roundoff(t.dtype) * np.abs(c * P)
+        if c == 0 or not np.all(np.abs(D - c * P) <= room):
             continue
         c_text = _ratio_text(c)
+        if name == RESIDUAL_B2 and c_text in ("-1", "1"):
+            left_out = c_text == "-1"
+            text = (
+                "{T} = the gradient of the residual "
+                + ("f - b2 - y" if left_out else "f + b2 - y")
+                + " on {max_cases} of {max_cases} cases: "
+                + ("b2 is left out of f" if left_out else "b2 is counted twice in f")
+            )
+            hint = (
+                "f recomputed from h without b2: use the f that forward returned"
+                if left_out
+                else "b2 added to an f that already holds it"
+            )
+            pattern = "missing-term" if left_out else "extra-term"
+            return [_finding(t, pattern, name + c_text, text, w.sum(), hint, max_cases=t.n_cases)]
         if c_text == "-1":
             text = (
                 "{T} = expected - "
@@ -1008,6 +1210,324 @@ def _held(t: Table) -> str:
     if not fits:
         return ""
     return f"; every value fits in {stored} bits ({fits[-1]} has {FORMAT_BITS[fits[-1]]})"
+
+
+def _special_place(t: Table, where: np.ndarray) -> str:
+    """' at a1 = 0 (the kink)' / ' at f = y (zero residual)' / ...: the first condition that
+    holds on every element of `where`; '' where none does."""
+    a1, r = t.attrs.get("a1"), t.attrs.get("r")
+    conditions = []
+    if a1 is not None:
+        conditions.append((" at a1 = 0 exactly (the kink)", a1 == 0))
+        conditions.append((" where the unit is off (a1 <= 0)", a1 <= 0))
+    if r is not None:
+        conditions.append((" at f = y exactly (zero residual)", r == 0))
+    for name, P in t.terms.items():
+        if name != RESIDUAL_B2:
+            conditions.append((f" where {name} = 0", P == 0))
+    for text, holds in conditions:
+        with np.errstate(invalid="ignore"):
+            if np.all(holds[where]):
+                return text
+    return ""
+
+
+def not_finite(t: Table, w: np.ndarray) -> list[Finding]:
+    """NaN or inf where the reference is finite and of ordinary size: a division by a zero
+    (r, a1, a norm), a log or square root of 0, 0 x inf. Where the reference values are
+    near the top of the dtype's range, an intermediate overflowed: `out_of_range`'s."""
+    bad = w & ~np.isfinite(t.actual) & np.isfinite(t.expected)
+    if not bad.any():
+        return []
+    # where other wrong values show the precision or range of a narrower format, the inf is
+    # that format's overflow (`out_of_range`); where the non-finite values are all that is
+    # wrong, they are what the bug makes (a division by 0, a loss scale's overflow)
+    tops = [float(torch.finfo(cases.TORCH_DTYPES[f]).max) for f in FORMAT_BITS]
+    mine = float(torch.finfo(cases.TORCH_DTYPES[t.dtype]).max)
+    narrower = min((m for m in tops if m < mine), default=math.inf)
+    if (w & ~bad).any() and np.any(np.abs(t.expected[bad]) > narrower):
+        return []
+    place = _special_place(t, bad)
+    n_nan = int(np.isnan(t.actual[bad]).sum())
+    text = (
+        "{T} NaN on {n_nan} and inf on {n_inf} elements"
+        + place
+        + ", in {max_hit} of {max_cases} cases, where the reference is finite (up to "
+        + "{max_e:.3g})"
+    )
+    return [
+        _finding(
+            t,
+            "not-finite",
+            place,
+            text,
+            w.sum(),
+            HINTS["not-finite"],
+            n_nan=n_nan,
+            n_inf=int(bad.sum()) - n_nan,
+            max_hit=t.cases_where(bad),
+            max_cases=t.n_cases,
+            max_e=float(np.abs(t.expected[bad]).max()),
+        )
+    ]
+
+
+def clipped(t: Table, w: np.ndarray) -> list[Finding]:
+    """Values capped at a threshold c: equal to +-c wherever |expected| > c and right below
+    it (a clamp of the value: gradient-value clipping, a saturating activation), or
+    expected x c / |f - y| wherever |f - y| > c (the residual clamped), one c everywhere."""
+    if not w.any() or not np.isfinite(t.actual[w]).all():
+        return []
+    dec = _decidable(t, w)
+    room = _slack(t, 1.0)
+    u = tolerances.unit_roundoff(t.dtype)
+    eta = tolerances.smallest_subnormal(t.dtype)
+    c = float(np.median(np.abs(t.actual[w])))
+    if c > 0:
+        # the cap itself, rounded in the dtype (not the expected value's tolerance: a value
+        # far above the cap has a bound far larger than the cap)
+        at_cap = np.abs(np.abs(t.actual) - c) <= 4.0 * u * c + 4.0 * eta
+        above = np.abs(t.expected) > c + room
+        same_side = np.sign(t.actual) == np.sign(t.expected)
+        capped_from = np.unique(np.abs(t.expected[w]))
+        if (
+            np.all((at_cap & above & same_side)[w])
+            and not (dec & above & ~w).any()
+            and (dec & ~above & (np.abs(t.expected) > 0)).any()
+            and capped_from.size >= 2  # several values, all brought to one: a cap, not a
+            and capped_from[-1] - capped_from[0] > 2.0 * room.max()  # coincidence
+        ):
+            text = (
+                "{T} capped at +-"
+                + _g(c)
+                + ": equal to +-"
+                + _g(c)
+                + " wherever |expected| > "
+                + _g(c)
+                + " ({n_wrong} elements in {max_hit} cases), right below it"
+            )
+            return [
+                _finding(
+                    t,
+                    "clipped",
+                    _g(c),
+                    text,
+                    w.sum(),
+                    HINTS["clipped"],
+                    n_wrong=int(w.sum()),
+                    max_hit=t.cases_where(w),
+                )
+            ]
+    r = np.abs(t.attrs["r"]) if "r" in t.attrs else None
+    if r is None or not np.isfinite(r).all():
+        return []
+    sel = w & dec & (t.expected != 0)
+    if not sel.any():
+        return []
+    with np.errstate(all="ignore"):
+        caps = t.actual[sel] / t.expected[sel] * r[sel]
+    c = float(np.median(caps))
+    if not (c > 0 and np.all(np.abs(caps - c) <= 1e-6 * c)):
+        return []
+    with np.errstate(all="ignore"):
+        shrink = np.where(r > c, c / r, 1.0)
+        predicted = t.expected * shrink
+        # the expected value's bound, shrunk with it, and the product's own rounding
+        fit = 2.0 * t.allowed * shrink + 4.0 * u * np.abs(predicted) + 4.0 * eta
+    if not np.all(np.abs(t.actual - predicted) <= fit):
+        return []
+    if not (dec & (r <= c) & (t.expected != 0) & ~w).any():  # no residual below the cap:
+        return []  # a factor everywhere (scale), not a cap
+    text = (
+        "{T} = expected x "
+        + _g(c)
+        + " / |f - y| wherever |f - y| > "
+        + _g(c)
+        + " ({n_wrong} elements in {max_hit} cases), right where |f - y| <= "
+        + _g(c)
+        + ": the residual clipped at +-"
+        + _g(c)
+    )
+    return [
+        _finding(
+            t,
+            "clipped",
+            "r" + _g(c),
+            text,
+            w.sum(),
+            HINTS["clipped"],
+            n_wrong=int(w.sum()),
+            max_hit=t.cases_where(w),
+        )
+    ]
+
+
+def batch_mask(t: Table, w: np.ndarray) -> list[Finding]:
+    """backward_batch's mask, which no per-element activation can show (a batch gradient
+    sums over samples with other masks): equal to the mean of the unmasked per-sample
+    gradients (the mask left out of the batch path), or to that mean less the right one (the
+    mask inverted there)."""
+    if t.stage != "batch" or t.unmasked is None or not w.any():
+        return []
+    if not np.isfinite(t.actual).all():
+        return []
+    room = 2.0 * t.allowed + 4.0 * tolerances.unit_roundoff(t.dtype) * np.abs(t.unmasked)
+    for pattern, value, what in (
+        ("mask-missing", t.unmasked, "the mean of the unmasked per-sample gradients"),
+        ("mask-inverted", t.unmasked - t.expected, "the mean over the inactive units only"),
+    ):
+        if np.all(np.abs(t.actual - value) <= room):
+            text = (
+                "backward_batch's {T} = "
+                + what
+                + " on {max_hit} of {max_cases} batches: the ReLU mask of the batch path"
+                + (" is left out" if pattern == "mask-missing" else " is inverted")
+            )
+            return [
+                _finding(
+                    t,
+                    pattern,
+                    "batch",
+                    text,
+                    w.sum(),
+                    HINTS[pattern] + " (in backward_batch: 1[A1 > 0])",
+                    max_hit=t.cases_where(w),
+                    max_cases=t.n_cases,
+                )
+            ]
+    return []
+
+
+ROUNDING_MIN_ELEMENTS = 6  # one-sided errors on fewer wrong elements may be chance (1 in 32)
+
+
+def rounding_mode(t: Table, w: np.ndarray) -> list[Finding]:
+    """Every wrong element off by less than one step of one grid, all to one side (toward
+    zero, down or up), and on that grid: the value rounded in another mode than to nearest.
+    The grids: the dtype's own and each narrower float format (a conversion that truncates,
+    such as dropping a float32's low 16 bits for bfloat16), and a fixed-point grid 2^k (a
+    floor or ceiling to a fixed step). Round to nearest errs by half a step, to both sides."""
+    if w.sum() < ROUNDING_MIN_ELEMENTS or not np.isfinite(t.actual[w]).all():
+        return []
+    D = t.actual - t.expected
+    sides = {
+        "toward zero": (np.abs(t.actual) <= np.abs(t.expected))
+        & ((np.sign(t.actual) == np.sign(t.expected)) | (t.actual == 0)),
+        "down (toward -inf)": D <= 0,
+        "up (toward +inf)": D >= 0,
+    }
+    side = next((name for name, holds in sides.items() if holds[w].all()), None)
+    if side is None:
+        return []
+    # where the wrong values landed: on several grid points, not all on 0 (a flush to zero is
+    # no rounding mode, and every grid holds 0)
+    if np.unique(t.actual[w][t.actual[w] != 0]).size < 2:
+        return []
+    p, _ = tolerances.per_sample.FORMATS[t.dtype]
+    grids = [(t.dtype, p)] + [(f, b) for f, b in FORMAT_BITS.items() if b < p]
+    for fmt, bits in grids:
+        step = tolerances.ulp(t.expected, fmt)
+        on_grid = cases.round_to(t.actual[w], fmt) == t.actual[w]
+        if np.all(np.abs(D[w]) < step[w] + t.allowed[w]) and on_grid.all():
+            grid = f"{fmt}'s ({bits} significant bits)"
+            return [_rounding_finding(t, w, side, grid)]
+    worst = float(np.abs(D[w]).max())
+    finite = t.actual[np.isfinite(t.actual)]
+    if worst > 0:
+        # the step: the power of two at or above the largest error (an error of a whole step
+        # is the float64 rounding of one just below it); every value the tensor holds, right
+        # or wrong, on that grid: the whole result quantised, not a few values that happen
+        # to be round
+        fixed = 2.0 ** math.ceil(math.log2(worst))
+        with np.errstate(all="ignore"):
+            on_grid = bool(np.all(np.mod(finite, fixed) == 0))
+        if on_grid and np.all(np.abs(D[w]) <= fixed):
+            return [_rounding_finding(t, w, side, f"a fixed-point grid of {_g(fixed)}")]
+    return []
+
+
+def _rounding_finding(t: Table, w: np.ndarray, side: str, grid: str) -> Finding:
+    text = (
+        "{T} rounded "
+        + side
+        + " on "
+        + grid
+        + ": every wrong element ({n_wrong} in {max_hit} cases) is less than one step of that "
+        + "grid off, all to the same side, where rounding to nearest errs by half a step to "
+        + "either side"
+    )
+    return _finding(
+        t,
+        "rounding-mode",
+        side + grid,
+        text,
+        w.sum(),
+        HINTS["rounding-mode"],
+        n_wrong=int(w.sum()),
+        max_hit=t.cases_where(w),
+    )
+
+
+def rounded_target(t: Table, w: np.ndarray) -> list[Finding]:
+    """A gradient of the residual computed with the target y rounded to a narrower format
+    first: every gradient is linear in r = f - y, so actual = expected (f - fl(y)) / (f - y)
+    sample by sample, with fl the narrower format's rounding (inf beyond its range, 0 below
+    its subnormals). Typically a Python float made a tensor without a dtype (float32)."""
+    if t.stage != "backward" or not w.any():
+        return []
+    r, f = t.attrs["r"], t.attrs["f"]
+    if not (np.isfinite(r).all() and np.isfinite(f).all()):
+        return []
+    y = f - r
+    p, _ = tolerances.per_sample.FORMATS[t.dtype]
+    for fmt, bits in FORMAT_BITS.items():
+        if bits >= p:
+            continue
+        with np.errstate(all="ignore"):
+            r_fmt = f - cases.round_to(y, fmt)
+            ratio = np.where(r != 0, r_fmt / np.where(r != 0, r, 1.0), np.nan)
+            predicted = t.expected * ratio
+            # the actual's own error (allowed, scaled by the ratio with the residual), the
+            # reference's (the same), and the prediction's three float64 roundings
+            # (no share of |actual| here: an inf would allow itself)
+            room = (
+                2.0 * t.allowed * (1.0 + np.abs(ratio))
+                + 2.0 * tolerances.unit_roundoff(t.dtype) * np.abs(predicted)
+                + 4.0 * tolerances.unit_roundoff("float64") * np.abs(predicted)
+            )
+        usable = (r != 0) & np.isfinite(predicted)
+        off = (r != 0) & ~np.isfinite(predicted)  # the target beyond the format's range
+        with np.errstate(invalid="ignore"):
+            fits = np.abs(t.actual - predicted) <= room
+        if not (usable[w] | off[w]).all() or not fits[usable].all():
+            continue
+        if not (w & usable & fits).any():  # no finite wrong value that the rounding explains
+            continue
+        if not (np.isfinite(t.actual[off]).sum() == 0):
+            continue
+        text = (
+            "{T} are the gradients of y rounded to "
+            + fmt
+            + f" ({bits} significant bits"
+            + (", and inf beyond its range" if off.any() else "")
+            + ") on {max_hit} of {max_cases} cases: the target goes through "
+            + fmt
+            + " before r = f - y is formed"
+        )
+        return [
+            _finding(
+                t,
+                "precision",
+                fmt + "target",
+                text,
+                w.sum(),
+                "the target converted without the inputs' dtype (torch.tensor(y) of a Python "
+                "float is float32): use torch.as_tensor(y, dtype=x.dtype)",
+                max_hit=t.cases_where(w),
+                max_cases=t.n_cases,
+            )
+        ]
+    return []
 
 
 def precision(t: Table, w: np.ndarray) -> list[Finding]:
@@ -1153,6 +1673,8 @@ def _at_kink(t, w, dec, a1) -> list[Finding]:
                 n_right=int((~w).sum()),
             )
         ]
+    if _magnitude_cut(t, w, dec & (np.abs(t.expected) > DECIDABLE * t.allowed)):
+        return []  # wrong exactly below a magnitude of the value: a flush, not a threshold
     lo, hi = float(a1[w].min()), float(a1[w].max())
     inside = dec & (a1 >= lo) & (a1 <= hi)
     scale_a1 = float(np.median(np.abs(a1[dec]))) if dec.any() else 0.0
@@ -1184,8 +1706,16 @@ def _at_kink(t, w, dec, a1) -> list[Finding]:
 
 
 # -- partial: wrong only on a part, named
-INDEX_ATTRS = {"unit": "units", "input": "inputs", "B": "batch sizes"}
-VALUE_ATTRS = {"a1": "a1", "absr": "|f - y|", "r": "f - y", "f": "f"}
+INDEX_ATTRS = {
+    "unit": "units",
+    "input": "inputs",
+    "B": "batch sizes",
+    "h": "hidden widths h",
+    "d": "input widths d",
+}
+# the attribute that counts an index attribute's range in its case
+WIDTH_OF = {"unit": "h", "input": "d"}
+VALUE_ATTRS = {"absval": "|value|", "a1": "a1", "absr": "|f - y|", "r": "f - y", "f": "f"}
 
 
 def _ranges(values: Iterable[int]) -> str:
@@ -1209,24 +1739,61 @@ class _Part:
 
 
 def _index_part(t: Table, w: np.ndarray, dec: np.ndarray, attr: str) -> _Part | None:
-    """Wrong only from some index on ("units >= 8"), up to one, or on a set of them."""
+    """Wrong only on the tail of each case's range ("the last h mod 64 units"), from some
+    index on ("units >= 8"), up to one, or on a set of them: the first of these that holds
+    every decidable element inside it wrong (pure), else the first with a contrast."""
     v = t.attrs[attr]
     if (v[w] < 0).any():
         return None
     noun = INDEX_ATTRS[attr]
     S = np.unique(v[w])
     valid = v >= 0
-    for keep, what in (
+    options = [_tail(t, w, dec, attr)] if attr in WIDTH_OF else []
+    options += [
         (valid & (v >= S.min()), f"{noun} >= {int(S.min())}"),
         (valid & (v <= S.max()), f"{noun} <= {int(S.max())}"),
         (valid & np.isin(v, S), f"{noun} {_ranges(S)}"),
-    ):
+    ]
+    parts = []
+    for option in options:
+        if option is None:
+            continue
+        keep, what = option
         outside = dec & valid & ~keep
         if outside.any():
             text = (
                 f"on {what} (right on {noun} {_ranges(v[outside])}, {int(outside.sum())} elements)"
             )
-            return _Part(keep, text, what, bool(w[dec & keep].all()))
+            if attr in WIDTH_OF:  # an index within a case: every element inside wrong
+                pure = bool(w[dec & keep].all())
+            else:  # a size of the case: every case inside has wrong elements
+                pure = t.cases_where(keep) == t.cases_where(w & keep)
+            parts.append(_Part(keep, text, what, pure))
+    return next((p for p in parts if p.pure), parts[0] if parts else None)
+
+
+def _tail(t: Table, w: np.ndarray, dec: np.ndarray, attr: str):
+    """(keep, text) where, in every case with wrong elements, they are exactly the indices
+    from n - n mod B on (n the case's width, B one power of two >= 8 for all cases): a loop
+    over blocks of B that drops its partial last block. None where that does not hold."""
+    v, n, case = t.attrs[attr], t.attrs[WIDTH_OF[attr]], t.attrs["case"]
+    starts = {}
+    for c in np.unique(case[w]):
+        sel = case == c
+        first = int(v[sel & w].min())
+        if first == 0 or (dec & sel & (v >= first) & ~w).any():  # the whole range, or a
+            return None  # right element inside the tail
+        starts[c] = (first, int(n[sel][0]))
+    for k in range(12, 2, -1):  # B = 4096 down to 8
+        B = 2**k
+        if all(first == width - width % B and first < width for first, width in starts.values()):
+            keep = np.zeros_like(w)
+            for c, (first, _) in starts.items():
+                keep |= (case == c) & (v >= first)
+            widths = ", ".join(f"from {f} of {n_}" for f, n_ in sorted(set(starts.values())))
+            noun = INDEX_ATTRS[attr]
+            what = f"the last {WIDTH_OF[attr]} mod {B} {noun} ({widths})"
+            return keep, what + f": a partial last block of {B} left out"
     return None
 
 
@@ -1234,7 +1801,10 @@ def _value_part(t: Table, w: np.ndarray, dec: np.ndarray, attr: str) -> _Part | 
     """Wrong on every decidable element within a range of the value, right outside it. For
     a1 of a masked tensor, the right elements that make the contrast must lie on the same
     side of the kink: that a masked gradient is right where the unit is off says nothing."""
-    v = np.abs(t.attrs["r"]) if attr == "absr" else t.attrs[attr]
+    if attr == "absval":  # the value itself: the expected one
+        v = np.abs(t.expected)
+    else:
+        v = np.abs(t.attrs["r"]) if attr == "absr" else t.attrs[attr]
     if not np.isfinite(v[w]).all():
         return None
     lo, hi = float(v[w].min()), float(v[w].max())
@@ -1255,8 +1825,14 @@ def _value_part(t: Table, w: np.ndarray, dec: np.ndarray, attr: str) -> _Part | 
     else:
         where = f"{_g(lo)} <= {name} <= {_g(hi)}"
         contrast = f"outside ({_g(float(v[below].max()))}, {_g(float(v[above].min()))})"
+    key = where
+    if attr == "absval":  # one finding for every tensor flushed below some magnitude
+        key = "small values"
+        if hi < torch.finfo(cases.TORCH_DTYPES[t.dtype]).tiny:
+            where += f", below {t.dtype}'s smallest normal number (subnormal)"
+            key = "subnormal values"
     return _Part(
-        inside, f"where {where} (right {contrast}, {int(outside.sum())} elements)", where, True
+        inside, f"where {where} (right {contrast}, {int(outside.sum())} elements)", key, True
     )
 
 
@@ -1304,7 +1880,20 @@ def partial(t: Table, w: np.ndarray) -> list[Finding]:
     return []
 
 
-CLASSIFIERS = (zero, zero_on_part, scale, additive, mask, precision, partial)
+CLASSIFIERS = (
+    rounded_target,
+    not_finite,
+    zero,
+    zero_on_part,
+    clipped,
+    rounding_mode,
+    scale,
+    additive,
+    mask,
+    batch_mask,
+    precision,
+    partial,
+)
 SUB_CLASSIFIERS = (zero, scale, additive, mask)
 
 
@@ -1366,6 +1955,42 @@ def _classify(t: Table) -> list[Finding]:
     return [*note, unknown(t, w)]
 
 
+def wrong_order(t: Table) -> list[Finding]:
+    """The outputs of a function in another order than the contract's (`_permutation`: each
+    equal to another output's reference, within its tolerance), on every case that the
+    probes could compare."""
+    out = []
+    for note, n in t.forms.items():
+        if not note.startswith("order "):
+            continue
+        names = note.removeprefix("order (").removesuffix(")").split(", ")
+        expected = list(OUTPUT_NAMES[t.stage])
+        moved = [e for e, g in zip(expected, names) if e != g]
+        text = (
+            t.stage
+            + " returns its outputs in another order: "
+            + f"({', '.join(names)}) where ({', '.join(expected)}) belongs, on "
+            + "{max_hit} probe cases (each output equal, within its tolerance, to the one named "
+            + f"there: {names[expected.index(moved[0])]} comes back where {moved[0]} belongs)"
+        )
+        out.append(
+            Finding(
+                "wrong-order",
+                t.stage,
+                {t.stage},
+                moved,
+                text,
+                {"max_hit": n},
+                HINTS["wrong-order"],
+                math.inf,
+            )
+        )
+    return out
+
+
+OUTPUT_NAMES = {"forward": ("a1", "h", "f"), "backward": checks.GRADS}
+
+
 def _zero_residual(tables: list[Table]) -> list[Finding]:
     """At f = y every gradient is 0: what is left is a term that does not vanish with the
     residual (a target used wrongly, weight decay, an offset)."""
@@ -1373,6 +1998,10 @@ def _zero_residual(tables: list[Table]) -> list[Finding]:
     for t in tables:
         w = t.wrong
         if not w.any():
+            continue
+        nan = not_finite(t, w)
+        if nan:  # NaN or inf where every gradient is 0: a division by the residual, or such
+            out.extend(nan)
             continue
         D = np.abs(t.actual)
         text = (
@@ -1402,8 +2031,12 @@ def _zero_residual(tables: list[Table]) -> list[Finding]:
 def value_findings(probe: Probe) -> list[Finding]:
     """Every tensor's pattern, merged over tensors; a gradient that is wrong because it does
     not vanish at zero residual is an extra-term."""
-    main = [t for t in probe.tables if t.stage != "zero-residual"]
-    found = [f for t in main for f in classify(t)]
+    main = [t for t in probe.tables if t.stage != "zero-residual" and t.tensor != "outputs"]
+    found = [f for t in probe.tables if t.tensor == "outputs" for f in wrong_order(t)]
+    reordered = {t.stage for t in probe.tables if t.tensor == "outputs" and wrong_order(t)}
+    # in a function whose outputs come in another order, every value and shape is wrong for
+    # that reason alone
+    found += [f for t in main if t.stage not in reordered for f in classify(t)]
     vague = ("unknown", "partial")  # a part named, not what is wrong there
     explained = {tensor for f in found if f.pattern not in vague for tensor in f.tensors}
     zr = _zero_residual([t for t in probe.tables if t.stage == "zero-residual"])
@@ -1455,32 +2088,52 @@ def _calls(
     t = inp.to_torch(case.dtype, case.device)
     A1r, Hr, Fr = checks.backward_inputs(inp, case.dtype)
     dt = cases.TORCH_DTYPES[case.dtype]
-    out = []
+    out: list = []
     for i in order:
-        fwd = impl.forward(t["X"][i], t["W1"], t["b1"], t["W2"], t["b2"]) if forward else ()
-        bwd = ()
-        if backward:
-            given = (torch.tensor(v[i], dtype=dt, device=case.device) for v in (A1r, Hr, Fr))
-            bwd = impl.backward(t["X"][i], t["Y"][i], *given, t["W1"], t["W2"])
+        try:
+            fwd = impl.forward(t["X"][i], t["W1"], t["b1"], t["W2"], t["b2"]) if forward else ()
+            bwd = ()
+            if backward:
+                given = (torch.tensor(v[i], dtype=dt, device=case.device) for v in (A1r, Hr, Fr))
+                bwd = impl.backward(t["X"][i], t["Y"][i], *given, t["W1"], t["W2"])
+        except ImplementationCrash as exc:  # a call that raises is an outcome like another
+            out.append(Raised(str(exc).splitlines()[0]))
+            continue
         out.append(tuple(_f64(o) for o in (*fwd, *bwd)))
     return out
+
+
+@dataclass(frozen=True)
+class Raised:
+    """A probe call that raised, in the place of its outputs (a cache of another shape, a
+    stale entry: a state probe compares where calls raise too)."""
+
+    text: str
 
 
 def _backward_after_other_forward(impl: Implementation, case: Case, inp, a: int, b: int):
     """forward of sample a, then forward of sample b, then backward of sample a (given a's
     reference a1, h, f): forward a's outputs and that backward's, as `_calls` gives them."""
     t = inp.to_torch(case.dtype, case.device)
-    fwd = impl.forward(t["X"][a], t["W1"], t["b1"], t["W2"], t["b2"])
+    try:
+        fwd = impl.forward(t["X"][a], t["W1"], t["b1"], t["W2"], t["b2"])
+    except ImplementationCrash as exc:
+        return Raised(str(exc).splitlines()[0])
     _calls(impl, case, inp, (b,), backward=False)
     (bwd,) = _calls(impl, case, inp, (a,), forward=False)
+    if isinstance(bwd, Raised):
+        return bwd
     return tuple(_f64(o) for o in fwd) + bwd
 
 
 NAMES = ("a1", "h", "f", *checks.GRADS)
 
 
-def _differ(a: tuple, b: tuple) -> list[str]:
-    """The outputs (by name) that are not bitwise equal."""
+def _differ(a, b) -> list[str]:
+    """The outputs (by name) that are not bitwise equal (a call that raised where the other
+    returned, or raised otherwise: every output)."""
+    if isinstance(a, Raised) or isinstance(b, Raised):
+        return [] if a == b else list(NAMES)
     out = []
     for name, x, y in zip(NAMES, a, b):
         if x is None or y is None or x.shape != y.shape or not np.array_equal(x, y, equal_nan=True):
@@ -1541,12 +2194,53 @@ def state_findings(impl: Implementation, dtype: str, device: str) -> list[Findin
     return [Finding("stateful", "", stages, tensors, text, {}, HINTS["stateful"], math.inf)]
 
 
+REPEATS = 8
+
+
+def _repeats_differ(impl: Implementation, dtype: str, device: str) -> bool:
+    """Whether forward or backward, called REPEATS times in a row on the very same argument
+    objects (in a fresh copy of the module, where there is one), ever returns other bits:
+    noise (a random draw, a changing order of summation), which a cache keyed by the
+    arguments' identity or address never shows."""
+    target = fresh_copy(impl) or impl
+    case, inp, _, _ = _state_inputs(dtype, device)
+    a = int(np.argmax((inp.X != 0).sum(axis=1)))  # every input in play: an order can show
+    t = inp.to_torch(case.dtype, case.device)
+    A1r, Hr, Fr = checks.backward_inputs(inp, case.dtype)
+    dt = cases.TORCH_DTYPES[case.dtype]
+    given = [torch.tensor(v[a], dtype=dt, device=case.device) for v in (A1r, Hr, Fr)]
+    calls = {
+        "forward": (t["X"][a], t["W1"], t["b1"], t["W2"], t["b2"]),
+        "backward": (t["X"][a], t["Y"][a], *given, t["W1"], t["W2"]),
+    }
+    for function, args in calls.items():
+        native = target.natives(function, args)
+        seen = None
+        for _ in range(REPEATS):
+            try:
+                out = target.outputs(target.call_native(function, *native), args[0])
+            except (ImplementationCrash, *UNUSABLE):
+                return False
+            got = [_f64(o) for o in out]
+            if seen is not None and any(
+                g is None or s is None or not np.array_equal(g, s, equal_nan=True)
+                for g, s in zip(got, seen)
+            ):
+                return True
+            seen = got
+    return False
+
+
 def _delta(one: list[tuple], two: list[tuple], name: str) -> str:
     k = NAMES.index(name)
     diffs = [
         np.abs(x[k] - y[k])
         for x, y in zip(one, two)
-        if x[k] is not None and y[k] is not None and x[k].shape == y[k].shape
+        if not isinstance(x, Raised)
+        and not isinstance(y, Raised)
+        and x[k] is not None
+        and y[k] is not None
+        and x[k].shape == y[k].shape
     ]
     worst = max((float(d.max()) for d in diffs if d.size), default=math.nan)
     return f"{name} by up to {_g(worst)}"
@@ -1711,7 +2405,12 @@ def kind_findings(failures: Sequence[checks.Failure]) -> list[Finding]:
         )
         tensors = sorted({f.tensor for f in fs if f.tensor})
         hint = ARITY_HINT if fs[0].kind == compare.ARITY else HINTS.get(pattern, "")
-        out.append(Finding(pattern, "", {"contract"}, tensors, text, {}, hint, math.inf))
+        # state only two calls at once share (a scratch buffer): it explains those failures,
+        # not every other one as state between calls does
+        key = "threads" if all(f.kind == compare.THREAD_UNSAFE for f in fs) else ""
+        out.append(
+            Finding(pattern, key, {"contract"}, tensors, text, {}, hint, math.inf, explains=len(fs))
+        )
     return out
 
 
@@ -1743,6 +2442,48 @@ def _worst_text(f: checks.Failure) -> str:
 VALUE_KINDS = {compare.VALUE, compare.GRADCHECK}
 
 
+def _layouts_named(message: str) -> list[str]:
+    """The layouts (call_patterns.LAYOUTS, by name) a layout failure's message blames: its
+    worst element's row, or its call pattern."""
+    from mlp_parity import call_patterns
+
+    lines = [
+        line
+        for line in message.splitlines()
+        if line.strip().startswith(("worst element", "call pattern", "first differing"))
+    ]
+    text = " ".join(lines) or message
+    return [layout.name for layout in call_patterns.LAYOUTS if layout.description in text]
+
+
+def layout_findings(failures: Sequence[checks.Failure]) -> list[Finding]:
+    """Where every failure of a value or a crash is the layout check's, the results depend on
+    how the inputs lie in memory: contiguous inputs pass every other check. Names the
+    layouts, and what goes wrong there (a crash's first line; wrong values are classified by
+    the layout probe, listed after this)."""
+    blamed = [f for f in failures if f.check == "layout"]
+    if not blamed or len(blamed) < len(failures):
+        return []
+    names = Counter(n for f in blamed for n in _layouts_named(f.message))
+    crashes = [f for f in blamed if f.kind == compare.CRASH]
+    tensors = sorted({f.tensor for f in blamed if f.tensor})
+    listed = ", ".join(names) if names else "a layout other than contiguous"
+    what = (
+        f"; there: {_detail(crashes[0])}".replace("{", "{{").replace("}", "}}")
+        if crashes
+        else "; there the values are wrong"
+    )
+    text = (
+        ("{T} wrong" if tensors else "the calls fail")
+        + f" only with the inputs laid out in memory as callers lay them out ({listed}): "
+        + f"{plural(len(blamed), 'failure')}, all in the layout check; contiguous inputs pass "
+        + "every other check"
+        + what
+    )
+    found = Finding("layout", "", {"contract"}, tensors, text, {}, HINTS["layout"], math.inf)
+    return [dataclasses.replace(found, explains=len(blamed))]
+
+
 def _probe_sets(impl: Implementation, failures: Sequence[checks.Failure]) -> list[tuple]:
     """(dtype, probes) to run in turn until one shows wrong values: float64 on the probe
     cases, then each dtype that failed; then, with (up to two of) the failed cases whose
@@ -1753,6 +2494,12 @@ def _probe_sets(impl: Implementation, failures: Sequence[checks.Failure]) -> lis
     dtypes = [d for d in order if d in impl.dtypes]
     probed = {s for _, s in probes()}
     more = sorted({(c.seed, c.shape) for c in failing if c.shape not in probed})[:2]
+    wide = sorted({c.seed for c in failing if c.shape in cases.WIDE_SHAPES})[:1]
+    if wide:  # every wide shape, the one that passed as the contrast of the one that failed
+        more = sorted(
+            {*more, *((wide[0], s) for s in cases.WIDE_SHAPES)},
+            key=lambda m: (m[1] not in cases.WIDE_SHAPES, m),
+        )[:3]
     sets = [(d, probes()) for d in dtypes]
     return sets + [(d, (*probes(), *more)) for d in dtypes] if more else sets
 
@@ -1777,9 +2524,10 @@ def _where(probe: Probe | None, impl: Implementation, device: str) -> tuple[str,
     at = f"{n} probe cases at {probe.dtype}"
     if probe.layout is not None:
         at += f", {probe.layout.description}"
+    if probe.y_form != "0-d":
+        at += f", y passed as {checks.Y_FORM_TEXT[probe.y_form]}"
     if not fwd and not bwd:
-        raised = f"; the calls raised on {probe.crashed} of them" if probe.crashed else ""
-        return "contract", f"forward and backward agree with the float64 reference on {at}{raised}"
+        return "contract", _nothing_wrong(probe, at)
     f_text = (
         f"forward differs from the float64 reference ({', '.join(fwd)})"
         if fwd
@@ -1806,6 +2554,21 @@ def _where(probe: Probe | None, impl: Implementation, device: str) -> tuple[str,
     return location, text
 
 
+def _nothing_wrong(probe: Probe, at: str) -> str:
+    """Where the probes found no wrong value: on how many cases that was measured at all."""
+    if not probe.crashed:
+        return f"forward and backward agree with the float64 reference on {at}"
+    text, _ = probe.crashes.most_common(1)[0]
+    first = text.splitlines()[0]
+    if probe.crashed >= probe.n_cases:
+        return f"the calls raised on every one of the {at}, so no value was compared ({first})"
+    returned = probe.n_cases - probe.crashed
+    return (
+        f"forward and backward agree with the float64 reference on the {returned} of the {at} "
+        f"where the calls returned; on the other {probe.crashed} they raised ({first})"
+    )
+
+
 def _layout_probe(
     impl: Implementation, failures: Sequence[checks.Failure], probe: Probe, device: str
 ) -> Probe:
@@ -1824,9 +2587,67 @@ def _layout_probe(
     return probe
 
 
+def _form_probe(
+    impl: Implementation, failures: Sequence[checks.Failure], probe: Probe, device: str
+) -> Probe:
+    """Where the values failed only with y in another form than a 0-d tensor (a Python
+    float, a NumPy scalar: the backward check's other calls), the probes again with y in
+    each of those forms, until one shows wrong values (else the probe as it was)."""
+    from mlp_parity.external import Y_FORMS
+
+    marked = [
+        f for f in failures if f.kind in VALUE_KINDS and "call pattern: y passed as" in f.message
+    ]
+    if not marked:
+        return probe
+    dtype = marked[0].case.dtype if marked[0].case else probe.dtype
+    which = (*probes(), *sorted({(f.case.seed, f.case.shape) for f in marked if f.case})[:2])
+    for form in Y_FORMS[impl.kind][1:]:
+        found = run_probes(impl, dtype, device, which, y_form=form)
+        if any(t.wrong.any() for t in found.tables):
+            return found
+    return probe
+
+
 def _rank(f: Finding) -> tuple:
+    """A named pattern before "unknown"; among them, the finding that explains the most
+    failures first; among equals, ORDER (state, which makes other failures, before forms and
+    values), then the one with the most evidence."""
     order = ORDER.index(f.pattern) if f.pattern in ORDER else len(ORDER)
-    return (order, f.pattern == "unknown", -f.weight)
+    return (f.pattern == "unknown", -f.explains, order, -f.weight)
+
+
+# The outputs each comparison's tensor stands for: a directional derivative is every gradient.
+_STANDS_FOR = {"<grad, v>": set(checks.GRADS)}
+# Failures a value pattern accounts for, by kind.
+_VALUE_LIKE = VALUE_KINDS | {compare.CANCELLATION}
+
+
+def _explains(f: Finding, failures: Sequence[checks.Failure]) -> float:
+    """How many failures a finding accounts for: a finding named by the failures' kind, those
+    failures; one from the probes, those of a value kind whose tensor is one of its tensors (a
+    directional derivative: any gradient; gradcheck names none: any finding of the backward);
+    a state that changes results, every failure (what else fails, fails because of it);
+    outputs in another order, every failure of a value or a form."""
+    if f.pattern in ("stateful", "nondeterministic") and f.key != "threads":
+        # results that depend on earlier calls (or on nothing) make every other failure:
+        # wrong values, and crashes or other shapes after a call of another shape
+        return len(failures)
+    if f.explains:
+        return f.explains
+    if f.pattern == "partial":  # where, with what is wrong there: before its own sub-pattern
+        return _explains(dataclasses.replace(f, pattern="value"), failures) + 0.5
+    if f.pattern == "wrong-order":
+        return sum(1 for x in failures if x.kind in _VALUE_LIKE | compare.FORM_KINDS)
+    mine = set(f.tensors)
+    count = 0
+    for x in failures:
+        if x.kind not in _VALUE_LIKE:
+            continue
+        names = _STANDS_FOR.get(x.tensor, {x.tensor})
+        if names & mine or (not x.tensor and f.location != "forward"):
+            count += 1
+    return count
 
 
 def diagnose(impl: Implementation, failures: Iterable[checks.Failure]) -> list[Diagnosis]:
@@ -1836,6 +2657,13 @@ def diagnose(impl: Implementation, failures: Iterable[checks.Failure]) -> list[D
     failures = [f for f in failures if not f.impl or f.impl == impl.name]
     if not failures:
         return []
+    # process-wide state a call leaves changed is put back and, here, tolerated: the checks
+    # have said so (global-state), and the probes look for whatever else is wrong
+    with process_state.tolerated():
+        return _diagnose(impl, failures)
+
+
+def _diagnose(impl: Implementation, failures: list[checks.Failure]) -> list[Diagnosis]:
     kinds = {f.kind for f in failures}
     device = _device(failures)
     found = [
@@ -1848,8 +2676,15 @@ def diagnose(impl: Implementation, failures: Iterable[checks.Failure]) -> list[D
         probe = run_probes(impl, dtype, device, which)
         if any(t.wrong.any() for t in probe.tables):
             break
+    contiguous_right = probe is None or not (
+        probe.crashed or any(t.wrong.any() or t.forms for t in probe.tables)
+    )
+    if contiguous_right:  # only then can a layout be what makes the values wrong
+        found += layout_findings(failures)
     if probe is not None and not any(t.wrong.any() for t in probe.tables):
         probe = _layout_probe(impl, failures, probe, device)
+    if probe is not None and not any(t.wrong.any() for t in probe.tables):
+        probe = _form_probe(impl, failures, probe, device)
     values = value_findings(probe) if probe else []
     state: list[Finding] = []
     if (
@@ -1862,13 +2697,33 @@ def diagnose(impl: Implementation, failures: Iterable[checks.Failure]) -> list[D
         state = [
             f for f in kind_findings(failures) if f.pattern in ("nondeterministic", "stateful")
         ]
+        patterns = {f.pattern for f in state}
+        if {"nondeterministic", "stateful"} <= patterns:
+            # the checks saw both; the same call repeated on the very same arguments tells
+            # them apart: noise differs there, a cache keyed by the arguments does not
+            noise = _repeats_differ(impl, probe.dtype if probe else "float64", device)
+            keep = "nondeterministic" if noise else "stateful"
+            state = [f for f in state if f.pattern == keep]
     if any(f.pattern == "stateful" for f in state):
         values = []  # the wrong values are what the state does
     if compare.MUTATES_INPUT in kinds:
         mutated = mutation_findings(impl, probe.dtype if probe else "float64", device)
         found += mutated or [f for f in kind_findings(failures) if f.pattern == "mutates-input"]
-    found = sorted(found + state + values, key=_rank)
-    flipped = {t for f in found if f.pattern == "transposed" for t in f.tensors}
+    found = [
+        dataclasses.replace(f, explains=_explains(f, failures)) for f in found + state + values
+    ]
+    # an output buffer the module keeps is also state two threads share, and so is torch's
+    # autograd state (forward mode's dual level is process-wide): the threads check's
+    # failures are the aliasing's, or the autograd's, too
+    races = sum(1 for x in failures if x.kind == compare.THREAD_UNSAFE)
+    found = [
+        dataclasses.replace(f, explains=f.explains + races)
+        if f.pattern in ("aliased-output", "uses-autograd")
+        else f
+        for f in found
+    ]
+    found = sorted(found, key=_rank)
+    flipped = {t for f in found if f.pattern in ("transposed", "wrong-order") for t in f.tensors}
     found = [  # a shape that is the transposition's needs no advice of its own
         dataclasses.replace(f, hint="") if f.pattern == "shape" and set(f.tensors) <= flipped else f
         for f in found

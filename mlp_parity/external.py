@@ -32,7 +32,7 @@ from types import ModuleType
 import numpy as np
 import torch
 
-from mlp_parity import timeouts
+from mlp_parity import process_state, timeouts
 
 NUMPY_DTYPES = frozenset({"float64", "float32", "float16"})
 TORCH_DTYPES = frozenset({"float64", "float32", "float16", "bfloat16"})
@@ -51,6 +51,10 @@ class ImplementationCrash(AssertionError):
     """The implementation raised while the harness called it."""
 
 
+class GlobalStateChange(ImplementationCrash):
+    """A call left process-wide state changed (put back by the harness)."""
+
+
 class NumpyOutputs(ImplementationCrash):
     """A torch implementation returned NumPy arrays for torch tensors (a form failure)."""
 
@@ -64,6 +68,9 @@ ARGS = {
 }
 # The forms forward may return f in (README): the harness hands backward f in the same form.
 F_FORMS = ("0-d", "(1,)", "float", "numpy scalar")
+# The forms a caller may hand y in (README): a 0-d tensor or array, a Python float, and for
+# NumPy modules the NumPy scalar that indexing an array of targets gives.
+Y_FORMS = {"torch": ("0-d", "float"), "numpy": ("0-d", "float", "numpy scalar")}
 
 
 def f_form(f: object) -> str:
@@ -127,10 +134,22 @@ class Implementation:
             out = (out[0], out[1], out[2].reshape(()))
         return out
 
-    def backward(self, x, y, a1, h, f, W1, W2, layout=None):
-        """The gradients; f (0-d) is handed over in the form the module's forward returns."""
+    def backward(self, x, y, a1, h, f, W1, W2, layout=None, y_form: str = "0-d"):
+        """The gradients; f (0-d) is handed over in the form the module's forward returns,
+        y in `y_form` (one of Y_FORMS)."""
         native = self.natives("backward", (x, y, a1, h, f, W1, W2), layout)
+        native[1] = self.native_y(native[1], y_form)
         return tuple(self.outputs(self.call_native("backward", *native), x))
+
+    def native_y(self, y, form: str):
+        """A scalar y (0-d, in the module's kind) in `form`: "0-d" as it is, "float" a
+        Python float, "numpy scalar" a NumPy scalar of its dtype (what indexing a NumPy
+        array of targets gives)."""
+        if form == "float":
+            return float(y)
+        if form == "numpy scalar" and isinstance(y, np.ndarray):
+            return y[()]
+        return y
 
     def call(self, function: str, *args):
         """Call module.function with copies of torch-tensor args; return outputs as tensors."""
@@ -153,19 +172,22 @@ class Implementation:
 
     def call_raw(self, function: str, *native_args):
         """Call module.function as it is; an exception becomes an ImplementationCrash naming
-        the call. A call that switches on flush-to-zero is switched back and fails here:
-        every result after it, the references' included, would be computed without
-        subnormal numbers."""
-        flushed_before = flushes_subnormals()
+        the call. A call that leaves process-wide state changed (`process_state`: the global
+        random number generators, grad mode, the default dtype, flush-to-zero, ...) has it
+        put back and fails here: every result after it, the references' included, would be
+        computed in the state it left."""
+        before = process_state.snapshot()
         try:
             out = timeouts.call(getattr(self.module, function), native_args, function, self.name)
         except timeouts.CallTimedOut as exc:  # past the per-call limit: said as it is
+            process_state.restore(before)
             raise ImplementationCrash(str(exc)) from None
         except Exception as exc:
+            process_state.restore(before)
             raise self._crash(function, exc) from exc
-        if flushes_subnormals() and not flushed_before:
-            torch.set_flush_denormal(False)
-            raise ImplementationCrash(f"{function} of {self.name} {FLUSH_TEXT}")
+        changed = process_state.restore(before)
+        if changed and process_state.enforced():
+            raise GlobalStateChange(f"{function} of {self.name} {process_state.describe(changed)}")
         return out
 
     # -- a NumPy module checked as a torch one
@@ -304,14 +326,13 @@ def _returns_tensors(module: ModuleType) -> bool:
     b1 = torch.tensor([0.1, -0.1, 0.2], dtype=torch.float64)
     W2 = torch.tensor([[1.0, -1.0, 0.5]], dtype=torch.float64)
     b2 = torch.tensor([0.3], dtype=torch.float64)
-    flushed_before = flushes_subnormals()
+    before = process_state.snapshot()
     try:
         out = module.forward(x, W1, b1, W2, b2)
     except Exception:
         return False
     finally:
-        if flushes_subnormals() and not flushed_before:
-            torch.set_flush_denormal(False)  # the checks' own calls of forward say so
+        process_state.restore(before)  # the checks' own calls of forward say what changed
     return isinstance(out, (tuple, list)) and all(isinstance(o, torch.Tensor) for o in out[:2])
 
 
@@ -434,21 +455,8 @@ def _load_declared(
     )
 
 
-FLUSH_TEXT = (
-    "switched on flush-to-zero (torch.set_flush_denormal(True) or the like): subnormal "
-    "numbers become 0 in the whole process, the harness's float64 references included"
-)
-
-
-_SUBNORMAL = np.float64(2.0**-1070)
-
-
-def flushes_subnormals() -> bool:
-    """Whether this thread's floating-point mode flushes subnormal numbers to zero (the CPU's
-    FTZ / DAZ flags, which torch.set_flush_denormal sets, and which NumPy, torch and the
-    harness's references all compute under): half of 2^-1070, a float64 subnormal, comes
-    out 0. A NumPy scalar product: a fraction of a microsecond, cheap enough for every call."""
-    return bool(_SUBNORMAL * 0.5 == 0)
+FLUSH_TEXT = process_state.FLUSH_TEXT
+flushes_subnormals = process_state.flushes_subnormals
 
 
 # Every name the harness looks up in a module under test.

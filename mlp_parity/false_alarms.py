@@ -238,7 +238,8 @@ def main(argv: list[str] | None = None) -> int:
     n_fail = len(summary["failures"])
     print(
         f"{summary['cases']} cases ({summary['seeds_done']} seeds, {summary['seeds']}, x "
-        f"{len(cases.SHAPES)} shapes x dtypes, {len(summary['targets'])} implementations), "
+        f"{len(cases.SHAPES)} shapes x dtypes, and the {len(cases.WIDE_SHAPES)} wide shapes at "
+        f"the first dtype, {len(summary['targets'])} implementations), "
         f"{summary['comparisons']} comparisons, {n_fail} failures, {summary['wall_s']} s"
     )
     for f in summary["failures"][:5]:

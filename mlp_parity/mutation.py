@@ -3,6 +3,7 @@
     python -m mlp_parity.mutation                 # the table; exit 1 unless all are caught
     python -m mlp_parity.mutation --markdown      # the same as Markdown
     python -m mlp_parity.mutation --margins false-alarms.json --markdown
+    python -m mlp_parity.mutation --catalogue tests/calibration   # bugs nobody planted here
 
 Each module in tests/mutants/ (the correct network with one thing wrong, named in its
 docstring's first line) runs through every check on a small fixed case set; each planted
@@ -14,6 +15,11 @@ the failing comparison, the largest over its catches; "inf" where the failure is
 Each module mutant is also diagnosed (`mlp_parity.diagnose`) from its failures, and the
 patterns listed are set beside the ones it declares (`DIAGNOSIS`, first the one expected
 first): the diagnosis is right first when the first listed is the first declared.
+
+`--catalogue DIR` runs a calibration set instead: standalone modules written by someone who
+never saw tests/mutants/, each with EXPECTED (its patterns, best first) or CORRECT = True; it
+reports how many bugs are caught, how often the diagnosis's first line names an expected
+pattern, and whether every correct module passes (exit 1 otherwise).
 
 `--margins SUMMARY` adds, per check and dtype, the discrimination margin: the smallest margin
 among the mutants that check catches against the largest error / tolerance any correct
@@ -57,6 +63,8 @@ class Mutant:
     what: str  # the docstring's first line
     module: str  # the importable module
     expected: tuple[str, ...] = ()  # its DIAGNOSIS: the patterns it should get, first first
+    spec: str = ""  # a --parity-impl spec that loads it, where it is not an importable module
+    correct: bool = False  # a correct module (a calibration set's): it must pass every check
 
 
 @dataclass
@@ -133,6 +141,57 @@ def catalogue() -> list[Mutant]:
     return out
 
 
+# Names a calibration catalogue's author gave a pattern that the diagnosis calls otherwise
+# (the author saw neither the diagnosis nor its vocabulary): "order" is the diagnosis's
+# "wrong-order" (outputs in another order; "order" is the name of a check).
+PATTERN_ALIASES = {"order": "wrong-order"}
+
+
+def catalogue_dir(folder: Path) -> list[Mutant]:
+    """The modules of a calibration catalogue, a folder of standalone files (none imported
+    here: their docstring and names are read from the source). Each buggy module declares
+    EXPECTED (patterns, best first), each correct one CORRECT = True; FRAMEWORK = "numpy"
+    marks NumPy modules."""
+    import ast
+
+    out = []
+    for path in sorted(Path(folder).glob("*.py")):
+        if path.name.startswith("_"):
+            continue
+        tree = ast.parse(path.read_text())
+        names = {}
+        for node in tree.body:
+            if isinstance(node, ast.Assign) and len(node.targets) == 1:
+                target = node.targets[0]
+                if isinstance(target, ast.Name):
+                    try:
+                        names[target.id] = ast.literal_eval(node.value)
+                    except ValueError:
+                        continue
+        expected = names.get("EXPECTED", ())
+        expected = (expected,) if isinstance(expected, str) else tuple(expected)
+        expected = tuple(PATTERN_ALIASES.get(p, p) for p in expected)
+        kind = "numpy:" if names.get("FRAMEWORK") == "numpy" else ""
+        out.append(
+            Mutant(
+                path.stem,
+                first_line(ast.get_docstring(tree)),
+                path.stem,
+                expected,
+                spec=kind + str(path.resolve()),
+                correct=bool(names.get("CORRECT", False)),
+            )
+        )
+    return out
+
+
+def module_spec(module: str) -> str:
+    """The --parity-impl spec of a planted bug: `numpy:MODULE` for one that declares
+    KIND = "numpy" (NumPy arrays in and out), else MODULE."""
+    kind = getattr(importlib.import_module(module), "KIND", "torch")
+    return f"numpy:{module}" if kind == "numpy" else module
+
+
 def case_set(seeds: Iterable[int] = SEEDS, dtypes: Iterable[str] = DTYPES) -> list[Case]:
     """The cases, dtype by dtype and the cheapest first within each: a run that stops at its
     first catch rarely goes beyond float64 or reaches the 64 x 256 network. The half
@@ -171,7 +230,7 @@ def catch_of(failure: checks.Failure, records) -> Catch:
 def run_module_mutant(mutant: Mutant, case_list: list[Case], stop_at_first: bool) -> Result:
     """Every check on every case (or until the first check that catches it), then the
     diagnosis of the failures."""
-    impl = external.load(mutant.module)
+    impl = external.load(mutant.spec or module_spec(mutant.module))
     result = Result(mutant)
     start = time.monotonic()
     failures = []
@@ -322,7 +381,10 @@ def fmt_margin(m: float | None) -> str:
 
 def diagnosis_cell(r: Result) -> str:
     """'diagnosed as / expected', marked: ok (first listed right), listed (right, not
-    first), WRONG; '-' where the mutant declares nothing (the training loop's)."""
+    first), WRONG; '-' where the mutant declares nothing (the training loop's); for a
+    correct module, whether it passed."""
+    if r.mutant.correct:
+        return "correct: passes every check (ok)" if not r.caught else "FALSE ALARM"
     if not r.mutant.expected:
         return "-"
     mark = "ok" if r.diagnosed_first else ("listed" if r.diagnosed_among else "WRONG")
@@ -338,6 +400,33 @@ def diagnosis_summary(results: list[Result]) -> str:
     return (
         f"diagnosis: first-listed correct for {first} of {m}, among those listed for {among} of {m}"
     )
+
+
+def calibration_summary(results: list[Result]) -> str:
+    """A calibration catalogue's figures: bugs caught; for the caught, how often the first
+    line of the diagnosis names one of the expected patterns, and the first of them; and
+    the correct modules that pass every check."""
+    bugs = [r for r in results if not r.mutant.correct]
+    caught = [r for r in bugs if r.caught]
+    among = sum(bool(r.diagnosed[:1]) and r.diagnosed[0] in r.mutant.expected for r in caught)
+    first = sum(r.diagnosed_first for r in caught)
+    correct = [r for r in results if r.mutant.correct]
+    passing = [r for r in correct if not r.caught]
+    return (
+        f"calibration: {len(caught)} of {len(bugs)} bugs caught; the diagnosis's first line "
+        f"names an expected pattern for {among} of {len(caught)} caught "
+        f"({pct(among, len(caught))}), the first expected for {first} ({pct(first, len(caught))}); "
+        f"correct modules passing every check: {len(passing)} of {len(correct)}"
+        + (
+            f" (FALSE ALARMS: {', '.join(r.mutant.name for r in correct if r.caught)})"
+            if len(passing) < len(correct)
+            else ""
+        )
+    )
+
+
+def pct(n: int, of: int) -> str:
+    return f"{100.0 * n / of:.0f}%" if of else "-"
 
 
 def mutation_rows(results: list[Result]) -> list[list[str]]:
@@ -473,9 +562,15 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--jobs", type=int, default=2, help="worker processes (default 2)")
     p.add_argument("--save", type=Path, help="write the results (every catch) as JSON")
     p.add_argument("--load", type=Path, help="read results written by --save instead of running")
+    p.add_argument(
+        "--catalogue",
+        type=Path,
+        help="a folder of standalone modules (EXPECTED or CORRECT = True each) to run instead "
+        "of tests/mutants: a calibration set (tests/calibration/)",
+    )
     args = p.parse_args(argv)
     torch.set_num_threads(1)
-    mutants = catalogue()
+    mutants = catalogue_dir(args.catalogue) if args.catalogue else catalogue()
     if args.only:
         wanted = set(args.only.split(","))
         mutants = [m for m in mutants if m.name in wanted]
@@ -489,6 +584,10 @@ def main(argv: list[str] | None = None) -> int:
     if args.save:
         args.save.write_text(results_to_json(results))
     print(render(MUTATION_HEADER, mutation_rows(results), args.markdown))
+    if args.catalogue:
+        print(f"\n{calibration_summary(results)} ({args.catalogue}, in {elapsed:.1f} s)")
+        bad = [r for r in results if r.caught == r.mutant.correct]
+        return 1 if bad else 0
     missed = [r.mutant.name for r in results if not r.caught]
     print(
         f"\n{len(results) - len(missed)} of {len(results)} mutants caught on {len(case_list)} "

@@ -75,10 +75,11 @@ def run(name: str, impl: Implementation, case: NetCase) -> None:
     try:
         BY_NAME[name].function(impl, case)
     except ImplementationCrash as exc:
+        from mlp_parity.checks import _CRASH_KINDS
+
         where = _where(name, impl, case)
-        error = ParityError(
-            "\n".join([f"{name} check failed: {exc}", *where.footer()]), compare.CRASH
-        )
+        kind = _CRASH_KINDS.get(type(exc), compare.CRASH)  # global-state, NumPy outputs
+        error = ParityError("\n".join([f"{name} check failed: {exc}", *where.footer()]), kind)
     except ParityError as exc:
         error = ParityError(str(exc), exc.kind, exc.tensor, exc.excess)
     else:
@@ -949,24 +950,28 @@ def _expect_unmodified(p: Problem, before: list, after: list, where: Where, call
 
 
 def _call_watched(p: Problem, where: Where, natives: list[tuple], label: str) -> Outcome:
-    """Call on `natives`, failing a module that modifies them or records an autograd graph."""
-    from mlp_parity.checks import _AutogradWatch
+    """Call on `natives`, failing a module that modifies them or uses torch's autograd
+    (`autograd_watch`: an entry point of autograd or torch.func called, or a graph recorded;
+    a call that raises after one is reported as that, not as a crash)."""
+    from mlp_parity.autograd_watch import AutogradWatch
 
     before = [[(n, _copy(v)) for n, v in _leaves(a, p.names)] for a in natives]
     keys = [_keys(a) for a in natives]
-    try:
-        with _AutogradWatch() as graph:
+    crash = None
+    with AutogradWatch() as watch:
+        try:
             out = call_module(p, dataclasses.replace(where, pattern=label), natives=tuple(natives))
-    except ImplementationCrash as exc:
-        raise ImplementationCrash(f"{exc}\n  call pattern: {label}") from exc
-    if graph.recorded:
+        except ImplementationCrash as exc:
+            crash = exc
+    if watch.any:
         raise _fail(
             where,
-            f"{p.decl.protocol} of {p.impl.name} used torch autograd: it recorded operations "
-            "for a backward pass (tensors that require grad); the contract is gradients by "
-            "hand, autograd off",
+            f"{p.decl.protocol} of {p.impl.name} used torch autograd ({watch.describe()}); "
+            "the contract is gradients by hand, autograd off",
             compare.USES_AUTOGRAD,
         )
+    if crash is not None:
+        raise type(crash)(f"{crash}\n  call pattern: {label}") from crash
     for b, a, k in zip(before, natives, keys):
         if _keys(a) != k:
             raise _fail(
@@ -1083,7 +1088,7 @@ def check_layout(impl: Implementation, case: NetCase) -> None:
         try:
             out = call_module(p, where, layout=layout)
         except ImplementationCrash as exc:
-            raise ImplementationCrash(f"{exc}\n  call pattern: {layout.description}") from exc
+            raise type(exc)(f"{exc}\n  call pattern: {layout.description}") from exc
         _compare_grads(p, out, bounds, where)
 
 

@@ -153,9 +153,10 @@ def run_module(impl: Implementation, lr: float):
             with np.errstate(all="ignore"):
                 raw = impl.call_raw(decl.protocol, native, x, y, *extra)
         except ImplementationCrash as exc:
-            raise compare.ParityError(
-                f"training check failed at {where}: {exc}", compare.CRASH
-            ) from None
+            from mlp_parity.checks import _CRASH_KINDS
+
+            kind = _CRASH_KINDS.get(type(exc), compare.CRASH)  # global-state, NumPy outputs
+            raise compare.ParityError(f"training check failed at {where}: {exc}", kind) from None
         try:
             if decl.protocol == "loss_and_grads":
                 raw = door.split_loss_and_grads(raw)[1]

@@ -138,15 +138,32 @@ def call(fn: Callable, args, function: str, name: str):
 
 def _release(watched: list) -> bool:
     """Stop watching the call `watched`; whether an exception was sent into it. One sent but
-    not raised yet is withdrawn (it must not land in the harness's own code)."""
+    not raised yet is raised here and absorbed (it must not land in the harness's own code)."""
     global _watched
     _lock.acquire()
     _watched = None
     fired = _fired is watched
     _lock.release()
     if fired:
-        _set_async_exc(ctypes.c_ulong(watched[0]), None)
+        _absorb()
     return fired
+
+
+def _absorb() -> None:
+    """Let an exception sent into this thread and not raised yet be raised, and drop it.
+
+    Not withdrawn with PyThreadState_SetAsyncExc(thread, NULL): before Python 3.12 that call
+    signals the whole interpreter that an exception is pending, a signal only a thread with
+    one pending clears. Left set, every thread checks for it at every loop and call, and a
+    thread running under sys.settrace (the threads check's) spins on it for ever."""
+    try:
+        for _ in range(_ABSORB_STEPS):  # each loop's jump back checks for a pending exception
+            pass
+    except _Expired:
+        pass
+
+
+_ABSORB_STEPS = 64
 
 
 def _start_watchdog() -> None:

@@ -489,7 +489,7 @@ def test_quick_is_one_seed_at_float64_and_float32_with_every_check():
     assert {c.dtype for c in sel.cases} == {"float64", "float32"}
     from mlp_parity import cases, checks
 
-    assert {c.shape for c in sel.cases} == set(cases.SHAPES)  # every shape
+    assert {c.shape for c in sel.cases} == set(cases.SHAPES) | set(cases.WIDE_SHAPES)  # every shape
     assert all(
         any(c.dtype in (check.dtypes or sel.dtypes) for c in sel.cases) for check in checks.CHECKS
     )  # every check has a case to run on (finite-diff and gradcheck: float64)

@@ -71,6 +71,22 @@ def test_a_call_past_the_limit_raises_naming_it():
     assert str(info.value).startswith("forward of spins did not return within 0.2 s")
 
 
+def test_a_call_past_the_limit_leaves_other_threads_running_under_tracing():
+    """Withdrawing an exception sent into a call (CPython's SetAsyncExc with NULL) would leave
+    the interpreter signalled before Python 3.12: a thread under sys.settrace, as the threads
+    check runs its calls, then spins for ever."""
+    from mlp_parity import threads
+
+    def spin():
+        while True:
+            pass
+
+    with timeouts.limited(0.2), pytest.raises(timeouts.CallTimedOut):
+        timeouts.call(spin, (), "forward", "mine")
+    (outcome,) = threads.interleaved([lambda: sum(i for i in range(50))], limit=10)
+    assert (outcome.value, outcome.error) == (1225, None)
+
+
 def test_a_call_within_the_limit_leaves_nothing_behind():
     with timeouts.limited(0.05):
         for _ in range(200):

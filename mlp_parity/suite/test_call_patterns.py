@@ -1,5 +1,6 @@
 """10. Layouts callers pass (column-major, strided, views into one buffer); 11. outputs belong
-to the caller (no aliasing); 12. no result depends on the calls made before it."""
+to the caller (no aliasing); 12. no result depends on the calls made before it; 13. two calls
+at once from two threads give what each gives alone."""
 
 from mlp_parity import checks
 
@@ -14,3 +15,7 @@ def test_ownership(implementation, case):
 
 def test_order(implementation, case):
     checks.run("order", implementation, case)
+
+
+def test_threads(implementation, case):
+    checks.run("threads", implementation, case)

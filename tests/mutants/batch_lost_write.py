@@ -7,7 +7,7 @@ import torch
 
 from tests.mutants._correct import backward, forward  # noqa: F401
 
-DIAGNOSIS = ("zero",)
+DIAGNOSIS = ("layout", "zero")
 
 
 def backward_batch(X, Y, A1, H, F, W1, W2):

@@ -4,7 +4,7 @@ import torch
 
 from tests.mutants._correct import forward  # noqa: F401
 
-DIAGNOSIS = ("partial",)
+DIAGNOSIS = ("clipped", "partial")
 
 
 def backward(x, y, a1, h, f, W1, W2):

@@ -10,7 +10,8 @@ DIAGNOSIS = ("precision",)
 def _in32(fn, *args):
     dt = args[0].dtype
     low = torch.float32 if dt == torch.float64 else dt
-    return tuple(o.to(dt) for o in fn(*(a.to(low) for a in args)))
+    dev = args[0].device  # (y may come as a Python float)
+    return tuple(o.to(dt) for o in fn(*(torch.as_tensor(a, dtype=low, device=dev) for a in args)))
 
 
 def forward(x, W1, b1, W2, b2):

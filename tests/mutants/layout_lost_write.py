@@ -9,7 +9,7 @@ import torch
 
 from tests.mutants._correct import forward  # noqa: F401
 
-DIAGNOSIS = ("zero",)
+DIAGNOSIS = ("layout", "zero")
 
 
 def backward(x, y, a1, h, f, W1, W2):

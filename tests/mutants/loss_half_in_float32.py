@@ -12,5 +12,5 @@ DIAGNOSIS = ("dtype",)
 
 def loss(f, y):
     if f.dtype in (torch.float16, torch.bfloat16):
-        f, y = f.float(), y.float()
+        f, y = f.float(), torch.as_tensor(y, dtype=torch.float32)  # y may be a float
     return 0.5 * (f - y) ** 2

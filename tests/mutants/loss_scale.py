@@ -5,7 +5,7 @@ import torch
 
 from tests.mutants._correct import forward  # noqa: F401
 
-DIAGNOSIS = ("precision",)
+DIAGNOSIS = ("not-finite", "precision")
 SCALE = 256.0
 
 

@@ -44,4 +44,5 @@ def backward_batch(X, Y, A1, H, F, W1, W2):
 
 
 def loss(f, y):
-    return (0.5 * (f.double() - y.double()) ** 2).to(f.dtype)
+    f64, y64 = (torch.as_tensor(v, dtype=torch.float64) for v in (f, y))  # y may be a float
+    return (0.5 * (f64 - y64) ** 2).to(f.dtype)

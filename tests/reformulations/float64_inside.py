@@ -14,7 +14,9 @@ def forward(x, W1, b1, W2, b2):
 
 def backward(x, y, a1, h, f, W1, W2):
     dt = x.dtype
-    x, y, a1, h, f, W2 = (torch.as_tensor(t).double() for t in (x, y, a1, h, f, W2))
+    # (a Python float y or f straight to float64: torch.as_tensor(y) alone would round it to
+    # the default dtype, float32, first)
+    x, y, a1, h, f, W2 = (torch.as_tensor(t, dtype=torch.float64) for t in (x, y, a1, h, f, W2))
     r = f - y
     da1 = W2[0] * r * (a1 > 0)
     grads = (torch.outer(da1, x), da1, (r * h)[None, :], r.reshape(1))
