@@ -111,6 +111,18 @@ def dtype_name(t: object) -> str:
     return str(dt).removeprefix("torch.") if dt is not None else type(t).__name__
 
 
+def shape_hint(got: tuple[int, ...], want: tuple[int, ...]) -> str:
+    """What a wrong shape most likely is, where its numbers say so."""
+    if len(got) == len(want) == 2 and got == want[::-1] and got != want:
+        return " (the transpose: computed in the other layout, or not transposed back)"
+    if sorted(got) == sorted(want):
+        return " (the same sizes in another order)"
+    drop = tuple(n for n in want if n != 1)
+    if tuple(n for n in got if n != 1) == drop and got != want:
+        return " (the same sizes, with an axis of size 1 added or left out)"
+    return ""
+
+
 def expect_meta(actual: object, *, tensor: str, shape: tuple[int, ...], where: Where) -> None:
     """Shape exactly `shape`, dtype the case's dtype, device the case's device."""
     problems: list[tuple[str, str]] = []  # (kind, text)
@@ -119,7 +131,11 @@ def expect_meta(actual: object, *, tensor: str, shape: tuple[int, ...], where: W
     else:
         if tuple(actual.shape) != tuple(shape):
             problems.append(
-                (SHAPE, f"{tensor}.shape={tuple(actual.shape)}, but should be {tuple(shape)}")
+                (
+                    SHAPE,
+                    f"{tensor}.shape={tuple(actual.shape)}, but should be {tuple(shape)}"
+                    + shape_hint(tuple(actual.shape), tuple(shape)),
+                )
             )
         if dtype_name(actual) != where.case.dtype:
             problems.append(

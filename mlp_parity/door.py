@@ -18,7 +18,10 @@ canonical form: grads in the params' structure (a list in order, or a dict keyed
 
 from __future__ import annotations
 
+import contextlib
 import numbers
+import warnings
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -52,6 +55,17 @@ class Declared:
     @property
     def has_loss(self) -> bool:
         return self.protocol == "loss_and_grads"
+
+
+@contextlib.contextmanager
+def numpy_warnings_ignored() -> Iterator[None]:
+    """NumPy's floating-point warnings in a module's call (an overflow in exp at a saturated
+    unit) are not findings: its values are. Silenced through the warnings filters, not
+    np.errstate, so that the call runs in the NumPy error state its caller left, and a module
+    that changes that state (np.seterr) is seen to (`process_state`)."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", category=RuntimeWarning)
+        yield
 
 
 def protocol_of(module: object) -> str | None:

@@ -2,11 +2,15 @@
 
     python -m mlp_parity.false_alarms --seeds 0-499 --jobs 2 --out false-alarms.json
     python -m mlp_parity.false_alarms --merge seeds-0-99.json seeds-100-499.json --out all.json
+    python -m mlp_parity.false_alarms --declared --seeds 0-9 --out declared.json
 
 run from this repository's root, runs the bundled `reference` and `impl`, every module in tests/reformulations/ and the seed
 notebook's functions (float64 and float32 only: at half precision its mask promotes to
 float32, which the harness reports, rightly) through `checks.sweep` on every seed x shape x
-dtype. Any failure is a tolerance or case-generation bug of the harness, never the
+dtype. `--declared` sweeps the correct declared networks instead: every example with an
+MLP_PARITY declaration and every module of tests/reformulations_declared/, each over its own
+architectures x families x dtypes (`network_cases`, the 1 031-wide layer at seed 0) through
+every applicable check of `network_checks`. Any failure is a tolerance or case-generation bug of the harness, never the
 implementation's. The summary keeps, per check and dtype, the largest error / tolerance seen
 (1 / headroom), the number the mutation catalogue's margins are measured against
 (`mlp_parity.mutation --margins`). Exit status 1 when anything failed.
@@ -26,7 +30,7 @@ import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from mlp_parity import cases, checks, external, report
+from mlp_parity import cases, checks, external, network_cases, network_checks, report
 
 # The seed notebook's mask `(a1 > 0).float()` promotes half-precision gradients to float32.
 SEED_NOTEBOOK_DTYPES = ("float64", "float32")
@@ -61,6 +65,19 @@ def targets() -> list[Target]:
     ]
 
 
+DECLARED_FOLDERS = ("examples", "tests/reformulations_declared")
+
+
+def declared_targets() -> list[Target]:
+    """The correct declared modules: the examples that declare a network, and every
+    declared reformulation."""
+    from mlp_parity import network_catalogue
+
+    root = Path(__file__).resolve().parents[1]
+    mods = [m for f in DECLARED_FOLDERS for m in network_catalogue.modules(root / f)]
+    return [Target(m.path) for m in mods if m.correct]
+
+
 def load(spec: str) -> external.Implementation:
     return external.load(spec)
 
@@ -91,8 +108,9 @@ def run_check(
     that a record is attributed to the check that ran it (the batch comparison to vmap, the
     kink check's own backward comparison to kink)."""
     records: list[report.Record] = []
+    sweep = network_checks.sweep if impl.declared else checks.sweep
     try:
-        failures = checks.sweep(impl, [case], only=(name,), records=records)
+        failures = sweep(impl, [case], only=(name,), records=records)
     except Exception as exc:  # the harness itself broke (a case precondition, a bug): say so
         message = f"harness error in the {name} check: {type(exc).__name__}: {exc}"
         return checks.Failure(name, case, message, "harness-error"), records
@@ -113,9 +131,9 @@ def _sweep_one(spec: str, seed: int, dtypes: tuple[str, ...] | None) -> Outcome:
     impl = load(spec)
     wanted = tuple(d for d in cases.DTYPES if d in impl.dtypes and (dtypes is None or d in dtypes))
     out = Outcome(spec, seed)
-    for case in cases.make_cases([seed], cases.SHAPES, wanted, ["cpu"]):
+    for case in _cases(impl, seed, wanted):
         out.cases += 1
-        for name in checks.applicable(impl, case):
+        for name in _applicable(impl, case):
             failure, records = run_check(impl, case, name)
             out.comparisons += len(records)
             if failure:
@@ -126,6 +144,24 @@ def _sweep_one(spec: str, seed: int, dtypes: tuple[str, ...] | None) -> Outcome:
                     out.worst[key] = {"ratio": ratio(r), "tensor": r.tensor, "case": r.case}
                     out.worst[key]["impl"] = r.impl
     return out
+
+
+def _cases(impl: external.Implementation, seed: int, dtypes: tuple[str, ...]) -> list:
+    if impl.declared:
+        return network_cases.make_cases(impl.declared.net, [seed], dtypes, ["cpu"])
+    return cases.make_cases([seed], cases.SHAPES, dtypes, ["cpu"])
+
+
+def _applicable(impl: external.Implementation, case) -> list[str]:
+    if not impl.declared:
+        return checks.applicable(impl, case)
+    return [
+        c.name
+        for c in network_checks.CHECKS
+        if (not c.dtypes or case.dtype in c.dtypes)
+        and not network_checks.not_applicable(impl, c.name)
+        and network_checks.case_applies(c.name, case)
+    ]
 
 
 def merge_worst(into: dict[str, dict], new: dict[str, dict]) -> None:
@@ -140,15 +176,18 @@ def _init_worker() -> None:
     torch.set_num_threads(1)
 
 
-def run(seeds: list[int], jobs: int, out: Path | None, log=sys.stderr) -> dict:
+def run(
+    seeds: list[int], jobs: int, out: Path | None, log=sys.stderr, declared: bool = False
+) -> dict:
     """Sweep every target over `seeds` (seeds outer, so a partial run covers every target).
 
     The summary is written to `out` each time a seed is complete, so that an interrupted run
     leaves the summary of its first `seeds_done` seeds, which `merge` can join to the rest."""
-    n_targets = len(targets())
-    work = [(t.spec, s, t.dtypes) for s in seeds for t in targets()]
+    chosen = declared_targets() if declared else targets()
+    n_targets = len(chosen)
+    work = [(t.spec, s, t.dtypes) for s in seeds for t in chosen]
     start = time.monotonic()
-    summary = empty_summary(seeds)
+    summary = empty_summary(seeds, chosen)
     ctx = multiprocessing.get_context("spawn")
     with concurrent.futures.ProcessPoolExecutor(jobs, ctx, initializer=_init_worker) as pool:
         futures = [pool.submit(sweep_one, *t) for t in work]
@@ -173,7 +212,7 @@ def run(seeds: list[int], jobs: int, out: Path | None, log=sys.stderr) -> dict:
     return summary
 
 
-def empty_summary(seeds: list[int]) -> dict:
+def empty_summary(seeds: list[int], chosen: list[Target] | None = None) -> dict:
     return {
         "seeds": f"{seeds[0]}-{seeds[-1]}",
         "n_seeds": len(seeds),
@@ -182,7 +221,7 @@ def empty_summary(seeds: list[int]) -> dict:
         "comparisons": 0,
         "failures": [],
         "worst": {},
-        "targets": [t.spec for t in targets()],
+        "targets": [t.spec for t in (targets() if chosen is None else chosen)],
         "wall_s": 0.0,
     }
 
@@ -219,6 +258,11 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--jobs", type=int, default=2, help="worker processes (default 2)")
     p.add_argument("--out", type=Path, default=None, help="write the JSON summary here")
     p.add_argument(
+        "--declared",
+        action="store_true",
+        help="sweep the correct declared networks (examples, tests/reformulations_declared)",
+    )
+    p.add_argument(
         "--merge",
         type=Path,
         nargs="+",
@@ -234,7 +278,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.out:
             args.out.write_text(json.dumps(summary, indent=1, sort_keys=True) + "\n")
     else:
-        summary = run(cases.parse_seeds(args.seeds), args.jobs, args.out)
+        summary = run(cases.parse_seeds(args.seeds), args.jobs, args.out, declared=args.declared)
     n_fail = len(summary["failures"])
     print(
         f"{summary['cases']} cases ({summary['seeds_done']} seeds, {summary['seeds']}, x "

@@ -228,7 +228,7 @@ def call_module(
             args = _layout_args(params, x, y, net, layout)
         ins.append(args)
         extra = (door.LR,) if decl.protocol == "sgd_step" else ()
-        with np.errstate(all="ignore"):  # NumPy's warnings are not findings: the values are
+        with door.numpy_warnings_ignored():  # warnings are not findings: values are
             raw = p.impl.call_raw(decl.protocol, *args, *extra)
         raws.append(raw)
         g, loss, ld = _read(p, raw, args, where, layers, i)
@@ -361,7 +361,7 @@ def _check_activations(p: Problem, where: Where, bounds: Bounds) -> None:
         params = door.user_params(layers, net)
         Xi = X if i is None else X[i : i + 1]
         x = door._native(door.user_x(Xi[0], net) if i is not None else door.user_X(Xi, net), net)
-        with np.errstate(all="ignore"):
+        with door.numpy_warnings_ignored():
             raw = p.impl.call_raw("forward", params, x)
         try:
             outs = door.read_forward(raw, depth, layers[0][0])
@@ -540,7 +540,7 @@ def _module_loss(p: Problem, layers, X, Y, where: Where) -> float:
         return float(out.loss.sum())
     params = door.user_params(layers, p.net)
     x = door.user_x(X[0], p.net) if p.per_sample else door.user_X(X, p.net)
-    with np.errstate(all="ignore"):
+    with door.numpy_warnings_ignored():
         raw = p.impl.call_raw("forward", params, door._native(x, p.net))
     try:
         f = door.read_forward(raw, len(layers) - 1, layers[0][0])[-1]
@@ -1130,7 +1130,7 @@ def check_ownership(impl: Implementation, case: NetCase) -> None:
         inputs = [(n, v) for a in natives for n, v in _leaves(a, prob.names)]
         if prob.decl.has_forward:  # forward's activations belong to the caller too
             args = _natives(prob)[0][:2]
-            with np.errstate(all="ignore"):
+            with door.numpy_warnings_ignored():
                 raw = prob.impl.call_raw("forward", *args)
             items = list(raw) if isinstance(raw, (tuple, list)) else [raw]
             if len(items) == len(prob.layers) + 1:  # scikit-learn's list: X first, its own

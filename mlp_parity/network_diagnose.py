@@ -605,7 +605,7 @@ def forward_findings(impl: Implementation, failures: Sequence) -> list[diagnose.
             X = p.t(inp.X)
             x = door.user_x(X[0], net) if net.per_sample else door.user_X(X, net)
             try:
-                with np.errstate(all="ignore"):
+                with door.numpy_warnings_ignored():
                     raw = impl.call_raw("forward", params, door._native(x, net))
                 outs = door.read_forward(raw, len(inp.layers) - 1, X)
             except (ImplementationCrash, door.FormError):

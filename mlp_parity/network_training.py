@@ -150,7 +150,7 @@ def run_module(impl: Implementation, lr: float):
         extra = (lr,) if decl.protocol == "sgd_step" else ()
         where = f"step {k + 1} (epoch {step.epoch + 1}, samples {idx[0]}-{idx[-1]})"
         try:
-            with np.errstate(all="ignore"):
+            with door.numpy_warnings_ignored():
                 raw = impl.call_raw(decl.protocol, native, x, y, *extra)
         except ImplementationCrash as exc:
             from mlp_parity.checks import _CRASH_KINDS

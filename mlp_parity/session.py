@@ -295,7 +295,8 @@ class ParitySession:
                 case = callspec.params.get("case")
                 rerun = self.rerun_line(item.name, impl.spec, case)
                 rep.parity_failure["message"] += f"\n  rerun: {rerun}"
-        if rep.failed and call.when == "call" and impl is not None and name not in checks.BY_TEST:
+        recorded = name in checks.BY_TEST or name in network_checks.BY_TEST  # by the check
+        if rep.failed and call.when == "call" and impl is not None and not recorded:
             error = call.excinfo.value if call.excinfo else None
             first = str(error).strip().splitlines()[:1] if error is not None else []
             message = f"{name} failed: {first[0] if first else type(error).__name__}"
