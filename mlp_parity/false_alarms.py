@@ -188,6 +188,7 @@ def run(
     work = [(t.spec, s, t.dtypes) for s in seeds for t in chosen]
     start = time.monotonic()
     summary = empty_summary(seeds, chosen)
+    summary["declared"] = declared
     ctx = multiprocessing.get_context("spawn")
     with concurrent.futures.ProcessPoolExecutor(jobs, ctx, initializer=_init_worker) as pool:
         futures = [pool.submit(sweep_one, *t) for t in work]
@@ -232,6 +233,7 @@ def merge(parts: list[dict]) -> dict:
     first = int(parts[0]["seeds"].split("-")[0])
     merged = empty_summary([first])
     merged["targets"] = parts[0]["targets"]
+    merged["declared"] = parts[0].get("declared", False)
     for part in parts:
         lo = int(part["seeds"].split("-")[0])
         if lo != first + merged["seeds_done"]:
@@ -280,10 +282,16 @@ def main(argv: list[str] | None = None) -> int:
     else:
         summary = run(cases.parse_seeds(args.seeds), args.jobs, args.out, declared=args.declared)
     n_fail = len(summary["failures"])
+    if summary.get("declared"):
+        grid = "x each declaration's architectures x dtypes, and its wide layer at seed 0"
+    else:
+        grid = (
+            f"x {len(cases.SHAPES)} shapes x dtypes, and the {len(cases.WIDE_SHAPES)} wide "
+            "shapes at the first dtype"
+        )
     print(
-        f"{summary['cases']} cases ({summary['seeds_done']} seeds, {summary['seeds']}, x "
-        f"{len(cases.SHAPES)} shapes x dtypes, and the {len(cases.WIDE_SHAPES)} wide shapes at "
-        f"the first dtype, {len(summary['targets'])} implementations), "
+        f"{summary['cases']} cases ({summary['seeds_done']} seeds, {summary['seeds']}, {grid}, "
+        f"{len(summary['targets'])} implementations), "
         f"{summary['comparisons']} comparisons, {n_fail} failures, {summary['wall_s']} s"
     )
     for f in summary["failures"][:5]:

@@ -887,6 +887,55 @@ def value_findings(impl: Implementation, probes: list[Probe]) -> tuple[list[diag
     return found, _layers_text(impl, tables, probes)
 
 
+def _loss_against_its_gradients(
+    impl: Implementation, probes: list[Probe]
+) -> list[diagnose.Finding]:
+    """Gradients that are the declared network's on every probe, with a returned loss that
+    is not: the loss is not the one whose gradient the code computes ("inconsistent", in
+    the forward: the cost function)."""
+    live = [pr for pr in probes if pr.grads is not None]
+    if not live or _loss_fits(impl.declared.net, live) is not False:
+        return []
+    losses = np.concatenate([np.ravel(pr.loss) for pr in live if pr.loss is not None])
+    if diagnose.significant_bits(losses) <= diagnose.FORMAT_BITS["float32"]:
+        return []  # a loss computed in a narrower format: a precision finding's, not this
+    fits, n = _fits(impl.declared.net, live)
+    if not fits:
+        return []
+    text = (
+        f"every gradient is the declared network's on {n} of {n} probe cases, but the loss it "
+        "returns is not: the loss is not the one whose gradient the code computes"
+    )
+    hint = (
+        "the cost function: a term of the loss (a penalty, the 1/2, the mean) written "
+        "otherwise than in the gradient"
+    )
+    return [diagnose.Finding("inconsistent", "", {"forward"}, ["loss"], text, {}, hint, math.inf)]
+
+
+def _unknown_against_its_loss(
+    impl: Implementation, probes: list[Probe], values: list[diagnose.Finding]
+) -> list[diagnose.Finding]:
+    """Gradients no pattern fits, from a module whose returned loss is the declared one on
+    every probe: the gradient is not the gradient of its own loss ("inconsistent"), which
+    puts the bug in the backward pass, whatever it is; said instead of "unknown"."""
+    unknown = [f for f in values if f.pattern == "unknown"]
+    if not unknown or len(unknown) < len(values) or not _loss_fits(impl.declared.net, probes):
+        return values
+    n = sum(pr.grads is not None and pr.loss is not None for pr in probes)
+    tensors = [t for f in unknown for t in f.tensors]
+    text = (
+        f"the loss it returns is the declared one on {n} of {n} probe cases, but {{T}} "
+        "are not its gradient: the gradient is not the gradient of the loss"
+    )
+    hint = (
+        "the backward pass: derive each wrong gradient again from the loss the code computes "
+        "(the finite-diff check differences that loss)"
+    )
+    weight = max(f.weight for f in unknown)
+    return [diagnose.Finding("inconsistent", "", {"backward"}, tensors, text, {}, hint, weight)]
+
+
 def _layers_text(impl: Implementation, tables: list[diagnose.Table], probes=None) -> str:
     """Where the error enters: the layers read from the output down, on the first probe
     case where a gradient differs (layer numbers of other depths are other layers)."""
@@ -966,8 +1015,10 @@ def diagnose_declared(impl: Implementation, failures: Iterable) -> list[Diagnosi
             head_findings(impl, failures)
             or loss_findings(impl, probes)
             or forward_findings(impl, failures)
+            or _loss_against_its_gradients(impl, probes)
         )
     values, where = ([], "") if declared or not probes else value_findings(impl, probes)
+    values = _unknown_against_its_loss(impl, probes, values)
     raised = [p.note for p in probes if p.grads is None and not p.form]
     if raised and not any(f.pattern == "crash" for f in kinds):
         text = f"{raised[0]} (on {len(raised)} of {len(probes)} probe cases)".replace(

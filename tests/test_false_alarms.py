@@ -94,3 +94,29 @@ def test_runs_over_other_implementations_are_not_merged():
     other["targets"] = other["targets"][:-1]
     with pytest.raises(ValueError, match=r"the run over seeds 3-9 checked other targets"):
         false_alarms.merge([_part("0-9", 3, 0.5), other])
+
+
+def test_the_declared_sweep_covers_every_correct_declared_module():
+    specs = [t.spec for t in false_alarms.declared_targets()]
+    names = {s.rsplit("/", 1)[-1] for s in specs}
+    assert {"sklearn_style.py", "cs231n_style.py", "dlai_style.py"} <= names
+    assert "seed_notebook.py" not in names  # the seed's protocol: the other sweep's
+    assert len([s for s in specs if "reformulations_declared" in s]) >= 30
+    assert not any("mutants" in s for s in specs)
+
+
+def test_a_declared_module_sweeps_clean_over_its_own_cases():
+    spec = next(t.spec for t in false_alarms.declared_targets() if t.spec.endswith("dlai_style.py"))
+    out = false_alarms.sweep_one(spec, 0, ("float64",))
+    assert out.cases >= 6 and out.comparisons > 0
+    assert not out.failures, out.failures[0]["message"]
+    assert {k.split("/")[0] for k in out.worst} >= {"backward", "finite-diff", "autograd"}
+
+
+def test_the_declared_sweep_reports_a_bug_as_failures():
+    """The sweep can fail: a planted bug run through it (the catalogue's, as a target)."""
+    from pathlib import Path
+
+    bug = Path(__file__).parent / "mutants_declared" / "bce__prime_missing_one_minus_p.py"
+    out = false_alarms.sweep_one(str(bug), 0, ("float64",))
+    assert out.failures and {f["check"] for f in out.failures} >= {"backward"}

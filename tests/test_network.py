@@ -113,6 +113,25 @@ def test_a_loss_without_its_half_is_named_as_a_declaration(tmp_path):
     assert first.pattern == "declaration" and "loss='squared'" in first.evidence
 
 
+def test_a_right_loss_with_gradients_no_pattern_fits_is_inconsistent():
+    """Softmax cross-entropy's gradient without the one-hot subtraction (p for p - y): no
+    pattern fits its gradients, its loss is right: the gradient is not the loss's."""
+    path = ROOT / "tests" / "mutants_declared" / "softmax_ce__grad_missing_onehot_subtraction.py"
+    impl = external.load(str(path), str(ROOT))
+    first = diagnosed(impl, run_checks(impl, only=("forward", "backward")))[0]
+    assert first.pattern == "inconsistent" and "not its gradient" in first.evidence
+
+
+def test_right_gradients_with_a_loss_that_is_not_theirs_is_inconsistent(tmp_path):
+    """The loss squares the residual's absolute value to the power 3 (a typo), the gradients
+    are the declared loss's: the cost function is named, in the forward."""
+    source = TANH.replace("loss = HALF * (r * r).sum()", "loss = HALF * (r.abs() ** 3).sum()")
+    impl = write(tmp_path, "cubed", source.replace("DERIVATIVE", "(1 - hs[i] ** 2)"))
+    first = diagnosed(impl, run_checks(impl, only=("forward", "backward")))[0]
+    assert first.pattern == "inconsistent" and first.location.startswith("forward")
+    assert "the loss it returns is not" in first.evidence
+
+
 def test_a_gradient_that_is_not_the_gradient_of_its_loss_is_inconsistent(tmp_path):
     """The loss keeps its 1/2, the gradient drops it: no declaration fits both."""
     source = TANH.replace("g = 2 * HALF * r", "g = 2 * r").replace("DERIVATIVE", "(1 - hs[i] ** 2)")

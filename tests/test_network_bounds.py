@@ -90,3 +90,23 @@ def test_the_seed_forward_bounds_are_the_depth_one_case():
         )
         assert np.all(b.h[0] <= seed["h"] * (1 + 1e-12)), case.id  # (the bounds' own rounding)
         assert np.all(b.h[1][:, 0] <= seed["f"] * (1 + 1e-12)), case.id
+
+
+def test_a_softmax_head_whose_logits_may_move_far_keeps_a_finite_bound():
+    """bfloat16, four layers of 67 x 257 x 13 x 11: the logits' allowed error reaches
+    hundreds, e^(2e) overflows, but a computed softmax stays in [0, 1]: its error is capped
+    there, and every bound stays finite (it overflowed float64 before, and the jvp check's
+    sums with it)."""
+    keys = {"loss": "softmax_cross_entropy", "labels": "one_hot", "depth": "any", "outputs": "any"}
+    net = declaration.parse((keys, "module"))
+    case = next(
+        c
+        for c in network_cases.make_cases(net, [4], ("bfloat16",), ["cpu"], wide=False)
+        if "d67h257x13x11" in c.id
+    )
+    inp = network_cases.inputs(net, case)
+    layers = list(inp.layers)
+    tr = refnet.trace(net, layers, inp.X, inp.Y)
+    b = layer_bounds(net, layers, inp.X, inp.Y, tr, Sides("bfloat16"))
+    for e in [*b.dW, *b.db, *b.magnitude_W, *b.magnitude_b]:
+        assert np.all(np.isfinite(e)) and float(np.max(e)) < 1e30

@@ -262,7 +262,8 @@ def _head(net: Network, tr: Trace, out, e_a, e_f, exact, Y, sides: Sides):
     softmax_cross_entropy (p = softmax(a) with the row maximum subtracted; t the targets):
         a change of at most e in every logit changes each p_k by a factor in [e^-2e, e^2e],
         and the computation itself (k exps of error c_exp u, their sum, a division) adds
-        (k + c_exp + 2) u relative: e_p = p ((e^2e - 1) + (k + c_exp + 2) u);
+        (k + c_exp + 2) u relative: e_p = p ((e^2e - 1) + (k + c_exp + 2) u), and at most
+        1 + (k + c_exp + 2) u, since any computed p lies in [0, 1] up to those roundings;
         g = c_k (p sum(t) - t): e = c_k (sum(t) e_p) plus 2 roundings;
         -t log p = t (LSE(a) - a): LSE moves by at most max e_a and is computed to within
         (k + c_exp + 1) u + c_log u |log S| + u |LSE| (Higham's logsumexp); the term adds
@@ -301,7 +302,9 @@ def _head(net: Network, tr: Trace, out, e_a, e_f, exact, Y, sides: Sides):
         e_max = np.max(e_a, axis=1, keepdims=True)
         with np.errstate(over="ignore"):
             rel = np.expm1(np.minimum(2 * e_max, 700.0)) + (k + c_exp + 2) * u2
-        e_p = p * rel
+        # every sound formulation gives a computed p in [0, 1] (each e^(a - max) in [0, 1],
+        # their sum at least 1) up to its roundings: an error past 1 says nothing more
+        e_p = np.minimum(p * rel, 1.0 + (k + c_exp + 2) * u2)
         S = np.sum(Y, axis=1, keepdims=True)
         g_mag = c_k * (p * S + np.abs(Y) + S * e_p)
         e_g = c_k * S * e_p + sides.bound(2, g_mag)
