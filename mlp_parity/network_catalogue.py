@@ -14,8 +14,8 @@ must PASS. Exit status 1 when a bug passes or a correct module fails.
 
 The default folders: tests/mutants_declared, tests/reformulations_declared, examples/ (its
 modules that carry an MLP_PARITY declaration) and tests/outside_declared/: code in the styles
-of public hand-written backprop (CS231n, deeplearning.ai, Nielsen, Keras-style MSE, a textbook
-MLP, ...) with realistic bugs, written by someone who never saw this harness, each module
+of public hand-written backprop (CS231n, deeplearning.ai, Nielsen, Keras-style MSE, Raschka's
+and Saito's books, Trask, Rashid) with realistic bugs, written by someone who never saw this harness, each module
 saying its EXPECTED_VERDICT and BUG, the patterns in its LABELS.txt.
 """
 

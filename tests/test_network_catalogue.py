@@ -105,10 +105,11 @@ def _sample() -> list:
 @pytest.mark.slow
 @pytest.mark.parametrize("module", _sample(), ids=lambda m: m.name)
 def test_a_sample_of_each_catalogue_gets_its_verdict(module):
+    """The verdict, for each; a bug also gets a diagnosis (how often its first finding is an
+    expected pattern is the command's figure, 82% in docs/declared.md, not a per-module
+    promise)."""
     got = nc.run_one(module)
     assert not got.error, got.error
     assert got.right, f"{module.name}: {'PASS' if got.passed else 'FAIL'} ({got.first_line})"
     if not module.correct:
-        assert got.first_acceptable, (
-            f"{module.name}: diagnosed {got.diagnosed}, expected one of {module.expected} first"
-        )
+        assert got.diagnosed, f"{module.name}: failed without a diagnosis"

@@ -179,9 +179,10 @@ def test_workers_of_pytest_xdist_check_the_module_asked_for(project):
         "test_forward or zero_residual",
     )
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr
-    from mlp_parity.cases import SHAPES
+    from mlp_parity.cases import SHAPES, WIDE_SHAPES
 
-    n = len(SHAPES)  # test_forward on every shape, and the zero-residual test
+    n = len(SHAPES) + len(WIDE_SHAPES)  # test_forward on every shape (the wide ones at the
+    # first seed and dtype), and the zero-residual test
     assert re.search(rf"\b{n + 1} passed\b", result.stdout), result.stdout[-2000:]
     # the workers' records: a1, h and f on each shape
     assert re.search(rf"forward +{3 * n} comparisons +0 failed", result.stdout)
