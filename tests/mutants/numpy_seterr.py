@@ -18,6 +18,6 @@ def forward(x, W1, b1, W2, b2):
 
 
 def backward(x, y, a1, h, f, W1, W2):
-    r = f - y
+    r = np.asarray(f - y, dtype=x.dtype)  # y may come as a Python float (NumPy 1: float64)
     da1 = W2[0] * r * (a1 > 0)
     return np.outer(da1, x), da1, r * h[None, :], np.reshape(r, (1,))
