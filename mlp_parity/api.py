@@ -516,9 +516,14 @@ def _describe(sel) -> str:
         seed_text = f"{seeds[0]}-{seeds[-1]}"
     else:
         seed_text = ",".join(map(str, seeds))
+    grid = (
+        "each declared network's architectures"  # network_cases: its depths and widths
+        if sel.impls and all(i.declared for i in sel.impls)
+        else f"{len(cases.SHAPES)} shapes"
+    )
     return (
         f"{', '.join(names)}: {'quick: ' if sel.quick else ''}seeds {seed_text} x "
-        f"{len(cases.SHAPES)} shapes x {','.join(checked)} x {','.join(devices)}"
+        f"{grid} x {','.join(checked)} x {','.join(devices)}"
     )
 
 
