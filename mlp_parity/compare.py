@@ -112,13 +112,15 @@ def dtype_name(t: object) -> str:
 
 
 def shape_hint(got: tuple[int, ...], want: tuple[int, ...]) -> str:
-    """What a wrong shape most likely is, where its numbers say so."""
-    if len(got) == len(want) == 2 and got == want[::-1] and got != want:
+    """What a wrong shape most likely is, where its numbers say so ("" for the right one)."""
+    if got == want:
+        return ""
+    if len(got) == len(want) == 2 and got == want[::-1]:
         return " (the transpose: computed in the other layout, or not transposed back)"
     if sorted(got) == sorted(want):
         return " (the same sizes in another order)"
     drop = tuple(n for n in want if n != 1)
-    if tuple(n for n in got if n != 1) == drop and got != want:
+    if tuple(n for n in got if n != 1) == drop:
         return " (the same sizes, with an axis of size 1 added or left out)"
     return ""
 

@@ -46,6 +46,7 @@ import torch
 
 from mlp_parity import cases, checks, compare, diagnose, external
 from mlp_parity.cases import Case
+from mlp_parity.catalogue_text import literals, pct, render
 from mlp_parity.false_alarms import ratio, run_check
 
 SEEDS = (0, 1)  # with the seven shapes, every kink plan and every family
@@ -159,16 +160,8 @@ def catalogue_dir(folder: Path) -> list[Mutant]:
         if path.name.startswith("_"):
             continue
         tree = ast.parse(path.read_text())
-        names = {}
-        for node in tree.body:
-            if isinstance(node, ast.Assign) and len(node.targets) == 1:
-                target = node.targets[0]
-                if isinstance(target, ast.Name):
-                    try:
-                        names[target.id] = ast.literal_eval(node.value)
-                    except ValueError:
-                        continue
-        expected = names.get("EXPECTED", ())
+        names = literals(tree)
+        expected = names.get("EXPECTED") or ()
         expected = (expected,) if isinstance(expected, str) else tuple(expected)
         expected = tuple(PATTERN_ALIASES.get(p, p) for p in expected)
         kind = "numpy:" if names.get("FRAMEWORK") == "numpy" else ""
@@ -425,10 +418,6 @@ def calibration_summary(results: list[Result]) -> str:
     )
 
 
-def pct(n: int, of: int) -> str:
-    return f"{100.0 * n / of:.0f}%" if of else "-"
-
-
 def mutation_rows(results: list[Result]) -> list[list[str]]:
     rows = []
     for r in results:
@@ -535,17 +524,6 @@ def margin_rows(rows: list[dict]) -> list[list[str]]:
         ]
         for r in rows
     ]
-
-
-def render(header: list[str], rows: list[list[str]], markdown: bool) -> str:
-    if markdown:
-        lines = ["| " + " | ".join(header) + " |", "|" + " --- |" * len(header)]
-        lines += ["| " + " | ".join(c.replace("|", "\\|") for c in row) + " |" for row in rows]
-        return "\n".join(lines)
-    widths = [max(len(x) for x in col) for col in zip(header, *rows)]
-    return "\n".join(
-        "  ".join(c.ljust(w) for c, w in zip(row, widths)).rstrip() for row in [header, *rows]
-    )
 
 
 # --------------------------------------------------------------------------- main

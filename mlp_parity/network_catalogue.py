@@ -32,6 +32,8 @@ from collections import Counter
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from mlp_parity.catalogue_text import literals, pct, render
+
 ROOT = Path(__file__).resolve().parents[1]
 FOLDERS = (
     "tests/mutants_declared",
@@ -82,21 +84,6 @@ class Outcome:
         return bool(self.diagnosed) and self.diagnosed[0] in self.module.expected
 
 
-def _literals(tree: ast.Module) -> dict:
-    """The module's top-level assignments; a value that is not a literal (a declaration built
-    with an f-string) as None, present all the same."""
-    out = {}
-    for node in tree.body:
-        if isinstance(node, ast.Assign) and len(node.targets) == 1:
-            target = node.targets[0]
-            if isinstance(target, ast.Name):
-                try:
-                    out[target.id] = ast.literal_eval(node.value)
-                except ValueError:
-                    out[target.id] = None
-    return out
-
-
 def labels(folder: Path) -> dict[str, tuple[str, ...]]:
     """A folder's LABELS.txt, where its modules' authors gave the patterns apart from the
     code: one line per module, its file name, a tab, the patterns comma-separated."""
@@ -121,7 +108,7 @@ def modules(folder: Path) -> list[Module]:
         if path.name.startswith("_"):
             continue
         tree = ast.parse(path.read_text())
-        names = _literals(tree)
+        names = literals(tree)
         if "MLP_PARITY" not in names:
             continue  # not a declared network (the seed's protocol: checked elsewhere)
         doc = (ast.get_docstring(tree) or "").strip().split("\n")[0]
@@ -201,10 +188,6 @@ def run_all(mods: list[Module], jobs: int, log=sys.stderr) -> list[Outcome]:
 
 
 # --------------------------------------------------------------------------- the figures
-def pct(n: int, of: int) -> str:
-    return f"{100.0 * n / of:.0f}%" if of else "-"
-
-
 def summary(results: list[Outcome]) -> list[str]:
     bugs = [r for r in results if not r.module.correct]
     caught = [r for r in bugs if not r.passed and not r.error]
@@ -270,17 +253,6 @@ def module_rows(results: list[Outcome]) -> list[list[str]]:
 
 
 MODULE_HEADER = ["module", "expected", "verdict / diagnosis", ""]
-
-
-def render(header: list[str], rows: list[list[str]], markdown: bool) -> str:
-    if markdown:
-        lines = ["| " + " | ".join(header) + " |", "|" + " --- |" * len(header)]
-        lines += ["| " + " | ".join(c.replace("|", "\\|") for c in row) + " |" for row in rows]
-        return "\n".join(lines)
-    widths = [max(len(x) for x in col) for col in zip(header, *rows)]
-    return "\n".join(
-        "  ".join(c.ljust(w) for c, w in zip(row, widths)).rstrip() for row in [header, *rows]
-    )
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -113,3 +113,27 @@ def test_a_sample_of_each_catalogue_gets_its_verdict(module):
     assert got.right, f"{module.name}: {'PASS' if got.passed else 'FAIL'} ({got.first_line})"
     if not module.correct:
         assert got.diagnosed, f"{module.name}: failed without a diagnosis"
+
+
+def test_a_wrong_shape_says_what_it_most_likely_is():
+    from mlp_parity.compare import shape_hint
+
+    assert "the transpose" in shape_hint((2, 4), (4, 2))
+    assert "another order" in shape_hint((2, 3, 4), (4, 2, 3))
+    assert "axis of size 1" in shape_hint((4,), (4, 1))
+    assert "axis of size 1" in shape_hint((1, 4), (4,))
+    assert shape_hint((3, 3), (3, 3)) == ""
+    assert shape_hint((4, 2), (4, 3)) == ""
+
+
+def test_a_declared_module_that_changes_numpys_error_state_fails_as_global_state():
+    """The harness silences NumPy's warnings around a declared call through the warnings
+    filters, not np.errstate, which would hide a module's own np.seterr."""
+    from mlp_parity import compare, external, network_cases, network_checks
+
+    path = ROOT / "tests" / "mutants_declared" / "numpy__seterr_silences_overflow.py"
+    impl = external.load(str(path), str(ROOT))
+    case = network_cases.make_cases(impl.declared.net, [0], ("float64",), ["cpu"], wide=False)
+    failures = network_checks.sweep(impl, case[:1], only=("backward",))
+    assert failures and {f.kind for f in failures} == {compare.GLOBAL_STATE}
+    assert "NumPy's floating-point error handling" in failures[0].message
